@@ -1,0 +1,284 @@
+"""The extractor: from a report's text to displacement figures (see CONTRACT.md)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.extract import places as pl
+from app.extract import vocabulary as v
+from app.extract.figures import Candidate, candidate
+from app.extract.numbers import find_amounts
+from app.extract.text import Token, fold, sentences, tokenize
+from app.extract.timing import as_of, kind_of
+from app.gazetteer.index import Gazetteer, Place, load_gazetteer
+
+EXTRACTOR_VERSION = "2025.1"
+
+_WORDS = re.compile(r"[^\W\d_]+")
+# A sentence can only hold a figure with a digit or a number word in it.
+_NUMBERISH = re.compile(
+    r"\d|hundred|thousand|million|dozen|cent|mille|milliers|dizaines|الف|الاف|مئ|مي|عشر"
+    r"|ملايين|مليون|tausend|hunderte|dutzende|one|two|three|four|five|six|seven|eight|nine"
+    r"|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|deux|trois|quatre"
+    r"|cinq|sept|huit|neuf|dix|vingt|trente|quarante|cinquante|soixante"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedFigure:
+    count: int
+    low: int | None
+    high: int | None
+    qualifier: str
+    unit: str
+    people: int
+    kind: str
+    destination: Place | None
+    origin: Place | None
+    as_of: date | None
+    span: tuple[int, int]
+    quote: str
+
+    def to_contract(self) -> dict[str, Any]:
+        """The figure object exactly as CONTRACT.md lays it out."""
+        return {
+            "count": self.count,
+            "low": self.low,
+            "high": self.high,
+            "qualifier": self.qualifier,
+            "unit": self.unit,
+            "people": self.people,
+            "kind": self.kind,
+            "destination": None if self.destination is None else self.destination.to_ref(),
+            "origin": None if self.origin is None else self.origin.to_ref(),
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "span": [self.span[0], self.span[1]],
+            "quote": self.quote,
+        }
+
+
+def _hard_boundary(toks: list[Token], i: int) -> bool:
+    """A clause break at toks[i]: ';', ', and', ', but', ', while', or a subordinator."""
+    t = toks[i]
+    if t.text in (";", ":", "(", ")"):
+        return True
+    if t.text == "-" and i > 0 and toks[i - 1].end < t.start:
+        return True  # a spaced dash, not a hyphen
+    if t.text == "," and i + 1 < len(toks) and toks[i + 1].norm in v.CLAUSE_CONJ:
+        return True
+    return t.norm in v.SUBORDINATORS and i > 0
+
+
+def _bounds(toks: list[Token]) -> list[int]:
+    return [i for i in range(len(toks)) if _hard_boundary(toks, i)]
+
+
+def _clause(bounds: list[int], first: int, last: int, n: int) -> tuple[int, int]:
+    lo = max((b for b in bounds if b < first), default=-1) + 1
+    hi = min((b for b in bounds if b > last), default=n)
+    return lo, hi
+
+
+def _bounds_between(bounds: list[int], a: int, b: int) -> list[int]:
+    return [x for x in bounds if a < x < b]
+
+
+class _Doc:
+    """Per-report state: context countries and the places named so far (for anaphora)."""
+
+    def __init__(self, text: str, folded: str, gaz: Gazetteer) -> None:
+        self.text = text
+        self.folded = folded
+        self.gaz = gaz
+        self.history: list[Place] = []
+        self.ctx: Any = None
+
+    def context(self, spans: list[tuple[int, int]]) -> None:
+        mentions: list[pl.Mention] = []
+        for a, b in spans:
+            mentions += pl.find_mentions(tokenize(self.folded, self.text, a, b), self.gaz)
+        self.ctx = pl.context_countries(mentions)
+
+
+def extract(text: str, published: date | None = None, lang: str | None = None, *,
+            gazetteer: Gazetteer | None = None, household_size: int = 5,
+            household_sizes: Mapping[str, int] | None = None) -> list[ExtractedFigure]:
+    """Displacement figures in `text`; never raises on any str input (else returns [])."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        return _extract(text, published if isinstance(published, date) else None,
+                        gazetteer or load_gazetteer(), household_size, household_sizes or {})
+    except RecursionError:  # pragma: no cover - defensive: a report is never worth a crash
+        return []
+
+
+def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: int,
+             household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
+    folded = fold(text)
+    words = set(_WORDS.findall(folded))
+    if words.isdisjoint(v.TRIGGERS) and not _has_displaced_stem(folded):
+        return []
+    spans = sentences(folded)
+    doc = _Doc(text, folded, gaz)
+    out: list[ExtractedFigure] = []
+    for idx, (a, b) in enumerate(spans):
+        sent = folded[a:b]
+        hot = _NUMBERISH.search(sent) is not None and (
+            not set(_WORDS.findall(sent)).isdisjoint(v.TRIGGERS) or _has_displaced_stem(sent))
+        if not hot:
+            # names outside figure sentences feed anaphora ("the town" -> Arsal), but only
+            # once the report is known to hold a figure sentence: figure-free text stays cheap
+            if doc.ctx is not None:
+                _remember(doc, a, b)
+            continue
+        if doc.ctx is None:
+            doc.context(spans)
+            for a0, b0 in spans[:idx]:
+                _remember(doc, a0, b0)
+        out += _sentence(doc, a, b, published, household_size, household_sizes)
+    return out
+
+
+def _has_displaced_stem(s: str) -> bool:
+    # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
+    return "نزح" in s or "نازح" in s or "لاجي" in s or "لجو" in s or "مهجر" in s
+
+
+def _remember(doc: _Doc, a: int, b: int) -> None:
+    toks = tokenize(doc.folded, doc.text, a, b)
+    for m in pl.find_mentions(toks, doc.gaz):
+        if not m.anaphor:
+            pl.resolve(m, doc.gaz, doc.ctx)
+            if m.place is not None:
+                doc.history.append(m.place)
+
+
+def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size: int,
+              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
+    toks = tokenize(doc.folded, doc.text, a, b)
+    n = len(toks)
+    mentions = pl.find_mentions(toks, doc.gaz)
+    for m in mentions:
+        if m.anaphor:
+            m.place = pl.antecedent(m, doc.history)
+        else:
+            pl.resolve(m, doc.gaz, doc.ctx)
+    sentence_words = {t.norm for t in toks}
+    rejected = not sentence_words.isdisjoint(v.REJECTION)
+    has_displacement = not sentence_words.isdisjoint(v.DISPLACEMENT) or _has_displaced_stem(
+        doc.folded[a:b])
+    has_stock = not sentence_words.isdisjoint(v.STOCK_VERBS)
+    bounds = _bounds(toks)
+    amounts = find_amounts(toks)
+    cands: list[Candidate] = []
+    previous: Candidate | None = None
+    for k, amt in enumerate(amounts):
+        lo, hi = _clause(bounds, amt.first, amt.last, n)
+        if k > 0:
+            lo = max(lo, amounts[k - 1].last + 1)
+        if k + 1 < len(amounts):
+            hi = min(hi, amounts[k + 1].first)
+        c = candidate(toks, amt, lo, hi, previous)
+        if c is None:
+            continue
+        cands.append(c)
+        previous = c
+    if rejected or not cands:
+        _record(doc, mentions)
+        return []
+    figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
+    for k, c in enumerate(cands):
+        seg_lo, seg_hi = _segment(cands, k, bounds, n)
+        dest, origin = _places_in(doc, mentions, seg_lo, seg_hi, c)
+        figures.append((c, dest, origin, seg_lo, seg_hi))
+    # Figures in one clause group share a destination: "2,300 families, or around 11,000
+    # individuals, in Akkar"; "900 arrived in Akkar, bringing the number there to 8,700".
+    for k, (c, dest, origin, lo, hi) in enumerate(figures):
+        if dest is not None:
+            continue
+        for m in sorted(range(len(figures)), key=lambda x: abs(x - k)):
+            other = figures[m]
+            if m == k or other[1] is None:
+                continue
+            lo_, hi_ = sorted((c.amount.first, other[0].amount.first))
+            if not _bounds_between(bounds, lo_, hi_):
+                figures[k] = (c, other[1], origin, lo, hi)
+                break
+    out: list[ExtractedFigure] = []
+    quote = doc.text[a:b].strip()
+    for c, dest, origin, lo, hi in figures:
+        # Without displacement wording the figure needs a stock verb and a place: "800
+        # households from the coast are now in Wadi Khaled", "are staying in schools in X".
+        if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
+            continue
+        amt = c.amount
+        size = household_size
+        if dest is not None:
+            size = household_sizes.get(dest.country, household_size)
+        people = amt.value if c.unit == "people" else amt.value * size
+        low, high = amt.low, amt.high
+        if amt.vague is None and not amt.range_:
+            low, high = _bounds_of(c.qualifier, amt.value)
+        out.append(ExtractedFigure(
+            count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
+            people=people, kind=kind_of(toks, lo, hi, amt.first), destination=dest,
+            origin=origin, as_of=as_of(toks, lo, hi, published) or as_of(toks, 0, n, published),
+            span=(amt.start, amt.end), quote=quote,
+        ))
+    _record(doc, mentions)
+    return out
+
+
+def _bounds_of(qualifier: str, value: int) -> tuple[int | None, int | None]:
+    if qualifier == "exact":
+        return value, value
+    if qualifier in ("at_least", "more_than"):
+        return value, None
+    if qualifier in ("up_to", "less_than"):
+        return None, value
+    return None, None
+
+
+def _segment(cands: list[Candidate], k: int, bounds: list[int], n: int) -> tuple[int, int]:
+    """Token range whose places belong to figure k: from the clause break (or the figure)
+    before it to the next figure or clause break."""
+    amt = cands[k].amount
+    if k == 0:
+        lo = max((b for b in bounds if b < amt.first), default=-1) + 1
+    else:
+        prev = cands[k - 1].amount
+        between = _bounds_between(bounds, prev.last, amt.first)
+        lo = between[-1] + 1 if between else amt.first
+    if k + 1 < len(cands):
+        nxt = cands[k + 1].amount
+        between = _bounds_between(bounds, amt.last, nxt.first)
+        hi = between[0] if between else nxt.first
+    else:
+        hi = min((b for b in bounds if b > max(amt.last, cands[k].noun_end)), default=n)
+    return lo, hi
+
+
+def _places_in(doc: _Doc, mentions: list[pl.Mention], lo: int, hi: int,
+               c: Candidate) -> tuple[Place | None, Place | None]:
+    inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None]
+    dests = [m.place for m in inside if m.role == "dest" and m.place is not None]
+    origins = [m.place for m in inside if m.role == "origin" and m.place is not None]
+    # drop a destination that merely contains another ("Akkar ... in Lebanon")
+    specific = [p for p in dests if not any(
+        q is not p and doc.gaz.within(q, p) for q in dests)]
+    dest = specific[0] if specific else None
+    origin = origins[0] if origins else None
+    if dest is not None and origin is not None and dest.id == origin.id:
+        dest = None
+    return dest, origin
+
+
+def _record(doc: _Doc, mentions: list[pl.Mention]) -> None:
+    for m in mentions:
+        if m.place is not None:
+            doc.history.append(m.place)

@@ -1,0 +1,222 @@
+"""Deciding which amounts in a sentence are displacement figures: unit, qualifier, negatives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.extract import vocabulary as v
+from app.extract.numbers import Amount
+from app.extract.text import Token
+
+# Qualifier phrases before the number, longest first (folded, accents off).
+_QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
+    [
+        (("at", "least"), "at_least"), (("no", "fewer", "than"), "at_least"),
+        (("no", "less", "than"), "at_least"), (("not", "less", "than"), "at_least"),
+        (("a", "minimum", "of"), "at_least"), (("au", "moins"), "at_least"),
+        (("ما", "لا", "يقل", "عن"), "at_least"), (("لا", "يقل", "عن"), "at_least"),
+        (("mindestens",), "at_least"),
+        (("more", "than"), "more_than"), (("over",), "more_than"),
+        (("upwards", "of"), "more_than"), (("in", "excess", "of"), "more_than"),
+        (("exceeding",), "more_than"), (("exceeded",), "more_than"),
+        (("exceeds",), "more_than"), (("above",), "more_than"), (("plus", "de"), "more_than"),
+        (("plus", "d"), "more_than"), (("اكثر", "من"), "more_than"),
+        (("ما", "يزيد", "عن"), "more_than"), (("ما", "يزيد", "على"), "more_than"),
+        (("يزيد", "عن"), "more_than"), (("mehr", "als"), "more_than"), (("uber",), "more_than"),
+        (("about",), "about"), (("around",), "about"), (("some",), "about"),
+        (("roughly",), "about"), (("an", "estimated"), "about"), (("estimated",), "about"),
+        (("nearly",), "about"), (("almost",), "about"), (("close", "to"), "about"),
+        (("approximately",), "about"), (("approx",), "about"), (("circa",), "about"),
+        (("an", "approximate"), "about"), (("environ",), "about"), (("pres", "de"), "about"),
+        (("pres", "d"), "about"), (("quelque",), "about"), (("presque",), "about"),
+        (("nearly", "about"), "about"), (("نحو",), "about"), (("حوالي",), "about"),
+        (("قرابه",), "about"), (("ما", "يقارب"), "about"), (("زهاء",), "about"),
+        (("etwa",), "about"), (("rund",), "about"), (("fast",), "about"),
+        (("ungefahr",), "about"), (("une", "estimation", "de"), "about"),
+        (("up", "to"), "up_to"), (("as", "many", "as"), "up_to"),
+        (("no", "more", "than"), "up_to"), (("as", "much", "as"), "up_to"),
+        (("jusqu", "a"), "up_to"), (("ما", "يصل", "الى"), "up_to"), (("حتى",), "up_to"),
+        (("bis", "zu"), "up_to"),
+        (("fewer", "than"), "less_than"), (("less", "than"), "less_than"),
+        (("under",), "less_than"), (("moins", "de"), "less_than"),
+        (("moins", "d"), "less_than"), (("اقل", "من"), "less_than"),
+        (("weniger", "als"), "less_than"), (("below",), "less_than"),
+    ],
+    key=lambda q: -len(q[0]),
+)
+_MONEY = frozenset({"$", "€", "£", "usd", "us", "eur", "dollars", "euros", "sdg", "lbp"})
+_AGE_BEFORE = frozenset({"aged", "age", "ages", "agee", "ages", "عمر", "بعمر"})
+_COUNT_NOUNS = frozenset({"number", "total", "figure", "tally", "count", "nombre", "عدد",
+                          "zahl"})
+_COUNT_VERBS = frozenset({"to", "at", "reached", "of", "hit", "exceeded", "topped",
+                          "surpassed", "passed", "stood", "a", "بلغ", "الى", "إلى", "rose",
+                          "climbed", "is", "was", "now"})
+_AUX = frozenset({"have", "has", "had", "been", "were", "are", "was", "is", "now", "already",
+                  "reportedly", "also", "ont", "sont", "se", "s", "hätten", "sind", "haben"})
+_OF = frozenset({"of", "de", "d", "من", "des"})
+
+
+@dataclass(slots=True)
+class Candidate:
+    amount: Amount
+    unit: str
+    qualifier: str
+    noun_end: int          # last token index of the figure's noun phrase
+    displaced_noun: bool   # the noun itself says displaced ("refugees", "new arrivals")
+
+
+def qualifier_of(toks: list[Token], amt: Amount) -> str:
+    if amt.vague:
+        return "vague"
+    if amt.range_:
+        return "about"
+    i = amt.first
+    for words, q in _QUALIFIERS:
+        k = len(words)
+        if i - k < 0:
+            continue
+        if all(toks[i - k + m].norm == words[m] for m in range(k)):
+            return q
+    nxt = toks[amt.last + 1].text if amt.last + 1 < len(toks) else ""
+    if nxt == "+":
+        return "more_than"
+    after = [t.norm for t in toks[amt.last + 1: amt.last + 6]]
+    if "على" in after and "الاقل" in after:
+        return "at_least"
+    if "تقريبا" in after:
+        return "about"
+    for a, b in zip(after, after[1:], strict=False):
+        if (a, b) in (("or", "more"), ("et", "plus"), ("or", "over")):
+            return "more_than"
+    return "exact"
+
+
+def _strip_al(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
+def _unit_of(word: str, upper: bool) -> str | None:
+    if word in v.FAMILIES or _strip_al(word) in v.FAMILIES:
+        return "families"
+    if word in v.HOUSEHOLDS:
+        return "households"
+    if word in v.PEOPLE or _strip_al(word) in v.PEOPLE or word in v.GROUPS:
+        return "people"
+    if upper and len(word) > 4 and word.endswith(v.GROUP_SUFFIXES):
+        return "people"  # "Syrians", "Alawites", "Congolese"
+    return None
+
+
+def head_noun(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
+    """(unit, last token of the noun phrase, noun says displaced) for the words after the
+    number: "10,000 Alawite civilians" -> people. (None, -1, False) when there is none or it
+    names something else ("30 massacres")."""
+    j = amt.last + 1
+    n = len(toks)
+    skipped = 0
+    displaced = False
+    while j < n and skipped <= 3:
+        t = toks[j]
+        w = t.norm
+        if t.kind != "word":
+            if t.text in ("-", "'") and skipped == 0:
+                j += 1
+                skipped += 1
+                continue
+            return None, -1, False
+        if w in v.NOT_PEOPLE:
+            return None, -1, False
+        unit = _unit_of(w, t.upper)
+        if unit is not None:
+            displaced = displaced or w in v.DISPLACED_NOUNS or _strip_al(w) in v.DISPLACED_NOUNS
+            # "displaced people", "internally displaced persons": keep reading the phrase
+            if w in ("displaced", "deplaces", "deplacees") and j + 1 < n and _unit_of(
+                    toks[j + 1].norm, toks[j + 1].upper):
+                j += 1
+                continue
+            if w in ("asylum",) and j + 1 < n:
+                j += 1
+            return unit, j, displaced
+        if w in v.NOUN_MODIFIERS or w in _OF or (t.upper and skipped < 2):
+            displaced = displaced or w in v.DISPLACED_NOUNS
+            j += 1
+            skipped += 1
+            continue
+        return None, -1, False
+    return None, -1, False
+
+
+def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
+    """True when the words around the number make it no displacement figure: deaths, aid,
+    money, percentages, ages, dates, populations, returns, orders, what might happen."""
+    first, last = amt.first, amt.last
+    prev = toks[first - 1].norm if first > 0 else ""
+    prev2 = toks[first - 2].norm if first > 1 else ""
+    nxt = toks[last + 1].norm if last + 1 < len(toks) else ""
+    if prev in _MONEY or nxt in _MONEY or nxt in ("%", "٪", "percent", "per", "pour"):
+        return True
+    if prev in _AGE_BEFORE or prev in v.MONTHS or nxt in v.MONTHS:
+        return True
+    if prev in ("of", "de", "to") and prev2 in v.POPULATION_BEFORE:
+        return True  # "a town of 80,000", "home to 80,000"
+    if prev2 == "population" or prev == "population":
+        return True
+    # deaths, aid or orders just before: "killing 35 people", "delivered aid to 1,200"
+    for t in toks[max(lo, first - 6):first]:
+        if t.norm in v.NEGATIVE or t.norm in v.AID_OR_ORDER:
+            return True
+    after = toks[last + 1:hi]
+    for k, t in enumerate(after):
+        w = t.norm
+        if w in v.NEGATIVE or w in v.AID_OR_ORDER:
+            return True
+        if w in v.MODALS:
+            rest = [x.norm for x in after[k + 1:k + 3] if x.norm != "not"]
+            if not rest or rest[0] not in v.STATIVE_AFTER_MODAL or (
+                    rest[0] == "be" and len(rest) > 1 and rest[1] not in v.STATIVE_AFTER_MODAL
+                    and rest[1] not in ("in", "at", "now")):
+                return True
+    return False
+
+
+def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
+              previous: Candidate | None) -> Candidate | None:
+    """The amount as a displacement figure candidate, or None. toks[lo:hi] is its clause."""
+    if rejected_context(toks, amt, lo, hi):
+        return None
+    unit, noun_end, displaced = head_noun(toks, amt)
+    if unit is None:
+        unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous)
+    if unit is None:
+        return None
+    return Candidate(amt, unit, qualifier_of(toks, amt), noun_end, displaced)
+
+
+def _implied_unit(toks: list[Token], amt: Amount, lo: int,
+                  previous: Candidate | None) -> tuple[str | None, int, bool]:
+    """Figures without their own noun: "and 60,000 into Chad" (after another figure),
+    "10,000 have fled", "displaced 10,000", "the number of arrivals rose to 8,700"."""
+    n = len(toks)
+    j = amt.last + 1
+    nxt = toks[j].norm if j < n else ""
+    if previous is not None and nxt in v.DEST_PREPS and nxt not in ("for", "in", "at"):
+        return previous.unit, amt.last, previous.displaced_noun
+    k = j
+    while k < n and toks[k].norm in _AUX:
+        k += 1
+    if k > j and k < n and toks[k].norm in v.DISPLACEMENT:
+        return "people", amt.last, True
+    if amt.first > 0 and toks[amt.first - 1].norm in ("displaced", "uprooted", "hosting",
+                                                      "sheltering", "received", "welcomed"):
+        return "people", amt.last, True
+    # "bringing the number of new arrivals there to 8,700"
+    if amt.first > 0 and toks[amt.first - 1].norm in _COUNT_VERBS:
+        back = toks[max(lo, amt.first - 12):amt.first]
+        for m, t in enumerate(back):
+            if t.norm in _COUNT_NOUNS:
+                for u in back[m + 1:]:
+                    unit = _unit_of(u.norm, u.upper)
+                    if unit is not None and (u.norm in v.DISPLACED_NOUNS or
+                                             _strip_al(u.norm) in v.DISPLACED_NOUNS):
+                        return unit, amt.last, True
+    return None, -1, False

@@ -1,0 +1,238 @@
+"""Place mentions in a sentence: gazetteer names, country adjectives, anaphora, and their role."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from app.extract import vocabulary as v
+from app.extract.text import Token
+from app.gazetteer.index import Gazetteer, Place, normalize
+
+# Words that start with a capital at a sentence start or in titles but are no place here.
+_STOP = frozenset(normalize(w) for w in """
+the a an some many most over about nearly more at as in on of to for by from with and or but
+aid police said says say according after before during since until while when where there
+this that these those they their his her its our we he she it you i no not all any each
+other others another such new old north south east west central eastern western northern
+southern upper lower great greater little mount saint san santa st us un red cross crescent
+human rights watch amnesty international reuters afp ap bbc news today monday tuesday
+wednesday thursday friday saturday sunday january february march april may june july august
+september october november december government army forces state president minister ministry
+people families children women men refugees displaced civilians officials authorities
+security border camp city town village region province district governorate area base
+le la les un une des du de et ou en au aux dans sur pour par avec selon plus moins près
+environ quelque presque jusqu ce cette ces il elle ils elles nous vous on mais donc
+""".split())
+_ARABIC_CLITICS = ("و", "ب", "ل", "ف", "ك")
+_ARTICLES = frozenset({"the", "la", "le", "les", "l", "this", "that", "cette", "ce", "den",
+                       "die", "der", "dem", "des"})
+_AR_ADJ = {
+    normalize(a): c for a, c in {
+        "اللبنانية": "LB", "اللبناني": "LB", "السورية": "SY", "السوري": "SY",
+        "التركية": "TR", "التركي": "TR", "الأردنية": "JO", "الأردني": "JO",
+        "العراقية": "IQ", "العراقي": "IQ", "المصرية": "EG", "المصري": "EG",
+        "السودانية": "SD", "السوداني": "SD", "التشادية": "TD", "التشادي": "TD",
+        "الروسية": "RU", "الروسي": "RU", "الليبية": "LY", "الفلسطينية": "PS",
+    }.items()
+}
+_AR_FILLERS = frozenset(normalize(w) for w in
+                        "محافظة قاعدة مخيم مدينة بلدة قرية منطقة معبر الحدود ولاية".split())
+
+
+@dataclass(slots=True)
+class Mention:
+    first: int                 # token index range of the name
+    last: int
+    role: str                  # "dest", "origin", "container", "near", "none"
+    place: Place | None        # resolved place (None for an unresolved anaphor)
+    candidates: list[Place] = field(default_factory=list)
+    key: str = ""
+    anaphor: tuple[str, ...] = ()   # levels an anaphor ("the base", "there") may refer to
+    anaphor_word: str = ""
+    possessive: bool = False
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"
+
+
+def _name_at(toks: list[Token], i: int, gaz: Gazetteer) -> tuple[int, str, list[Place], bool]:
+    """Longest gazetteer name starting at toks[i]: (last index, key, places, possessive)."""
+    words: list[int] = []
+    j = i
+    n = len(toks)
+    while j < n and len(words) < gaz.max_tokens:
+        t = toks[j]
+        if t.kind == "word":
+            if words and t.start > toks[words[-1]].end + 1 and toks[j - 1].kind != "punct":
+                break
+            words.append(j)
+        elif t.text == "-" and words and j + 1 < n and toks[j + 1].kind == "word":
+            pass
+        else:
+            break
+        j += 1
+    for k in range(len(words), 0, -1):
+        idx = words[:k]
+        norms = [toks[x].norm for x in idx]
+        key = " ".join(norms)
+        found = gaz.lookup(key)
+        possessive = False
+        if not found and toks[idx[-1]].text.endswith("'s"):
+            key = " ".join([*norms[:-1], norms[-1][:-1]])
+            found = gaz.lookup(key)
+            possessive = bool(found)
+        if not found and k == 1 and _is_arabic(norms[0]) and norms[0][0] in _ARABIC_CLITICS:
+            key = norms[0][1:]
+            found = gaz.lookup(key) if len(key) > 2 else []
+        if found:
+            if k == 1 and key in _STOP:
+                continue
+            return idx[-1], key, found, possessive
+    return -1, "", [], False
+
+
+def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
+    """Place names, country adjectives before place nouns, and anaphors, left to right."""
+    out: list[Mention] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        t = toks[i]
+        if t.kind != "word" or not (t.upper or _is_arabic(t.text)):
+            anaphor = _anaphor_at(toks, i)
+            if anaphor is not None:
+                out.append(anaphor)
+            adj = _lower_adjective(toks, i, gaz)
+            if adj is not None:
+                out.append(adj)
+            i += 1
+            continue
+        last, key, places, possessive = _name_at(toks, i, gaz)
+        if last >= 0:
+            out.append(Mention(i, last, "none", None, places, key, possessive=possessive))
+            i = last + 1
+            continue
+        iso = gaz.adjectives.get(t.norm)
+        if iso and i + 1 < n and toks[i + 1].norm in v.ADJ_PLACE_NOUNS:
+            place = gaz.get(iso)
+            if place is not None:
+                out.append(Mention(i, i + 1, "none", None, [place], t.norm))
+                i += 2
+                continue
+        i += 1
+    for m in out:
+        m.role = _role(toks, m, out, gaz)
+    return out
+
+
+def _lower_adjective(toks: list[Token], i: int, gaz: Gazetteer) -> Mention | None:
+    """French and Arabic put the adjective after the noun: "la frontière libanaise"."""
+    if i == 0 or toks[i - 1].norm not in v.ADJ_PLACE_NOUNS:
+        return None
+    t = toks[i]
+    iso = _AR_ADJ.get(t.norm) or gaz.adjectives.get(t.norm)
+    place = gaz.get(iso) if iso else None
+    if place is None:
+        return None
+    return Mention(i - 1, i, "none", None, [place], t.norm)
+
+
+def _anaphor_at(toks: list[Token], i: int) -> Mention | None:
+    t = toks[i]
+    word = t.norm
+    if word == "there":
+        nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
+        if nxt in ("is", "are", "was", "were", "have", "has", "had", "will", "would", "may"):
+            return None
+        return Mention(i, i, "none", None, anaphor=v.ANAPHORS["there"], anaphor_word="there")
+    levels = v.ANAPHORS.get(word)
+    if levels is None or i == 0:
+        return None
+    prev = toks[i - 1].norm
+    if prev not in _ARTICLES and not (prev in v.PLACE_FILLERS and i > 1
+                                      and toks[i - 2].norm in _ARTICLES):
+        return None
+    # "the base at Hmeimim", "the camp of Zamzam": the name itself follows
+    for k in range(i + 1, min(i + 3, len(toks))):
+        if toks[k].upper and toks[k].kind == "word":
+            return None
+    return Mention(i, i, "none", None, anaphor=levels, anaphor_word=word)
+
+
+def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer) -> str:
+    """Reads back from the name over fillers to the preposition or verb that governs it."""
+    starts = {x.last: x for x in mentions if x is not m}
+    j = m.first - 1
+    steps = 0
+    while j >= 0 and steps < 7:
+        t = toks[j]
+        w = t.norm
+        if j in starts:
+            prev = starts[j]
+            if prev.possessive:
+                j = prev.first - 1
+                steps += 1
+                continue
+            return "container" if w not in ("-",) else "none"
+        if w in v.DEST_PREPS:
+            if w == "of":
+                return "container"
+            return "dest"
+        if w in v.ORIGIN_PREPS or w == "out":
+            return "origin"
+        if w in ("near", "outside", "beside", "pres", "قرب", "بالقرب"):
+            return "near"
+        if w == "of" and j > 0 and toks[j - 1].norm not in v.PLACE_FILLERS:
+            return "container"
+        if w in v.PLACE_FILLERS or w in _ARTICLES or w in _AR_FILLERS or (
+                t.upper and gaz.adjectives.get(w)):
+            j -= 1
+            steps += 1
+            continue
+        break
+    # The subject of a hosting verb is where people are: "Tawila is hosting 300,000".
+    for k in range(m.last + 1, min(m.last + 8, len(toks))):
+        if toks[k].norm in v.HOSTING:
+            return "dest"
+        if toks[k].kind == "num":
+            break
+    if m.anaphor and m.anaphor_word == "there":
+        return "dest"
+    return "none"
+
+
+def context_countries(mentions: Iterable[Mention]) -> Counter[str]:
+    """Countries a report is about, from names that leave no doubt (one country only)."""
+    ctx: Counter[str] = Counter()
+    for m in mentions:
+        countries = {p.country for p in m.candidates}
+        if len(countries) == 1 and any(p.level != "city" for p in m.candidates):
+            ctx[next(iter(countries))] += 1
+    return ctx
+
+
+def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str]) -> None:
+    if m.candidates:
+        m.place = gaz.rank(m.candidates, m.key, ctx)[0]
+
+
+_KIND_WORDS = {
+    "base": ("base", "airbase", "air"), "airbase": ("base", "airbase"),
+    "camp": ("camp", "settlement", "site"), "camps": ("camp", "settlement", "site"),
+    "crossing": ("crossing", "border"), "settlement": ("settlement", "camp"),
+}
+
+
+def antecedent(m: Mention, history: list[Place]) -> Place | None:
+    """The latest earlier place an anaphor can mean: "the base" -> the last base named."""
+    wanted = _KIND_WORDS.get(m.anaphor_word)
+    for place in reversed(history):
+        if place.level not in m.anaphor:
+            continue
+        if wanted and not any(w in normalize(place.name).split() for w in wanted):
+            continue
+        return place
+    return None

@@ -1,0 +1,99 @@
+"""Text plumbing: a same-length folded copy of the text, sentences and tokens with offsets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Every mapping is one character to one character, so offsets in the folded copy are
+# offsets in the original text: spans and quotes come straight from the report.
+_FOLD = str.maketrans({
+    **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+    **{chr(0x06F0 + i): str(i) for i in range(10)},  # Extended (Persian) digits
+    "٬": ",", "٫": ".", "،": ",", "؛": ";", "؟": "?",
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي",
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
+    "’": "'", "‘": "'", "–": "-", "—": "-", "‑": "-",
+})
+
+
+def fold(text: str) -> str:
+    """Lower-cased copy of `text`, same length, digits as ASCII, Arabic letter variants merged."""
+    out = text.translate(_FOLD)
+    low = out.lower()
+    if len(low) == len(out):
+        return low
+    # a few characters lower-case to two ("İ"): keep those as they are
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in out)
+
+
+def strip_accents(word: str) -> str:
+    if word.isascii():
+        return word
+    s = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in s if not unicodedata.combining(c))
+
+
+# A sentence ends at ., ! or ? followed by space and a capital, digit, quote or non-Latin
+# letter; or at a blank line / line break.
+_SENT_END = re.compile(r"[.!?]+[\"'”»)\]]*[ \t]+|[ \t]*\n[\s]*")
+_ABBREV = frozenset("mr mrs ms dr st no gen col lt sgt u.s u.n e.g i.e vs approx ca est".split())
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; linear time, no backtracking."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = len(text)
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        if end >= n:
+            break
+        if "\n" not in m.group():
+            nxt = text[end]
+            if nxt.islower():
+                continue
+            # "Dr. Smith", "U.N. officials": the word before the dot is an abbreviation
+            j = m.start()
+            k = j
+            while k > start and (text[k - 1].isalpha() or text[k - 1] == "."):
+                k -= 1
+            word = text[k:j].lower()
+            if word in _ABBREV or (len(word) == 1 and word.isalpha()):
+                continue
+        if text[start:m.start()].strip():
+            spans.append((start, m.start() + len(m.group().rstrip())))
+        start = end
+    if text[start:].strip():
+        spans.append((start, n))
+    return spans
+
+
+@dataclass(slots=True)
+class Token:
+    text: str   # folded (lower-case, ASCII digits), accents kept
+    norm: str   # accents stripped: the key vocabulary and places are looked up with
+    start: int  # offsets in the report
+    end: int
+    upper: bool  # first letter upper-case in the original (names, sentence starts)
+    kind: str   # "num", "word", "punct"
+
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|[^\w\s]")
+
+
+def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
+    toks: list[Token] = []
+    for m in _TOKEN.finditer(folded, start, end):
+        t = m.group()
+        c = t[0]
+        if c.isdigit():
+            kind = "num"
+        elif c.isalpha():
+            kind = "word"
+        else:
+            kind = "punct"
+        norm = strip_accents(t).replace("'", "") if kind == "word" else t
+        toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
+    return toks

@@ -1,0 +1,181 @@
+"""Word lists (English, French, Arabic, some German) the extractor reasons with, folded once."""
+
+from __future__ import annotations
+
+from app.gazetteer.index import normalize
+
+
+def _words(*groups: str) -> frozenset[str]:
+    """Folds whitespace-separated words (accents off, Arabic letter variants merged)."""
+    return frozenset(normalize(w) for g in groups for w in g.split() if normalize(w))
+
+
+def _raw(*groups: str) -> frozenset[str]:
+    """Lower-cased words as they appear in text, accents kept (for the document prefilter)."""
+    return frozenset(w.lower() for g in groups for w in g.split())
+
+
+# Verbs and nouns that say people moved or are sheltering away from home.
+_DISPLACEMENT = """
+fled flee flees fleeing escaped escape escaping displaced displacement displacing uprooted
+refugee refugees refuge idp idps evacuees sheltering sheltered shelters shelter
+arrived arrive arriving arrivals arrival reached reaching crossed crossing cross entered
+entering exodus influx streamed streaming poured pouring hosting hosts hosted host
+crammed squeezed packed camped stranded registered relocated relocating headed heading
+moved forced driven pushed sought taken staying stayed asylum asylum-seekers
+migrants newcomers
+fui fuir fuient fuyant fuyaient enfui enfuis enfuies déplacés déplacées déplacé déplacement
+déplacements réfugiés réfugiées réfugié réfugiée réfugier refugiés exode afflux arrivés
+arrivées arrivé arrivée arrivent traversé franchi gagné abrités abritées abrite hébergés
+hébergées accueille accueillent accueilli accueillis chassés contraints
+نزح نزحت نزحوا ينزحون نزوح النزوح نازح نازحين النازحين نازحون النازحون نازحا
+لجا لجات لجاوا لجووا يلجاون لجوء اللجوء لاجي لاجيين لاجيون اللاجيين اللاجيون لاجيا
+فر فرت فروا يفرون فرار الفرار هرب هربت هربوا هروب وصل وصلت وصلوا وصول يصلون
+عبر عبرت عبروا دخل دخلت دخلوا تهجير مهجر مهجرين المهجرين احتمى احتموا يحتمون
+ايواء الايواء استقبل استقبلت يستضيف تستضيف توافد غادر غادروا
+geflohen flohen flüchteten flucht flüchtlinge vertrieben zuflucht angekommen eingereist
+"""
+DISPLACEMENT = _words(_DISPLACEMENT)
+# Whole-document prefilter: a report none of whose words is here has no figure.
+TRIGGERS = DISPLACEMENT | _raw(_DISPLACEMENT)
+
+# Present-state verbs that imply displacement only beside a place: "staying in schools",
+# "living in tents", "are now in Wadi Khaled".
+STOCK_VERBS = _words("staying living live lives housed accommodated stay now hébergés vivent")
+
+# People nouns: a number followed by one of these counts people.
+PEOPLE = _words("""
+people persons person individuals individual civilians civilian refugees refugee idps idp
+displaced evacuees residents villagers children women men migrants asylum-seekers seekers
+arrivals newcomers others survivors inhabitants souls
+personnes gens individus civils réfugiés réfugiées déplacés déplacées habitants enfants
+femmes hommes migrants rescapés autres
+شخص اشخاص شخصا نازح نازحين نازحا لاجي لاجيين لاجيا مدني مدنيين مدنيا مواطن مواطنين
+مواطنا طفل اطفال علوي علويين علويا سوري سوريين سوريا مهاجر مهاجرين فرد افراد نسمه
+menschen personen flüchtlinge zivilisten einwohner kinder
+""")
+FAMILIES = _words("families family familles famille عائله عائلات اسره اسر عوائل familien")
+HOUSEHOLDS = _words("households household ménages ménage foyers haushalte")
+# Nouns that make a people figure's noun phrase about a displaced group explicitly.
+DISPLACED_NOUNS = _words("""refugees refugee idps idp displaced evacuees arrivals newcomers
+asylum-seekers réfugiés réfugiées déplacés déplacées نازح نازحين نازحا لاجي لاجيين لاجيا
+flüchtlinge""")
+# Words between a number and its noun: "10,000 Alawite civilians", "2,000 newly displaced".
+NOUN_MODIFIERS = _words("""new newly more other additional internally displaced further
+fresh syrian alawite lebanese sudanese rohingya palestinian ukrainian congolese
+haitian iraqi afghan kurdish yazidi christian druze muslim ethnic local young elderly
+vulnerable estimated registered de d nouveaux nouvelles autres supplémentaires
+من جديد اخرين اخري جدد""")
+# Capitalised plurals naming groups of people ("Alawites", "Rohingya") count as people.
+GROUP_SUFFIXES = ("ians", "ans", "ites", "ese", "is", "ks", "ds", "ens", "ines")
+GROUPS = _words("Rohingya Druze Alawites Kurds Yazidis Christians Sunnis Shias Shiites")
+
+# Nouns after a number that make it something else: deaths, objects, measures, time.
+NOT_PEOPLE = _words("""
+dead deaths killed bodies casualties victims wounded injured massacres massacre homes houses
+buildings shelters tents parcels trucks lorries meals kits tonnes tons dollars usd euros
+pounds km kilometres kilometers miles metres meters hours hour days day weeks week months
+month years year minutes percent per cent pour % ٪ year-old years-old schools villages
+towns checkpoints attacks strikes airstrikes rockets missiles incidents cases beds
+morts tués blessés maisons tentes colis camions jours semaines mois ans heures
+قتلى قتيل جرحى جريح منزل منازل مجزره مجازر خيمه خيام ساعه ساعات يوم ايام اسبوع اسابيع
+شهر اشهر سنه سنوات كيلومتر دولار بالمئه بالمائه
+""")
+
+# Words that make the clause about something other than displacement.
+NEGATIVE = _words("""
+killed kill killing kills dead death deaths died die dying toll wounded wounding injured
+injuring injuries missing arrested detained detention abducted kidnapped drowned executed
+massacred massacre massacres victims bodies casualties slain murdered
+returned return returning returns returnees went back
+tués tuées tué morts mort décès blessés blessées disparus arrêtés détenus noyés massacrés
+victimes rentrés rentrées retournés retour retours
+مقتل قتل قتلى قتيل قتلوا جرحى جريح اصابه اصيب مفقود مفقودين اعتقال معتقل اعتقل غرق
+مجزره مجازر ضحايا عوده عاد عادوا عايد العايدين العوده
+getötet tote verletzt vermisst
+""")
+# Aid and evacuation-order wording in the clause before the number.
+AID_OR_ORDER = _words("""
+delivered distributed provided supplied assisted supported helped fed served vaccinated
+treated aid assistance ordered orders order told urged warned instructed
+livré distribué distribués fourni aidé ordonné ordre
+وزع وزعت توزيع قدم قدمت مساعدات امر اوامر
+""")
+# Modal or future wording: "could flee", "are expected to arrive" is no figure.
+MODALS = _words("""could may might would will expected likely set threaten threatens
+threatened risk risks pourrait pourraient risquent قد سوف سي""")
+STATIVE_AFTER_MODAL = _words("be sheltering staying living hosting hosted être")
+# A sentence that rejects a claim: "denied reports that 10,000 had fled".
+REJECTION = _words("""denied denies deny dismissed false untrue unfounded baseless rumour
+rumours rumor rumors fake hoax démenti démentent dément rumeur rumeurs faux نفى نفت تنفي
+شايعات شايعه""")
+POPULATION_BEFORE = _words("""town city village district camp country population home
+province region municipality ville village commune population مدينه قريه""")
+
+# Clause boundaries: a figure's place and kind are read inside its clause.
+CLAUSE_CONJ = _words("and but while whereas whilst et mais tandis alors و لكن بينما")
+SUBORDINATORS = _words("""after before because as when since following amid despite
+après avant parce lorsque quand malgré بعد قبل بسبب""")
+
+MONTHS = {
+    **{m: i + 1 for i, m in enumerate(
+        "january february march april may june july august september october november december"
+        .split())},
+    **{m: i + 1 for i, m in enumerate(
+        "jan feb mar apr may jun jul aug sep oct nov dec".split())},
+    "sept": 9,
+    **{normalize(m): i + 1 for i, m in enumerate(
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+        .split())},
+    **{normalize(m): i + 1 for i, m in enumerate(
+        "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر".split())},
+    **{normalize(m): i + 1 for i, m in enumerate(
+        "كانون_الثاني شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين_الاول تشرين_الثاني"
+        " كانون_الاول".split())},
+    **{m: i + 1 for i, m in enumerate(
+        "januar februar märz april mai juni juli august september oktober november dezember"
+        .split())},
+}
+WEEKDAYS = {
+    **{d: i for i, d in enumerate(
+        "monday tuesday wednesday thursday friday saturday sunday".split())},
+    **{d: i for i, d in enumerate("lundi mardi mercredi jeudi vendredi samedi dimanche".split())},
+    **{normalize(d): i for i, d in enumerate(
+        "الاثنين الثلاثاء الاربعاء الخميس الجمعه السبت الاحد".split())},
+}
+
+# Prepositions and verbs before a place: where people went, or where they came from.
+DEST_PREPS = _words("""to into in at toward towards for across around inside within reaching
+reached entered entering enter reach arrived via onto à au aux en vers dans sur jusqu
+الى في نحو باتجاه داخل nach""")
+ORIGIN_PREPS = _words("""from fled fleeing left leaving escaped escaping deserted out of de du
+des depuis quitté fui من aus""")
+# Verbs whose subject is a destination: "Tawila is hosting 300,000", "Chad has received".
+HOSTING = _words("""hosting hosts hosted host shelters sheltering received receives
+welcomed accueille accueillent accueilli يستضيف تستضيف استقبل استقبلت يوي""")
+# Words that may sit between a preposition and the place: "into the Baalbek-Hermel ...",
+# "toward the Lebanese border", "sur la base russe de Hmeimim".
+PLACE_FILLERS = _words("""the a an neighbouring neighboring nearby eastern western northern
+southern central north south east west northeastern northwestern southeastern southwestern
+rural coastal city town village camp camps base air airbase naval border crossing province
+governorate district region area town's country's capital of la le les l d de du des une un
+russe russian military makeshift informal refugee displacement site sites settlement
+mountains mountain valley port mont""")
+ANAPHORS = {
+    "base": ("site",), "airbase": ("site",), "camp": ("site",), "camps": ("site",),
+    "site": ("site",), "settlement": ("site",), "crossing": ("site",),
+    "town": ("city", "site", "admin2"), "city": ("city", "admin2"), "village": ("city", "site"),
+    "area": ("site", "admin2", "admin1", "city"), "region": ("admin1", "admin2", "site"),
+    "governorate": ("admin1",), "province": ("admin1",), "district": ("admin2", "admin1"),
+    "state": ("admin1",), "country": ("country",),
+    "there": ("site", "city", "admin2", "admin1", "country"),
+    "ville": ("city", "admin2"), "camp_fr": ("site",),
+}
+# Words after a country adjective that make it a place: "the Lebanese border".
+ADJ_PLACE_NOUNS = _words("""border side territory coast soil frontier mainland capital
+countryside interior frontière côte territoire sol capitale الحدود الاراضي الساحل""")
+
+# Time words for kind and as_of.
+NEW_MARKERS = _words("""another further additional overnight yesterday today daily
+tonight hier aujourd autres supplémentaires اخرون اخري اضافيين امس اليوم يوميا""")
+TOTAL_MARKERS = _words("so total altogether overall cumulative since bringing au total منذ")

@@ -1,0 +1,233 @@
+"""In-memory gazetteer: places by id, P-code and any spelling, loaded from the shipped data files."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+LEVELS = ("country", "admin1", "admin2", "city", "site")
+# When one spelling names several places, the broader, better-known kind usually wins
+# ("Lebanon" the country, not Lebanon, Pennsylvania); sites beat towns named like them.
+LEVEL_RANK = {"country": 0, "admin1": 1, "site": 2, "admin2": 3, "city": 4}
+
+# Countries this service watches: a weak prior for names shared across countries
+# (Tripoli in a report with no other clue is more likely the Lebanese one for us).
+FOCUS = frozenset(
+    "SY LB TR JO IQ SD TD SS CD RW UG BI PS MM BD UA PL MD RO HU SK HT YE AF SO ET".split()
+)
+
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
+                              "ـ": None, "ؤ": "و", "ئ": "ي"})
+_APOSTROPHES = re.compile(r"['’‘`ʿʾ´]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalize(name: str) -> str:
+    """Folds a name to its lookup key: no case, accents, apostrophes, Arabic letter variants."""
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
+    s = s.translate(_ARABIC_FOLD)
+    s = _APOSTROPHES.sub("", s)
+    return _NON_WORD.sub(" ", s).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    id: str
+    name: str
+    country: str
+    level: str
+    parent_id: str | None = None
+    pcode: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    def to_ref(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "country": self.country, "level": self.level}
+
+
+class Gazetteer:
+    """Places indexed by id, P-code, normalized name and alias; staff additions apply at once."""
+
+    def __init__(self, places: Iterable[Place] = (), *, population: dict[str, int] | None = None,
+                 adjectives: dict[str, str] | None = None) -> None:
+        self._by_id: dict[str, Place] = {}
+        self._by_key: dict[str, list[str]] = {}
+        self._by_pcode: dict[str, str] = {}
+        self._children: dict[str, list[str]] = {}
+        self._population = population or {}
+        # normalized country adjective or demonym ("lebanese", "libanaise") -> ISO alpha-2
+        self.adjectives: dict[str, str] = dict(adjectives or {})
+        self.max_tokens = 1
+        self._lock = threading.Lock()
+        for place in places:
+            self._insert(place)
+
+    # -- building -------------------------------------------------------------------------
+    def _index_name(self, key: str, place_id: str) -> None:
+        if not key:
+            return
+        ids = self._by_key.setdefault(key, [])
+        if place_id not in ids:
+            ids.append(place_id)
+        self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+
+    def _insert(self, place: Place) -> None:
+        old = self._by_id.get(place.id)
+        if old is not None:
+            for name in (old.name, *old.aliases):
+                ids = self._by_key.get(normalize(name))
+                if ids and place.id in ids:
+                    ids.remove(place.id)
+            if old.parent_id and old.id in self._children.get(old.parent_id, []):
+                self._children[old.parent_id].remove(old.id)
+        self._by_id[place.id] = place
+        for name in (place.name, *place.aliases):
+            self._index_name(normalize(name), place.id)
+        if place.pcode:
+            self._by_pcode[place.pcode.upper()] = place.id
+        if place.parent_id:
+            self._children.setdefault(place.parent_id, []).append(place.id)
+
+    def add(self, place: Place) -> None:
+        """Adds or replaces a place (staff additions); resolve and extract see it at once."""
+        with self._lock:
+            self._insert(place)
+
+    # -- lookups --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, place_id: str) -> Place | None:
+        return self._by_id.get(place_id)
+
+    def by_pcode(self, pcode: str) -> Place | None:
+        pid = self._by_pcode.get(pcode.strip().upper())
+        return None if pid is None else self._by_id.get(pid)
+
+    def population(self, place_id: str) -> int:
+        return self._population.get(place_id, 0)
+
+    def lookup(self, key: str) -> list[Place]:
+        """All places one normalized key names (see `normalize`), unranked."""
+        return [self._by_id[i] for i in self._by_key.get(key, ()) if i in self._by_id]
+
+    def rank(self, places: list[Place], key: str, context: Iterable[str] = ()) -> list[Place]:
+        """Orders same-named places: context countries, exact name, level, focus, population."""
+        ctx = set(context)
+
+        def score(p: Place) -> tuple[int, int, int, int, int]:
+            return (
+                0 if p.country in ctx else 1,
+                0 if normalize(p.name) == key else 1,
+                LEVEL_RANK.get(p.level, 5),
+                0 if p.country in FOCUS else 1,
+                -self._population.get(p.id, 0),
+            )
+
+        return sorted(places, key=score)
+
+    def resolve(self, name: str, country: str | None = None) -> Place | None:
+        key = normalize(name)
+        cands = self.lookup(key)
+        if not cands and key.startswith(("the ", "al ", "el ")):
+            key = key.split(" ", 1)[1]
+            cands = self.lookup(key)
+        if country:
+            cands = [p for p in cands if p.country == country.upper()]
+        if not cands:
+            adj = self.adjectives.get(key)
+            place = self.get(adj) if adj else None
+            if place is not None and (not country or place.country == country.upper()):
+                return place
+            return None
+        return self.rank(cands, key, [country.upper()] if country else [])[0]
+
+    def search(self, q: str | None = None, country: str | None = None,
+               limit: int = 50) -> list[Place]:
+        cc = country.upper() if country else None
+        if not q or not normalize(q):
+            found = [p for p in self._by_id.values() if cc is None or p.country == cc]
+            found.sort(key=lambda p: (LEVEL_RANK.get(p.level, 5), p.name))
+            return found[: max(limit, 0)]
+        key = normalize(q)
+        hits: dict[str, int] = {}
+        for name_key, ids in self._by_key.items():
+            if key not in name_key:
+                continue
+            quality = 0 if name_key == key else 1 if name_key.startswith(key) else 2
+            for pid in ids:
+                hits[pid] = min(hits.get(pid, 9), quality)
+        places = [self._by_id[i] for i in hits if i in self._by_id]
+        places = [p for p in places if cc is None or p.country == cc]
+        places.sort(key=lambda p: (hits[p.id], LEVEL_RANK.get(p.level, 5),
+                                   -self._population.get(p.id, 0), p.name))
+        return places[: max(limit, 0)]
+
+    def children(self, place_id: str) -> list[Place]:
+        return [self._by_id[i] for i in self._children.get(place_id, ()) if i in self._by_id]
+
+    def ancestors(self, place_id: str) -> list[Place]:
+        out: list[Place] = []
+        seen = {place_id}
+        place = self._by_id.get(place_id)
+        while place is not None and place.parent_id and place.parent_id not in seen:
+            seen.add(place.parent_id)
+            place = self._by_id.get(place.parent_id)
+            if place is not None:
+                out.append(place)
+        return out
+
+    def within(self, place: Place, other: Place) -> bool:
+        """True when `place` lies inside `other` (by parent chain or country)."""
+        if other.level == "country":
+            return place.country == other.country and place.id != other.id
+        return any(a.id == other.id for a in self.ancestors(place.id))
+
+
+def _adjective_forms(base: str, lang: str) -> list[str]:
+    if lang != "fr":
+        return [base]
+    # French adjectives agree: libanais/libanaise/libanaises, syrien/syrienne/syriens...
+    forms = {base, base + "s", base + "e", base + "es"}
+    if base.endswith("ien"):
+        forms |= {base + "ne", base + "nes"}
+    if base.endswith("s"):
+        forms.add(base + "e")
+    return sorted(forms)
+
+
+def _load() -> Gazetteer:
+    places: list[Place] = []
+    population: dict[str, int] = {}
+    with (DATA / "places.tsv").open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            pid, level, country, parent, pcode, pop, name, aliases = line.rstrip("\n").split("\t")
+            places.append(Place(pid, name, country, level, parent or None, pcode or None,
+                                tuple(aliases.split("|")) if aliases else ()))
+            if pop:
+                population[pid] = int(pop)
+    curated = json.loads((DATA / "curated.json").read_text("utf-8"))
+    adjectives: dict[str, str] = {}
+    for iso2, entry in curated["countries"].items():
+        for word in entry.get("adj", []):
+            adjectives[normalize(word)] = iso2
+        for word in entry.get("fr", []):
+            for form in _adjective_forms(word, "fr"):
+                adjectives[normalize(form)] = iso2
+    return Gazetteer(places, population=population, adjectives=adjectives)
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    """The shipped gazetteer, loaded once per process and shared."""
+    return _load()
