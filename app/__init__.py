@@ -1,0 +1,1 @@
+"""Displacement Monitor: reads how many people fled where, keeps series, alerts by webhook."""

@@ -1,0 +1,1 @@
+"""API keys and the scopes they grant: read, write, admin."""

@@ -1,0 +1,177 @@
+"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, apikey."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
+
+from app.db import make_engine, make_sessionmaker
+from app.errors import DispmonError
+from app.settings import Settings
+
+cli = typer.Typer(help="Displacement Monitor", no_args_is_help=True, add_completion=False)
+apikey_cli = typer.Typer(help="Manage API keys", no_args_is_help=True)
+cli.add_typer(apikey_cli, name="apikey")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic's config: alembic.ini in the working directory, else beside the package."""
+    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (root / "alembic.ini").is_file() and (root / "migrations").is_dir():
+            config = Config(str(root / "alembic.ini"))
+            config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+            return config
+    raise DispmonError("alembic.ini and migrations/ not found: run from the project folder")
+
+
+@cli.command()
+def migrate(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Brings the database schema up to date (creates an SQLite file if needed)."""
+    settings = _settings()
+    make_engine(settings.database_url).dispose()  # creates the SQLite file's folder
+    command.upgrade(alembic_config(settings.database_url), revision)
+    typer.echo(f"database at {revision}: {settings.database_url.split('@')[-1]}", err=True)
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Runs the API (and the scheduler when DISPMON_SCHEDULER=embedded)."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings()
+    _logging(settings)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@cli.command()
+def worker() -> None:
+    """Runs the scheduled jobs (fetching sources...) without the API, until SIGTERM or Ctrl-C."""
+    from app.scheduler import Scheduler
+
+    settings = _settings()
+    _logging(settings)
+    engine = make_engine(settings.database_url)
+    scheduler = Scheduler(make_sessionmaker(engine), settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler.start()
+    logging.getLogger(__name__).info("worker %s started", scheduler.worker)
+    stop.wait()
+    scheduler.shutdown()
+    engine.dispose()
+
+
+@cli.command()
+def extract(file: Annotated[Path | None, typer.Argument(help="JSONL reports; stdin if absent")]
+            = None) -> None:
+    """Reads JSONL reports and writes one JSONL line of figures per report (CONTRACT.md)."""
+    from app.extract import extract_jsonl
+
+    settings = _settings()
+    out = sys.stdout
+    if file is None:
+        extract_jsonl(sys.stdin, out, household_size=settings.household_size,
+                      household_sizes=settings.household_sizes)
+        return
+    with file.open(encoding="utf-8", errors="replace") as handle:
+        extract_jsonl(handle, out, household_size=settings.household_size,
+                      household_sizes=settings.household_sizes)
+
+
+def _run(source_id: int) -> None:
+    from app.scheduler import worker_id
+    from app.sources.service import run_source
+
+    settings = _settings()
+    _logging(settings)
+    engine = make_engine(settings.database_url)
+    outcome = run_source(make_sessionmaker(engine), settings, source_id, worker_id())
+    engine.dispose()
+    typer.echo(f"{outcome.status}: {outcome.items_found} items, {outcome.reports_new} new reports"
+               + (f"; {outcome.error}" if outcome.error else ""))
+    if outcome.status == "error":
+        raise typer.Exit(1)
+
+
+@cli.command()
+def fetch(source: Annotated[str, typer.Argument(help="source id or name")]) -> None:
+    """Fetches one source now and ingests what it finds."""
+    from app.sources.models import Source
+
+    engine = make_engine(_settings().database_url)
+    with make_sessionmaker(engine)() as session:
+        found = session.scalar(select(Source.id).where(
+            Source.id == int(source) if source.isdigit() else Source.name == source))
+    engine.dispose()
+    if found is None:
+        typer.echo(f"no source {source!r}", err=True)
+        raise typer.Exit(1)
+    _run(found)
+
+
+@cli.command()
+def replay(path: Annotated[Path, typer.Argument(help="a JSONL file or a folder of them")],
+           source: Annotated[str | None, typer.Option(help="source name")] = None) -> None:
+    """Ingests a JSONL of reports in date order, through the same code as the API."""
+    from app.sources.service import replay_source
+
+    resolved = path.resolve()
+    engine = make_engine(_settings().database_url)
+    with make_sessionmaker(engine).begin() as session:
+        source_id = replay_source(session, source or f"Replay: {resolved.name}", str(resolved)).id
+    engine.dispose()
+    _run(source_id)
+
+
+@apikey_cli.command("create")
+def apikey_create(name: Annotated[str, typer.Option(help="who or what uses the key")],
+                  scope: Annotated[str, typer.Option(help="read, write or admin")] = "read",
+                  ) -> None:
+    """Creates an API key and prints it once; only its hash is stored."""
+    from app.auth.service import create_key
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            key, plain = create_key(session, name, scope)
+            typer.echo(f"created key {key.id} ({key.name}, scope {key.scope}); it is shown once:",
+                       err=True)
+    except DispmonError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(plain)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""HTTP routes for destinations (search the gazetteer) and for places staff add."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth.deps import AdminAccess, ReadAccess
+from app.db import SessionDep
+from app.gazetteer import service
+from app.gazetteer.index import Place
+from app.gazetteer.schemas import AliasIn, DestinationOut, LatestPoint, PlaceIn
+from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.series.models import SeriesPoint
+from app.settings import SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["places"])
+
+
+def _latest(session: Session, ids: list[str]) -> dict[str, LatestPoint]:
+    if not ids:
+        return {}
+    last_day = (
+        select(SeriesPoint.destination_id, func.max(SeriesPoint.day).label("day"))
+        .where(SeriesPoint.destination_id.in_(ids)).group_by(SeriesPoint.destination_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(SeriesPoint).join(
+            last_day, (last_day.c.destination_id == SeriesPoint.destination_id)
+            & (last_day.c.day == SeriesPoint.day)
+        )
+    )
+    return {p.destination_id: LatestPoint(date=p.day, estimate=p.estimate, low=p.low,
+                                          high=p.high) for p in rows}
+
+
+def destination_out(place: Place, latest: LatestPoint | None = None) -> DestinationOut:
+    return DestinationOut(id=place.id, name=place.name, country=place.country, level=place.level,
+                          parent_id=place.parent_id, pcode=place.pcode,
+                          aliases=list(place.aliases), latest=latest)
+
+
+@router.get("/destinations", response_model=Page[DestinationOut])
+def list_destinations(
+    session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+    q: Annotated[str | None, Query(max_length=200, description="matches names and aliases")] = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    cursor: str | None = None, limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+) -> Page[DestinationOut]:
+    """Places matching `q` or `country`; with neither, the destinations that have a series."""
+    size = limit or settings.page_size
+    offset = decode_int_cursor(cursor) or 0
+    gazetteer = service.current_gazetteer(session)
+    if q or country:
+        found = gazetteer.search(q, country.upper() if country else None, limit=offset + size + 1)
+        more, window = len(found) > offset + size, found[offset: offset + size]
+    else:
+        ids = session.scalars(
+            select(SeriesPoint.destination_id).distinct().order_by(SeriesPoint.destination_id)
+            .offset(offset).limit(size + 1)
+        ).all()
+        more = len(ids) > size
+        window = [p for p in map(gazetteer.get, ids[:size]) if p is not None]
+    latest = _latest(session, [p.id for p in window])
+    return Page(
+        items=[destination_out(p, latest.get(p.id)) for p in window],
+        next_cursor=encode_cursor(offset + size) if more else None,
+    )
+
+
+@router.get("/destinations/{place_id}", response_model=DestinationOut)
+def read_destination(place_id: str, session: SessionDep, _key: ReadAccess) -> DestinationOut:
+    place = service.get_place(session, place_id)
+    return destination_out(place, _latest(session, [place.id]).get(place.id))
+
+
+@router.post("/places", response_model=DestinationOut, status_code=status.HTTP_201_CREATED)
+def create_place(body: PlaceIn, session: SessionDep, _key: AdminAccess) -> DestinationOut:
+    """Adds a place to the gazetteer; extraction resolves it from the next report on."""
+    place = service.add_place(session, name=body.name, country=body.country, level=body.level,
+                              parent_id=body.parent_id, pcode=body.pcode, aliases=body.aliases)
+    return destination_out(place)
+
+
+@router.post("/places/{place_id}/aliases", response_model=DestinationOut,
+             status_code=status.HTTP_201_CREATED)
+def create_alias(place_id: str, body: AliasIn, session: SessionDep,
+                 _key: AdminAccess) -> DestinationOut:
+    """Gives any place (shipped or added) another name."""
+    return destination_out(service.add_alias(session, place_id, body.alias))

@@ -1,0 +1,76 @@
+"""The FastAPI application: routers, error handlers, and the resources its lifespan owns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import health
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_handlers
+from app.gazetteer.index import load_gazetteer
+from app.gazetteer.router import router as places_router
+from app.limits import BodySizeLimit
+from app.reports.models import Report
+from app.reports.router import router as reports_router
+from app.scheduler import Scheduler, worker_id
+from app.series.router import router as series_router
+from app.settings import Settings, get_settings
+from app.sources.service import ensure_demo_source, run_source
+
+log = logging.getLogger(__name__)
+
+
+def load_demo(factory: sessionmaker[Session], settings: Settings) -> None:
+    """Declares the demo source and, on an empty database, replays it at once."""
+    with factory.begin() as session:
+        source_id = ensure_demo_source(session).id
+        empty = session.scalar(select(Report.id).limit(1)) is None
+    if empty:
+        outcome = run_source(factory, settings, source_id, worker_id())
+        log.info("demo data loaded: %s reports (labelled DEMO)", outcome.reports_new)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        factory = make_sessionmaker(engine)
+        app.state.engine = engine
+        app.state.sessionmaker = factory
+        load_gazetteer()  # pay the load once, before the first request
+        if settings.demo:
+            load_demo(factory, settings)
+        scheduler = Scheduler(factory, settings) if settings.scheduler == "embedded" else None
+        app.state.scheduler = scheduler
+        if scheduler:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler:
+                scheduler.shutdown()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Displacement Monitor",
+        version="0.1.0",
+        description="How many people fled where, on whose word: figures, series per destination "
+                    "and alerts. Every number links to its quote, source and date.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(reports_router)
+    app.include_router(places_router)
+    app.include_router(series_router)
+    return app

@@ -1,0 +1,11 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from app.auth.models import ApiKey
+from app.db import Base
+from app.gazetteer.models import AliasAddition, PlaceAddition
+from app.reports.models import Figure, Report
+from app.series.models import SeriesPoint
+from app.sources.models import FetchAttempt, Source
+
+__all__ = ["AliasAddition", "ApiKey", "Base", "FetchAttempt", "Figure", "PlaceAddition", "Report",
+           "SeriesPoint", "Source"]

@@ -1,0 +1,39 @@
+"""Cursor pagination shared by every list endpoint: opaque cursors, newest first by id."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from app.errors import InvalidInput
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Any:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("the cursor is not one this service gave out") from exc
+
+
+def decode_int_cursor(cursor: str | None) -> int | None:
+    value = decode_cursor(cursor)
+    if value is not None and not isinstance(value, int):
+        raise InvalidInput("the cursor is not one this service gave out")
+    return value

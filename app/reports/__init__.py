@@ -1,0 +1,1 @@
+"""Reports (one row per distinct document) and the figures read from them."""

@@ -1,0 +1,122 @@
+"""HTTP routes for reports and figures: parse input, call the service, shape output."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.auth.deps import ReadAccess, WriteAccess
+from app.db import SessionDep
+from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.reports import service
+from app.reports.models import Figure, Report
+from app.reports.schemas import (
+    FigureOut,
+    IngestOut,
+    PlaceRef,
+    ReportIn,
+    ReportOut,
+    ReportSummary,
+    SourceRef,
+)
+from app.settings import SettingsDep
+from app.sources.models import Source
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+Limit = Annotated[int | None, Query(ge=1, le=500)]
+
+
+def _place(id_: str | None, name: str | None, country: str | None,
+           level: str | None) -> PlaceRef | None:
+    if not (id_ and name and country and level):
+        return None
+    return PlaceRef(id=id_, name=name, country=country, level=level)
+
+
+def figure_out(f: Figure, source: Source) -> FigureOut:
+    return FigureOut(
+        id=f.id, report_id=f.report_id, source_id=f.source_id, source=source.name, count=f.count,
+        low=f.low, high=f.high, qualifier=f.qualifier, unit=f.unit, people=f.people, kind=f.kind,
+        destination=_place(f.destination_id, f.destination_name, f.destination_country,
+                           f.destination_level),
+        origin=_place(f.origin_id, f.origin_name, f.origin_country, f.origin_level),
+        as_of=f.as_of, observed_on=f.observed_on, span=(f.span_start, f.span_end), quote=f.quote,
+        extractor_version=f.extractor_version, demo=source.demo,
+    )
+
+
+def _source_ref(s: Source) -> SourceRef:
+    return SourceRef(id=s.id, name=s.name, kind=s.kind, credibility=s.credibility, demo=s.demo)
+
+
+def _summary(r: Report, figure_count: int) -> ReportSummary:
+    return ReportSummary(
+        id=r.id, title=r.title, url=r.url, published_at=r.published_at, lang=r.lang,
+        source=_source_ref(r.source), duplicate_of=r.duplicate_of_id, ingested_at=r.ingested_at,
+        figure_count=figure_count, demo=r.source.demo,
+    )
+
+
+@router.post(
+    "/reports", response_model=IngestOut, status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "The same text or URL was already stored: that report",
+                     "model": IngestOut}},
+)
+def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _key: WriteAccess,
+                  response: Response) -> IngestOut:
+    """Stores a report, reads its figures and updates the series; 200 with the stored report
+    when the same text or URL was submitted before."""
+    source = service.manual_source(session, body.source)
+    result = service.ingest(session, settings, source, service.NewReport(
+        text=body.text, title=body.title, url=body.url, published_at=body.published(),
+        lang=body.lang,
+    ))
+    report = service.get_report(session, result.report.id)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return IngestOut(
+        id=report.id, duplicate_of=report.duplicate_of_id, created=result.created,
+        figures=[figure_out(f, report.source) for f in report.figures],
+    )
+
+
+@router.get("/reports", response_model=Page[ReportSummary])
+def list_reports(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+                 cursor: Cursor = None, limit: Limit = None,
+                 source: int | None = None) -> Page[ReportSummary]:
+    size = limit or settings.page_size
+    rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source)
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(items=[_summary(r, n) for r, n in rows],
+                next_cursor=encode_cursor(rows[-1][0].id) if more else None)
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut)
+def read_report(report_id: int, session: SessionDep, _key: ReadAccess) -> ReportOut:
+    r = service.get_report(session, report_id)
+    return ReportOut(
+        **_summary(r, len(r.figures)).model_dump(), text=r.text,
+        extractor_version=r.extractor_version,
+        figures=[figure_out(f, r.source) for f in r.figures],
+    )
+
+
+@router.get("/figures", response_model=Page[FigureOut])
+def list_figures(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+                 cursor: Cursor = None, limit: Limit = None,
+                 destination: Annotated[str | None, Query(description="a place id")] = None,
+                 since: Annotated[date | None, Query(description="observed on or after")] = None,
+                 source: Annotated[int | None, Query(description="a source id")] = None,
+                 ) -> Page[FigureOut]:
+    size = limit or settings.page_size
+    rows = service.list_figures(session, before_id=decode_int_cursor(cursor), limit=size + 1,
+                                destination=destination, since=since, source_id=source)
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(items=[figure_out(f, s) for f, s in rows],
+                next_cursor=encode_cursor(rows[-1][0].id) if more else None)

@@ -1,0 +1,29 @@
+"""Series points: one row per destination and day, recomputed when a figure lands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+
+class SeriesPoint(Base):
+    __tablename__ = "series_points"
+    __table_args__ = (UniqueConstraint("destination_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    destination_id: Mapped[str] = mapped_column(String(64))
+    # the gazetteer parent, so a parent's sum reads its children's points with one indexed query
+    parent_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    day: Mapped[date] = mapped_column()
+    estimate: Mapped[int] = mapped_column()
+    low: Mapped[int] = mapped_column()
+    high: Mapped[int] = mapped_column()
+    new_arrivals: Mapped[int] = mapped_column(default=0)
+    # [{"source_id", "source", "figure_id", "people"}] behind the estimate, for traceability
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,65 @@
+"""The one configuration object: every setting comes from a DISPMON_* environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of one process; see the README's configuration table for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="DISPMON_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/dispmon.db"
+    scheduler: Literal["embedded", "off"] = "embedded"
+    scheduler_tick_seconds: float = Field(default=5.0, gt=0)
+    demo: bool = False
+    public_read: bool = False
+    household_size: int = Field(default=5, ge=1, le=30)
+    household_sizes: dict[str, int] = Field(default_factory=dict)
+    freshness_days: int = Field(default=14, ge=1, le=365)
+    max_report_bytes: int = Field(default=1_000_000, ge=1_000)
+    max_request_bytes: int = Field(default=2_000_000, ge=1_000)
+    page_size: int = Field(default=50, ge=1, le=500)
+    log_level: str = "info"
+    # the outbound gate (app/http.py): every request the service makes goes through it
+    outbound_allowlist: str = Field(
+        default="", description="addresses or CIDRs (comma-separated) let through although private"
+    )
+    outbound_timeout_seconds: float = Field(default=20.0, gt=0)
+    outbound_max_bytes: int = Field(default=10_000_000, ge=1_000)
+    user_agent: str = "DisplacementMonitor/0.1 (+https://github.com/dispmon/dispmon)"
+
+    @field_validator("household_sizes")
+    @classmethod
+    def _upper_country_codes(cls, value: dict[str, int]) -> dict[str, int]:
+        for code, size in value.items():
+            if len(code) != 2 or not code.isalpha():
+                raise ValueError(f"household size key {code!r} is not an ISO 3166-1 alpha-2 code")
+            if not 1 <= size <= 30:
+                raise ValueError(f"household size for {code} must be between 1 and 30")
+        return {code.upper(): size for code, size in value.items()}
+
+    def household_size_for(self, country: str | None) -> int:
+        if country and country.upper() in self.household_sizes:
+            return self.household_sizes[country.upper()]
+        return self.household_size
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment (CLI and tests build their own)."""
+    return Settings()
+
+
+def _settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings_of)]

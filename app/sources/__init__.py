@@ -1,0 +1,1 @@
+"""Where reports come from: sources, their kinds, and how they are fetched."""

@@ -1,0 +1,78 @@
+"""Starting real processes and servers for tests, and waiting on them with a deadline."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for(check: Callable[[], T | None], timeout: float = 30.0, what: str = "condition") -> T:
+    """Polls `check` until it returns a truthy value, or fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def dispmon_process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """Runs `dispmon ARGS` (this checkout's code) and stops it at the end."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env={**os.environ, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[str]:
+    """`dispmon serve` on a free port; yields its base URL once /healthz answers."""
+    port = free_port()
+    with dispmon_process(["serve", "--host", "127.0.0.1", "--port", str(port)], env) as proc:
+        base = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            if proc.poll() is not None:
+                output = proc.stdout.read() if proc.stdout else ""
+                raise AssertionError(f"dispmon serve exited {proc.returncode}:\n{output}")
+            try:
+                return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(up, timeout=60, what="dispmon serve to answer")
+        yield base

@@ -1,0 +1,105 @@
+"""The `dispmon` command as a user runs it: a real process, real files, real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth.service import authenticate
+from app.reports.models import Report
+from app.sources.models import FetchAttempt
+
+ROOT = Path(__file__).resolve().parent.parent
+DISPMON = [sys.executable, "-m", "app.cli"]
+
+
+def run(args: list[str], db_url: str, stdin: str | None = None,
+        ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DISPMON_DATABASE_URL": db_url}
+    return subprocess.run([*DISPMON, *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120, check=False)
+
+
+def test_apikey_create_prints_a_working_key_once(db_url: str,
+                                                  factory: sessionmaker[Session]) -> None:
+    done = run(["apikey", "create", "--name", "partner", "--scope", "write"], db_url)
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip()
+    assert re.fullmatch(r"dm_[\w-]+", key)
+    with factory.begin() as session:
+        assert authenticate(session, key).scope == "write"
+    refused = run(["apikey", "create", "--name", "x", "--scope", "root"], db_url)
+    assert refused.returncode == 2 and "scope" in refused.stderr and not refused.stdout
+
+
+def test_replay_ingests_in_date_order_once(db_url: str, tmp_path: Path,
+                                           factory: sessionmaker[Session]) -> None:
+    lines = [
+        json.dumps({"text": "More than 7,000 people are sheltering at the Khmeimim base.",
+                    "published": "2025-03-14"}),
+        "this line is not JSON",
+        json.dumps({"text": "Around 1,500 civilians sought shelter at the Khmeimim air base.",
+                    "published": "2025-03-09"}),
+        json.dumps({"title": "no text"}),
+    ]
+    path = tmp_path / "reports.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    first = run(["replay", str(path)], db_url)
+    assert first.returncode == 0, first.stderr
+    assert "2 new reports" in first.stdout and "not JSON" in first.stdout
+    second = run(["replay", str(path)], db_url)
+    assert "0 new reports" in second.stdout
+    with factory() as session:
+        published = session.scalars(select(Report.published_at).order_by(Report.id)).all()
+        attempts = session.scalar(select(func.count()).select_from(FetchAttempt))
+    assert [p.day for p in published if p] == [9, 14]
+    assert attempts == 2
+    missing = run(["replay", str(tmp_path / "absent.jsonl")], db_url)
+    assert missing.returncode == 1 and "does not exist" in missing.stdout
+
+
+def test_extract_follows_the_contract(db_url: str) -> None:
+    stdin = "\n".join([
+        json.dumps({"id": "a", "text": "At least 10,000 people fled to Baalbek-Hermel.",
+                    "published": "2025-03-12", "lang": "en"}),
+        "{broken",
+        json.dumps({"id": "c"}),
+        json.dumps({"id": "d", "text": "Nothing to see here.", "published": None}),
+    ]) + "\n"
+    done = run(["extract"], db_url, stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o.get("id") for o in out[:1]] == ["a"] and len(out) == 4
+    assert out[0]["figures"][0]["count"] == 10000
+    assert out[1]["figures"] == [] and "error" in out[1]
+    assert out[2]["figures"] == [] and "error" in out[2]
+    assert out[3] == {"id": "d", "figures": []}
+
+
+def test_migrate_builds_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'fresh.db'}"
+    done = run(["migrate"], url)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sub" / "fresh.db").stat().st_size > 0
+
+
+def test_dockerfile_runs_commands_the_cli_has() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = re.search(r"^CMD (.+)$", dockerfile, re.M)
+    assert cmd is not None
+    used = re.findall(r"dispmon (\w+)", cmd.group(1))
+    assert used == ["migrate", "serve"]
+    helps = run(["--help"], "sqlite://")
+    for name in used:
+        assert name in helps.stdout
+    serve_help = run(["serve", "--help"], "sqlite://").stdout
+    assert "--host" in serve_help and "--port" in serve_help
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
