@@ -123,7 +123,7 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
     words = set(_WORDS.findall(folded))
     if words.isdisjoint(v.TRIGGERS) and not _has_displaced_stem(folded):
         return []
-    spans = sentences(folded)
+    spans = sentences(folded, text)
     doc = _Doc(text, folded, gaz)
     out: list[ExtractedFigure] = []
     for idx, (a, b) in enumerate(spans):

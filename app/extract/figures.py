@@ -161,14 +161,22 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
         return True  # "a town of 80,000", "home to 80,000"
     if prev2 == "population" or prev == "population":
         return True
-    # deaths, aid or orders just before: "killing 35 people", "delivered aid to 1,200"
+    # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200"
     for t in toks[max(lo, first - 6):first]:
-        if t.norm in v.NEGATIVE or t.norm in v.AID_OR_ORDER:
+        if t.norm in v.NEGATIVE or t.norm in v.AID_VERBS:
             return True
+    for t in toks[max(lo, first - 3):first]:
+        if t.norm in v.ORDERS:
+            return True
+    if prev in ("to", "for", "a", "pour", "ل") and prev2 in v.AID_NOUNS:
+        return True
     after = toks[last + 1:hi]
     for k, t in enumerate(after):
         w = t.norm
-        if w in v.NEGATIVE or w in v.AID_OR_ORDER:
+        nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
+        if w in v.NEGATIVE or w in v.AID_VERBS:
+            return True
+        if w in v.ORDERS and nxt_w in ("to", "de"):
             return True
         if w in v.MODALS:
             rest = [x.norm for x in after[k + 1:k + 3] if x.norm != "not"]

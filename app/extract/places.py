@@ -124,7 +124,8 @@ def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
                 continue
         i += 1
     for m in out:
-        m.role = _role(toks, m, out, gaz)
+        # "Russia's Khmeimim base": a possessive qualifies the next name, it is no place
+        m.role = "none" if m.possessive else _role(toks, m, out, gaz)
     return out
 
 
@@ -155,16 +156,18 @@ def _anaphor_at(toks: list[Token], i: int) -> Mention | None:
     if prev not in _ARTICLES and not (prev in v.PLACE_FILLERS and i > 1
                                       and toks[i - 2].norm in _ARTICLES):
         return None
-    # "the base at Hmeimim", "the camp of Zamzam": the name itself follows
-    for k in range(i + 1, min(i + 3, len(toks))):
-        if toks[k].upper and toks[k].kind == "word":
+    # "the base at Hmeimim", "la base russe de Hmeimim": the name itself follows
+    for k in range(i + 1, min(i + 5, len(toks))):
+        if toks[k].kind == "word" and (toks[k].upper or _is_arabic(toks[k].text)):
             return None
+        if toks[k].norm not in v.PLACE_FILLERS and toks[k].norm not in ("at", "near", "in"):
+            break
     return Mention(i, i, "none", None, anaphor=levels, anaphor_word=word)
 
 
 def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer) -> str:
     """Reads back from the name over fillers to the preposition or verb that governs it."""
-    starts = {x.last: x for x in mentions if x is not m}
+    starts = {x.last: x for x in mentions if x is not m and not x.anaphor}
     j = m.first - 1
     steps = 0
     while j >= 0 and steps < 7:

@@ -41,8 +41,10 @@ _SENT_END = re.compile(r"[.!?]+[\"'”»)\]]*[ \t]+|[ \t]*\n[\s]*")
 _ABBREV = frozenset("mr mrs ms dr st no gen col lt sgt u.s u.n e.g i.e vs approx ca est".split())
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; linear time, no backtracking."""
+def sentences(text: str, original: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; linear time, no backtracking. `original` (same length
+    as `text`) is where capitals are read when `text` is a folded copy."""
+    cased = original if original is not None and len(original) == len(text) else text
     spans: list[tuple[int, int]] = []
     start = 0
     n = len(text)
@@ -51,7 +53,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if end >= n:
             break
         if "\n" not in m.group():
-            nxt = text[end]
+            nxt = cased[end]
             if nxt.islower():
                 continue
             # "Dr. Smith", "U.N. officials": the word before the dot is an abbreviation

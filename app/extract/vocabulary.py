@@ -22,6 +22,7 @@ refugee refugees refuge idp idps evacuees sheltering sheltered shelters shelter
 arrived arrive arriving arrivals arrival reached reaching crossed crossing cross entered
 entering exodus influx streamed streaming poured pouring hosting hosts hosted host
 crammed squeezed packed camped stranded registered relocated relocating headed heading
+left leaving homeless
 moved forced driven pushed sought taken staying stayed asylum asylum-seekers
 migrants newcomers
 fui fuir fuient fuyant fuyaient enfui enfuis enfuies déplacés déplacées déplacé déplacement
@@ -36,12 +37,16 @@ hébergées accueille accueillent accueilli accueillis chassés contraints
 geflohen flohen flüchteten flucht flüchtlinge vertrieben zuflucht angekommen eingereist
 """
 DISPLACEMENT = _words(_DISPLACEMENT)
-# Whole-document prefilter: a report none of whose words is here has no figure.
-TRIGGERS = DISPLACEMENT | _raw(_DISPLACEMENT)
-
+_UNIT_WORDS = """families family familles famille عائله عائلات اسره اسر عوائل familien
+households household ménages ménage foyers haushalte"""
+FAMILIES = _words(_UNIT_WORDS.split("\n")[0])
+HOUSEHOLDS = _words(_UNIT_WORDS.split("\n")[1])
 # Present-state verbs that imply displacement only beside a place: "staying in schools",
 # "living in tents", "are now in Wadi Khaled".
 STOCK_VERBS = _words("staying living live lives housed accommodated stay now hébergés vivent")
+# Whole-document prefilter: a report none of whose words is here has no figure.
+TRIGGERS = (DISPLACEMENT | _raw(_DISPLACEMENT) | FAMILIES | HOUSEHOLDS | _raw(_UNIT_WORDS)
+            | (STOCK_VERBS - {"now"}))
 
 # People nouns: a number followed by one of these counts people.
 PEOPLE = _words("""
@@ -54,8 +59,6 @@ femmes hommes migrants rescapés autres
 مواطنا طفل اطفال علوي علويين علويا سوري سوريين سوريا مهاجر مهاجرين فرد افراد نسمه
 menschen personen flüchtlinge zivilisten einwohner kinder
 """)
-FAMILIES = _words("families family familles famille عائله عائلات اسره اسر عوائل familien")
-HOUSEHOLDS = _words("households household ménages ménage foyers haushalte")
 # Nouns that make a people figure's noun phrase about a displaced group explicitly.
 DISPLACED_NOUNS = _words("""refugees refugee idps idp displaced evacuees arrivals newcomers
 asylum-seekers réfugiés réfugiées déplacés déplacées نازح نازحين نازحا لاجي لاجيين لاجيا
@@ -94,13 +97,15 @@ victimes rentrés rentrées retournés retour retours
 مجزره مجازر ضحايا عوده عاد عادوا عايد العايدين العوده
 getötet tote verletzt vermisst
 """)
-# Aid and evacuation-order wording in the clause before the number.
-AID_OR_ORDER = _words("""
+# Aid given to people: "delivered 2,400 parcels to 1,200 households" is no figure.
+AID_VERBS = _words("""
 delivered distributed provided supplied assisted supported helped fed served vaccinated
-treated aid assistance ordered orders order told urged warned instructed
-livré distribué distribués fourni aidé ordonné ordre
-وزع وزعت توزيع قدم قدمت مساعدات امر اوامر
+treated livré livrés distribué distribués fourni aidé وزع وزعت توزيع قدم قدمت
 """)
+AID_NOUNS = _words("aid assistance food support help services relief مساعدات aide")
+# Evacuation orders not (yet) carried out: "ordered 100,000 residents to leave".
+ORDERS = _words("""ordered orders order told urged warned instructed asked ordonné ordre
+امر اوامر""")
 # Modal or future wording: "could flee", "are expected to arrive" is no figure.
 MODALS = _words("""could may might would will expected likely set threaten threatens
 threatened risk risks pourrait pourraient risquent قد سوف سي""")
@@ -148,8 +153,8 @@ WEEKDAYS = {
 DEST_PREPS = _words("""to into in at toward towards for across around inside within reaching
 reached entered entering enter reach arrived via onto à au aux en vers dans sur jusqu
 الى في نحو باتجاه داخل nach""")
-ORIGIN_PREPS = _words("""from fled fleeing left leaving escaped escaping deserted out of de du
-des depuis quitté fui من aus""")
+ORIGIN_PREPS = _words("""from fled fleeing left leaving escaped escaping deserted depuis quitté
+fui من aus""")
 # Verbs whose subject is a destination: "Tawila is hosting 300,000", "Chad has received".
 HOSTING = _words("""hosting hosts hosted host shelters sheltering received receives
 welcomed accueille accueillent accueilli يستضيف تستضيف استقبل استقبلت يوي""")
