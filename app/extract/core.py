@@ -88,20 +88,28 @@ def _bounds_between(bounds: list[int], a: int, b: int) -> list[int]:
 
 
 class _Doc:
-    """Per-report state: context countries and the places named so far (for anaphora)."""
+    """Per-report state: the place scan (context countries, antecedents), made on demand."""
 
     def __init__(self, text: str, folded: str, gaz: Gazetteer) -> None:
         self.text = text
         self.folded = folded
         self.gaz = gaz
-        self.history: list[Place] = []
-        self.ctx: Any = None
+        self._scan: pl.Scan | None = None
+        self._resolved: list[tuple[int, Place]] | None = None
 
-    def context(self, spans: list[tuple[int, int]]) -> None:
-        mentions: list[pl.Mention] = []
-        for a, b in spans:
-            mentions += pl.find_mentions(tokenize(self.folded, self.text, a, b), self.gaz)
-        self.ctx = pl.context_countries(mentions)
+    @property
+    def scan(self) -> pl.Scan:
+        if self._scan is None:
+            self._scan = pl.scan(self.folded, self.text, self.gaz)
+        return self._scan
+
+    def places_before(self, offset: int) -> list[Place]:
+        """Places named before `offset`, in order: what an anaphor can point back to."""
+        if self._resolved is None:
+            ctx = self.scan.context
+            self._resolved = [(pos, self.gaz.rank(c, key, ctx)[0])
+                              for pos, key, c in self.scan.names]
+        return [p for pos, p in self._resolved if pos < offset]
 
 
 def extract(text: str, published: date | None = None, lang: str | None = None, *,
@@ -120,42 +128,45 @@ def extract(text: str, published: date | None = None, lang: str | None = None, *
 def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: int,
              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
-    words = set(_WORDS.findall(folded))
-    if words.isdisjoint(v.TRIGGERS) and not _has_displaced_stem(folded):
+    present = v.TRIGGERS.intersection(_WORDS.findall(folded))
+    if not present and not _has_displaced_stem(folded):
         return []
-    spans = sentences(folded, text)
+    # Only sentences holding a displacement word are read closely.
+    trigger_at = [i for w in present for i in _word_positions(folded, w)]
+    trigger_at += [m.start() for m in _AR_STEMS.finditer(folded)]
+    trigger_at.sort()
     doc = _Doc(text, folded, gaz)
     out: list[ExtractedFigure] = []
-    for idx, (a, b) in enumerate(spans):
-        sent = folded[a:b]
-        hot = _NUMBERISH.search(sent) is not None and (
-            not set(_WORDS.findall(sent)).isdisjoint(v.TRIGGERS) or _has_displaced_stem(sent))
-        if not hot:
-            # names outside figure sentences feed anaphora ("the town" -> Arsal), but only
-            # once the report is known to hold a figure sentence: figure-free text stays cheap
-            if doc.ctx is not None:
-                _remember(doc, a, b)
+    k = 0
+    for a, b in sentences(folded, text):
+        while k < len(trigger_at) and trigger_at[k] < a:
+            k += 1
+        if k == len(trigger_at):
+            break
+        if trigger_at[k] >= b or _NUMBERISH.search(folded, a, b) is None:
             continue
-        if doc.ctx is None:
-            doc.context(spans)
-            for a0, b0 in spans[:idx]:
-                _remember(doc, a0, b0)
         out += _sentence(doc, a, b, published, household_size, household_sizes)
+    return out
+
+
+_AR_STEMS = re.compile(r"نزح|نازح|لاجي|لجو|مهجر")
+
+
+def _word_positions(s: str, word: str) -> list[int]:
+    """Offsets where `word` stands as a whole word in `s` (str.find runs in C)."""
+    out: list[int] = []
+    n = len(word)
+    i = s.find(word)
+    while i != -1:
+        if (i == 0 or not s[i - 1].isalnum()) and (i + n == len(s) or not s[i + n].isalnum()):
+            out.append(i)
+        i = s.find(word, i + 1)
     return out
 
 
 def _has_displaced_stem(s: str) -> bool:
     # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
     return "نزح" in s or "نازح" in s or "لاجي" in s or "لجو" in s or "مهجر" in s
-
-
-def _remember(doc: _Doc, a: int, b: int) -> None:
-    toks = tokenize(doc.folded, doc.text, a, b)
-    for m in pl.find_mentions(toks, doc.gaz):
-        if not m.anaphor:
-            pl.resolve(m, doc.gaz, doc.ctx)
-            if m.place is not None:
-                doc.history.append(m.place)
 
 
 def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size: int,
@@ -165,9 +176,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
     mentions = pl.find_mentions(toks, doc.gaz)
     for m in mentions:
         if m.anaphor:
-            m.place = pl.antecedent(m, doc.history)
+            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start))
         else:
-            pl.resolve(m, doc.gaz, doc.ctx)
+            pl.resolve(m, doc.gaz, doc.scan.context)
     sentence_words = {t.norm for t in toks}
     rejected = not sentence_words.isdisjoint(v.REJECTION)
     has_displacement = not sentence_words.isdisjoint(v.DISPLACEMENT) or _has_displaced_stem(
@@ -189,7 +200,6 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         cands.append(c)
         previous = c
     if rejected or not cands:
-        _record(doc, mentions)
         return []
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
     for k, c in enumerate(cands):
@@ -201,9 +211,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
     for k, (c, dest, origin, lo, hi) in enumerate(figures):
         if dest is not None:
             continue
-        for m in sorted(range(len(figures)), key=lambda x: abs(x - k)):
-            other = figures[m]
-            if m == k or other[1] is None:
+        for o in sorted(range(len(figures)), key=lambda x: abs(x - k)):
+            other = figures[o]
+            if o == k or other[1] is None:
                 continue
             lo_, hi_ = sorted((c.amount.first, other[0].amount.first))
             if not _bounds_between(bounds, lo_, hi_):
@@ -230,7 +240,6 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
             origin=origin, as_of=as_of(toks, lo, hi, published) or as_of(toks, 0, n, published),
             span=(amt.start, amt.end), quote=quote,
         ))
-    _record(doc, mentions)
     return out
 
 
@@ -276,9 +285,3 @@ def _places_in(doc: _Doc, mentions: list[pl.Mention], lo: int, hi: int,
     if dest is not None and origin is not None and dest.id == origin.id:
         dest = None
     return dest, origin
-
-
-def _record(doc: _Doc, mentions: list[pl.Mention]) -> None:
-    for m in mentions:
-        if m.place is not None:
-            doc.history.append(m.place)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from app.extract import vocabulary as v
@@ -45,7 +46,7 @@ _QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
     key=lambda q: -len(q[0]),
 )
 _MONEY = frozenset({"$", "€", "£", "usd", "us", "eur", "dollars", "euros", "sdg", "lbp"})
-_AGE_BEFORE = frozenset({"aged", "age", "ages", "agee", "ages", "عمر", "بعمر"})
+_AGE_BEFORE = frozenset({"aged", "age", "ages", "agee", "عمر", "بعمر"})
 _COUNT_NOUNS = frozenset({"number", "total", "figure", "tally", "count", "nombre", "عدد",
                           "zahl"})
 _COUNT_VERBS = frozenset({"to", "at", "reached", "of", "hit", "exceeded", "topped",
@@ -85,7 +86,7 @@ def qualifier_of(toks: list[Token], amt: Amount) -> str:
         return "at_least"
     if "تقريبا" in after:
         return "about"
-    for a, b in zip(after, after[1:], strict=False):
+    for a, b in itertools.pairwise(after):
         if (a, b) in (("or", "more"), ("et", "plus"), ("or", "over")):
             return "more_than"
     return "exact"

@@ -26,7 +26,7 @@ def process_line(line: str, *, household_size: int = 5,
     try:
         obj = json.loads(line)
     except ValueError as e:
-        return {"id": None, "error": f"not JSON: {e.msg}", "figures": []}
+        return {"id": None, "error": f"not JSON: {e}", "figures": []}
     if not isinstance(obj, dict):
         return {"id": None, "error": "not a JSON object", "figures": []}
     rid = obj.get("id")
@@ -50,7 +50,7 @@ def extract_jsonl(inp: TextIO, out: TextIO, *, household_size: int = 5,
         try:
             result = process_line(line, household_size=household_size,
                                   household_sizes=household_sizes)
-        except Exception as e:  # noqa: BLE001 - one bad report must not stop the stream
+        except Exception as e:
             result = {"id": None, "error": f"internal error: {type(e).__name__}", "figures": []}
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         out.flush()

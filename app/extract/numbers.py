@@ -68,6 +68,11 @@ _VAGUE_PHRASES: list[tuple[tuple[str, ...], str]] = sorted(
 )
 
 
+_VAGUE_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase in _VAGUE_PHRASES:
+    _VAGUE_BY_FIRST.setdefault(_phrase[0][0], []).append(_phrase)
+
+
 @dataclass(slots=True)
 class Amount:
     value: int
@@ -198,12 +203,12 @@ def _digit_amount(toks: list[Token], i: int) -> Amount | None:
         end_tok = sc[1]
     elif value != int(value):
         return None  # "1.5" alone is no headcount
-    return Amount(int(round(value)), None, None, None, i, end_tok, t.start, toks[end_tok].end,
+    return Amount(round(value), None, None, None, i, end_tok, t.start, toks[end_tok].end,
                   scale=scale)
 
 
 def _vague_amount(toks: list[Token], i: int) -> Amount | None:
-    for words, key in _VAGUE_PHRASES:
+    for words, key in _VAGUE_BY_FIRST.get(toks[i].norm, ()):
         k = len(words)
         if i + k > len(toks):
             continue

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.extract import vocabulary as v
-from app.extract.text import Token
+from app.extract.text import Token, strip_accents
 from app.gazetteer.index import Gazetteer, Place, normalize
 
 # Words that start with a capital at a sentence start or in titles but are no place here.
@@ -102,15 +102,20 @@ def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
     while i < n:
         t = toks[i]
         if t.kind != "word" or not (t.upper or _is_arabic(t.text)):
-            anaphor = _anaphor_at(toks, i)
-            if anaphor is not None:
-                out.append(anaphor)
-            adj = _lower_adjective(toks, i, gaz)
-            if adj is not None:
-                out.append(adj)
+            if t.norm in v.ANAPHORS:
+                anaphor = _anaphor_at(toks, i)
+                if anaphor is not None:
+                    out.append(anaphor)
+            if i and toks[i - 1].norm in v.ADJ_PLACE_NOUNS:
+                adj = _lower_adjective(toks, i, gaz)
+                if adj is not None:
+                    out.append(adj)
             i += 1
             continue
-        last, key, places, possessive = _name_at(toks, i, gaz)
+        last, key, places, possessive = -1, "", list[Place](), False
+        first = t.norm[:-1] if t.text.endswith("'s") else t.norm
+        if t.norm in gaz.first_words or first in gaz.first_words or _is_arabic(t.text):
+            last, key, places, possessive = _name_at(toks, i, gaz)
         if last >= 0:
             out.append(Mention(i, last, "none", None, places, key, possessive=possessive))
             i = last + 1
@@ -207,14 +212,66 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     return "none"
 
 
-def context_countries(mentions: Iterable[Mention]) -> Counter[str]:
-    """Countries a report is about, from names that leave no doubt (one country only)."""
+# Capitalised Latin words and Arabic words: the only ones that can start a place name.
+_NAME_START = re.compile(r"(?<![\w'])(?:[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]+)")
+# Capitalised words that begin sentences far more often than place names.
+_SKIP_FIRST = frozenset("""the a an it he she they we but and in on at for from with this that
+these those there his her its their our i you of to by as if when while after before since
+some many most more nearly about over according officials aid""".split())
+_NAME_RUN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:[ -][^\W\d_]+(?:'[^\W\d_]+)?){0,5}")
+
+
+@dataclass(slots=True)
+class Scan:
+    """Every place named in a report, by position, and the countries the report is about."""
+    names: list[tuple[int, str, list[Place]]]   # (offset, key, candidates)
+    context: Counter[str]
+
+
+def _fold_word(w: str) -> str:
+    return strip_accents(w).replace("'", "")
+
+
+def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
+    """One pass over a report for place names (no roles): context countries and antecedents.
+    Cheap: only words that start some gazetteer name are looked at closely."""
+    names: list[tuple[int, str, list[Place]]] = []
     ctx: Counter[str] = Counter()
-    for m in mentions:
-        countries = {p.country for p in m.candidates}
-        if len(countries) == 1 and any(p.level != "city" for p in m.candidates):
-            ctx[next(iter(countries))] += 1
-    return ctx
+    pos = 0
+    first_words = gaz.first_words
+    for m in _NAME_START.finditer(original):
+        start = m.start()
+        if start < pos:
+            continue
+        w = folded[start:m.end()]
+        arabic = _is_arabic(w)
+        fw = _fold_word(w)
+        if fw in _SKIP_FIRST:
+            continue
+        if fw not in first_words and fw[:-1] not in first_words and not arabic:
+            iso = gaz.adjectives.get(fw)
+            if iso:
+                ctx[iso] += 1
+            continue
+        run = _NAME_RUN.match(folded, start)
+        words = [_fold_word(x) for x in re.split(r"[ -]", run.group())] if run else [fw]
+        for k in range(min(len(words), gaz.max_tokens), 0, -1):
+            key = " ".join(words[:k])
+            found = gaz.lookup(key)
+            if not found and k == 1 and words[0].endswith("s"):
+                key = words[0][:-1]
+                found = gaz.lookup(key)
+            if not found and k == 1 and arabic and w[0] in _ARABIC_CLITICS and len(w) > 3:
+                key = fw[1:]
+                found = gaz.lookup(key)
+            if found and not (k == 1 and key in _STOP):
+                names.append((start, key, found))
+                countries = {p.country for p in found}
+                if len(countries) == 1 and any(p.level != "city" for p in found):
+                    ctx[next(iter(countries))] += 1
+                pos = start + len(" ".join(words[:k]))
+                break
+    return Scan(names, ctx)
 
 
 def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str]) -> None:

@@ -1,4 +1,4 @@
-"""In-memory gazetteer: places by id, P-code and any spelling, loaded from the shipped data files."""
+"""In-memory gazetteer: places by id, P-code and any spelling, from the shipped data files."""
 
 from __future__ import annotations
 
@@ -66,6 +66,8 @@ class Gazetteer:
         # normalized country adjective or demonym ("lebanese", "libanaise") -> ISO alpha-2
         self.adjectives: dict[str, str] = dict(adjectives or {})
         self.max_tokens = 1
+        # first word of every name: a text word not in here starts no place name
+        self.first_words: set[str] = set()
         self._lock = threading.Lock()
         for place in places:
             self._insert(place)
@@ -78,6 +80,7 @@ class Gazetteer:
         if place_id not in ids:
             ids.append(place_id)
         self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+        self.first_words.add(key.split(" ", 1)[0])
 
     def _insert(self, place: Place) -> None:
         old = self._by_id.get(place.id)
