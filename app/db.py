@@ -88,7 +88,10 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back if it raises."""
+    """One transaction per request: committed when the handler returns, rolled back if it raises.
+
+    Used with scope="function", so the commit runs before the response is sent: a commit that
+    fails is a 500, never a 201 for data that was not stored."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     with factory() as session:
         try:
@@ -99,4 +102,4 @@ def _session(request: Request) -> Iterator[Session]:
             raise
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+SessionDep = Annotated[Session, Depends(_session, scope="function")]

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +34,24 @@ class Settings(BaseSettings):
     outbound_timeout_seconds: float = Field(default=20.0, gt=0)
     outbound_max_bytes: int = Field(default=10_000_000, ge=1_000)
     user_agent: str = "DisplacementMonitor/0.1 (+https://github.com/dispmon/dispmon)"
+    # alerts and webhooks (app/alerts, app/webhooks)
+    alert_quiet_hours: float = Field(
+        default=72.0, gt=0, description="an alert with no new trigger for this long resolves itself"
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_lease_seconds: float = Field(
+        default=60.0, gt=0, description="how long a worker holds a delivery it is sending; "
+        "a dead worker's deliveries are sent again after it"
+    )
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> Settings:
+        # a lease shorter than a send would let a second worker send the same attempt
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("DISPMON_WEBHOOK_LEASE_SECONDS must exceed "
+                             "DISPMON_WEBHOOK_TIMEOUT_SECONDS")
+        return self
 
     @field_validator("household_sizes")
     @classmethod

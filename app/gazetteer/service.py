@@ -22,58 +22,68 @@ from app.gazetteer.models import AliasAddition, PlaceAddition
 LEVELS = ("country", "admin1", "admin2", "city", "site")
 
 _lock = threading.Lock()
-# Per database URL: the last (seq, key) applied from each table, so a database that was reset or
-# rolled back (seq reused for another row) is noticed and replayed from the start.
-_applied: dict[tuple[str, str], tuple[int, str]] = {}
 
 
-def _db_key(session: Session) -> str:
-    return str(session.get_bind().engine.url)
+class _Applied:
+    """Which database's additions the shared gazetteer holds, and the last row applied of each
+    table (seq and key), so a reset or rolled-back database (seq reused) is noticed."""
+
+    db: str | None = None
+    places: tuple[int, str] = (0, "")
+    aliases: tuple[int, str] = (0, "")
+    dirty = False
 
 
-def _catch_up_places(session: Session, gazetteer: Gazetteer, db: str) -> None:
-    last_seq, last_key = _applied.get((db, "places"), (0, ""))
-    rows = session.scalars(
-        select(PlaceAddition).where(PlaceAddition.seq >= last_seq).order_by(PlaceAddition.seq)
-    ).all()
-    if last_seq and (not rows or rows[0].seq != last_seq or rows[0].place_id != last_key):
-        rows = session.scalars(select(PlaceAddition).order_by(PlaceAddition.seq)).all()
-    for row in rows:
-        gazetteer.add(Place(
-            id=row.place_id, name=row.name, country=row.country, level=row.level,
-            parent_id=row.parent_id, pcode=row.pcode, aliases=tuple(row.aliases),
-        ))
-    if rows:
-        _applied[(db, "places")] = (rows[-1].seq, rows[-1].place_id)
+def _forget(db: str | None) -> None:
+    if _Applied.dirty:
+        load_gazetteer.cache_clear()
+    _Applied.db, _Applied.places, _Applied.aliases, _Applied.dirty = db, (0, ""), (0, ""), False
 
 
 def _alias_key(row: AliasAddition) -> str:
     return f"{row.place_id}\t{row.alias}"
 
 
-def _catch_up_aliases(session: Session, gazetteer: Gazetteer, db: str) -> None:
-    last_seq, last_key = _applied.get((db, "aliases"), (0, ""))
-    rows = session.scalars(
-        select(AliasAddition).where(AliasAddition.seq >= last_seq).order_by(AliasAddition.seq)
-    ).all()
-    if last_seq and (not rows or rows[0].seq != last_seq or _alias_key(rows[0]) != last_key):
-        rows = session.scalars(select(AliasAddition).order_by(AliasAddition.seq)).all()
-    for row in rows:
-        place = gazetteer.get(row.place_id)
-        if place is not None and row.alias not in place.aliases:
-            gazetteer.add(replace(place, aliases=(*place.aliases, row.alias)))
-    if rows:
-        _applied[(db, "aliases")] = (rows[-1].seq, _alias_key(rows[-1]))
+def _stale(last: tuple[int, str], first_row_key: tuple[int, str] | None) -> bool:
+    return bool(last[0]) and first_row_key != last
+
+
+def _catch_up(session: Session) -> Gazetteer:
+    places = session.scalars(select(PlaceAddition).where(PlaceAddition.seq >= _Applied.places[0])
+                             .order_by(PlaceAddition.seq)).all()
+    aliases = session.scalars(select(AliasAddition).where(AliasAddition.seq >= _Applied.aliases[0])
+                              .order_by(AliasAddition.seq)).all()
+    if _stale(_Applied.places, (places[0].seq, places[0].place_id) if places else None) or _stale(
+            _Applied.aliases, (aliases[0].seq, _alias_key(aliases[0])) if aliases else None):
+        # what memory holds is no longer what the database holds: start again from the files
+        _Applied.dirty = True
+        _forget(_Applied.db)
+        return _catch_up(session)
+    gazetteer = load_gazetteer()
+    for row in places:
+        gazetteer.add(Place(id=row.place_id, name=row.name, country=row.country, level=row.level,
+                            parent_id=row.parent_id, pcode=row.pcode, aliases=tuple(row.aliases)))
+    for alias in aliases:
+        place = gazetteer.get(alias.place_id)
+        if place is not None and alias.alias not in place.aliases:
+            gazetteer.add(replace(place, aliases=(*place.aliases, alias.alias)))
+    if places:
+        _Applied.places = (places[-1].seq, places[-1].place_id)
+    if aliases:
+        _Applied.aliases = (aliases[-1].seq, _alias_key(aliases[-1]))
+    _Applied.dirty = _Applied.dirty or bool(places or aliases)
+    return gazetteer
 
 
 def current_gazetteer(session: Session) -> Gazetteer:
-    """The shipped gazetteer, brought up to date with the places and aliases staff added."""
-    gazetteer = load_gazetteer()
-    db = _db_key(session)
+    """The shipped gazetteer, brought up to date with the committed places and aliases staff
+    added (one indexed query per table when nothing changed)."""
+    db = str(session.get_bind().engine.url)
     with _lock:
-        _catch_up_places(session, gazetteer, db)
-        _catch_up_aliases(session, gazetteer, db)
-    return gazetteer
+        if _Applied.db != db:
+            # another database (tests, or a CLI run): forget the other one's additions
+            _forget(db)
+        return _catch_up(session)
 
 
 def slugify(name: str) -> str:
@@ -99,18 +109,16 @@ def add_place(session: Session, *, name: str, country: str, level: str,
         raise InvalidInput(f"parent {parent.id} is in {parent.country}, not in {country}")
     slug = slugify(name) or slugify(" ".join(aliases or [])) or "place"
     place_id = f"custom:{country.lower()}-{slug}"
-    if gazetteer.get(place_id) is not None or session.scalar(
-        select(PlaceAddition.seq).where(PlaceAddition.place_id == place_id)
-    ):
+    if session.scalar(select(PlaceAddition.seq).where(PlaceAddition.place_id == place_id)):
         raise Conflict(f"a place with id {place_id!r} already exists")
     clean_aliases = sorted({a.strip() for a in aliases or [] if a.strip() and a.strip() != name})
     row = PlaceAddition(place_id=place_id, name=name.strip(), country=country, level=level,
                         parent_id=parent.id, pcode=pcode, aliases=clean_aliases)
     session.add(row)
     session.flush()
-    return current_gazetteer(session).get(place_id) or Place(
-        id=place_id, name=row.name, country=country, level=level, parent_id=parent.id,
-        pcode=pcode, aliases=tuple(clean_aliases))
+    # memory learns it from the table once committed (current_gazetteer), never before
+    return Place(id=place_id, name=row.name, country=country, level=level, parent_id=parent.id,
+                 pcode=pcode, aliases=tuple(clean_aliases))
 
 
 def add_alias(session: Session, place_id: str, alias: str) -> Place:
@@ -123,10 +131,12 @@ def add_alias(session: Session, place_id: str, alias: str) -> Place:
         raise InvalidInput("an alias cannot be empty")
     if alias == place.name or alias in place.aliases:
         raise Conflict(f"{alias!r} already names {place_id}")
+    if session.scalar(select(AliasAddition.seq).where(AliasAddition.place_id == place_id,
+                                                      AliasAddition.alias == alias)):
+        raise Conflict(f"{alias!r} already names {place_id}")
     session.add(AliasAddition(place_id=place_id, alias=alias))
     session.flush()
-    updated = current_gazetteer(session).get(place_id)
-    return updated or place
+    return replace(place, aliases=(*place.aliases, alias))
 
 
 def get_place(session: Session, place_id: str) -> Place:

@@ -117,6 +117,20 @@ def test_a_failure_mid_ingest_leaves_nothing_behind(settings: Settings, writer: 
     assert _count(factory, Report) == 0 and _count(factory, Figure) == 0
 
 
+def test_a_failed_commit_is_an_error_not_a_created(settings: Settings, writer: dict[str, str],
+                                                   factory: sessionmaker[Session],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_commit(self: Session) -> None:
+        raise RuntimeError("connection lost at commit")
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        monkeypatch.setattr(Session, "commit", failing_commit)
+        response = client.post("/api/v1/reports", json=AKKAR, headers=writer)
+        monkeypatch.undo()
+    assert response.status_code == 500
+    assert _count(factory, Report) == 0
+
+
 def test_unknown_things_are_404(client: TestClient, reader: dict[str, str]) -> None:
     for path in ("/api/v1/reports/999", "/api/v1/destinations/XX-NOPE/series",
                  "/api/v1/destinations/nowhere", "/api/v1/nothing-here"):
