@@ -51,7 +51,7 @@ def make_corpus(n: int, seed: int) -> list[str]:
         parts = []
         size = rnd.randint(2000, 5000)
         while sum(len(p) + 1 for p in parts) < size:
-            if rnd.random() < 0.06:
+            if rnd.random() < 0.02:
                 parts.append(rnd.choice(FIGURES).format(dest=rnd.choice(DESTS)))
             else:
                 parts.append(rnd.choice(FILLER))

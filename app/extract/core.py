@@ -12,7 +12,7 @@ from app.extract import places as pl
 from app.extract import vocabulary as v
 from app.extract.figures import Candidate, candidate
 from app.extract.numbers import find_amounts
-from app.extract.text import Token, fold, sentences, tokenize
+from app.extract.text import Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
@@ -137,13 +137,13 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
     trigger_at.sort()
     doc = _Doc(text, folded, gaz)
     out: list[ExtractedFigure] = []
-    k = 0
-    for a, b in sentences(folded, text):
-        while k < len(trigger_at) and trigger_at[k] < a:
-            k += 1
-        if k == len(trigger_at):
-            break
-        if trigger_at[k] >= b or _NUMBERISH.search(folded, a, b) is None:
+    done = -1
+    for pos in trigger_at:
+        if pos < done:
+            continue
+        a, b = sentence_at(folded, text, pos)
+        done = b
+        if _NUMBERISH.search(folded, a, b) is None:
             continue
         out += _sentence(doc, a, b, published, household_size, household_sizes)
     return out
@@ -173,12 +173,6 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
               household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
     n = len(toks)
-    mentions = pl.find_mentions(toks, doc.gaz)
-    for m in mentions:
-        if m.anaphor:
-            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start))
-        else:
-            pl.resolve(m, doc.gaz, doc.scan.context)
     sentence_words = {t.norm for t in toks}
     rejected = not sentence_words.isdisjoint(v.REJECTION)
     has_displacement = not sentence_words.isdisjoint(v.DISPLACEMENT) or _has_displaced_stem(
@@ -201,6 +195,14 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         previous = c
     if rejected or not cands:
         return []
+    # places are read only for sentences that hold a figure: the report-wide scan they
+    # need (context countries, antecedents) is the costly part
+    mentions = pl.find_mentions(toks, doc.gaz)
+    for m in mentions:
+        if m.anaphor:
+            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start))
+        else:
+            pl.resolve(m, doc.gaz, doc.scan.context)
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)

@@ -245,16 +245,21 @@ def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
             continue
         w = folded[start:m.end()]
         arabic = _is_arabic(w)
-        fw = _fold_word(w)
+        fw = w if arabic else _fold_word(w)
         if fw in _SKIP_FIRST:
             continue
-        if fw not in first_words and fw[:-1] not in first_words and not arabic:
+        if arabic:
+            if fw not in first_words and not (fw[0] in _ARABIC_CLITICS
+                                              and fw[1:] in first_words):
+                continue
+        elif fw not in first_words and fw[:-1] not in first_words:
             iso = gaz.adjectives.get(fw)
             if iso:
                 ctx[iso] += 1
             continue
         run = _NAME_RUN.match(folded, start)
-        words = [_fold_word(x) for x in re.split(r"[ -]", run.group())] if run else [fw]
+        words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())
+                 ] if run else [fw]
         for k in range(min(len(words), gaz.max_tokens), 0, -1):
             key = " ".join(words[:k])
             found = gaz.lookup(key)
