@@ -260,22 +260,20 @@ def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
         run = _NAME_RUN.match(folded, start)
         words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())
                  ] if run else [fw]
-        for k in range(min(len(words), gaz.max_tokens), 0, -1):
-            key = " ".join(words[:k])
+        k, key = gaz.longest(words)
+        found = gaz.lookup(key) if k else []
+        if not found and words[0].endswith("s"):
+            k, key = 1, words[0][:-1]
             found = gaz.lookup(key)
-            if not found and k == 1 and words[0].endswith("s"):
-                key = words[0][:-1]
-                found = gaz.lookup(key)
-            if not found and k == 1 and arabic and w[0] in _ARABIC_CLITICS and len(w) > 3:
-                key = fw[1:]
-                found = gaz.lookup(key)
-            if found and not (k == 1 and key in _STOP):
-                names.append((start, key, found))
-                countries = {p.country for p in found}
-                if len(countries) == 1 and any(p.level != "city" for p in found):
-                    ctx[next(iter(countries))] += 1
-                pos = start + len(" ".join(words[:k]))
-                break
+        if not found and arabic and w[0] in _ARABIC_CLITICS and len(w) > 3:
+            k, key = 1, fw[1:]
+            found = gaz.lookup(key)
+        if found and not (k == 1 and key in _STOP):
+            names.append((start, key, found))
+            countries = {p.country for p in found}
+            if len(countries) == 1 and any(p.level != "city" for p in found):
+                ctx[next(iter(countries))] += 1
+            pos = start + len(" ".join(words[:k]))
     return Scan(names, ctx)
 
 

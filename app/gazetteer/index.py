@@ -68,6 +68,9 @@ class Gazetteer:
         self.max_tokens = 1
         # first word of every name: a text word not in here starts no place name
         self.first_words: set[str] = set()
+        # proper word-prefixes of multi-word names ("baalbek", "north darfur"): a longest
+        # match stops extending as soon as the words so far begin no longer name
+        self._prefixes: set[str] = set()
         self._lock = threading.Lock()
         for place in places:
             self._insert(place)
@@ -80,7 +83,10 @@ class Gazetteer:
         if place_id not in ids:
             ids.append(place_id)
         self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
-        self.first_words.add(key.split(" ", 1)[0])
+        words = key.split(" ")
+        self.first_words.add(words[0])
+        for k in range(1, len(words)):
+            self._prefixes.add(" ".join(words[:k]))
 
     def _insert(self, place: Place) -> None:
         old = self._by_id.get(place.id)
@@ -121,6 +127,18 @@ class Gazetteer:
     def lookup(self, key: str) -> list[Place]:
         """All places one normalized key names (see `normalize`), unranked."""
         return [self._by_id[i] for i in self._by_key.get(key, ()) if i in self._by_id]
+
+    def longest(self, words: list[str]) -> tuple[int, str]:
+        """Longest run words[:k] that is a name: (k, key), or (0, "")."""
+        best = (0, "")
+        key = ""
+        for k, w in enumerate(words, 1):
+            key = f"{key} {w}" if key else w
+            if self._by_key.get(key):
+                best = (k, key)
+            if key not in self._prefixes:
+                break
+        return best
 
     def rank(self, places: list[Place], key: str, context: Iterable[str] = ()) -> list[Place]:
         """Orders same-named places: context countries, exact name, level, focus, population."""
