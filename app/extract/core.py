@@ -129,10 +129,14 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
     present = v.TRIGGERS.intersection(_WORDS.findall(folded))
-    if not present and not _has_displaced_stem(folded):
+    if not present and not _has_displaced_stem(folded) and "ـ" not in folded:
         return []
     # Only sentences holding a displacement word are read closely.
-    trigger_at = [i for w in present for i in _word_positions(folded, w)]
+    if "ـ" in folded:  # Arabic with vowel marks: words carry tatweels, compare without
+        trigger_at = [m.start() for m in _WORDS.finditer(folded)
+                      if m.group().replace("ـ", "") in v.TRIGGERS]
+    else:
+        trigger_at = [i for w in present for i in _word_positions(folded, w)]
     trigger_at += [m.start() for m in _AR_STEMS.finditer(folded)]
     trigger_at.sort()
     doc = _Doc(text, folded, gaz)

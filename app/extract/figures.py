@@ -213,7 +213,8 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int,
     k = j
     while k < n and toks[k].norm in _AUX:
         k += 1
-    if k > j and k < n and toks[k].norm in v.DISPLACEMENT:
+    # "10,000 have fled", "another 1,300 arrived"
+    if k < n and toks[k].norm in v.DISPLACEMENT and (k > j or toks[k].norm.endswith("ed")):
         return "people", amt.last, True
     if amt.first > 0 and toks[amt.first - 1].norm in ("displaced", "uprooted", "hosting",
                                                       "sheltering", "received", "welcomed"):

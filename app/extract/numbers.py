@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.extract.text import Token
+from app.gazetteer.index import normalize
 
 _ONES = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -23,6 +24,7 @@ _ONES = {
     "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10, "عشرين": 20, "عشرون": 20, "ثلاثين": 30,
     "اربعين": 40, "خمسين": 50,
 }
+_ONES = {normalize(k): val for k, val in _ONES.items()}
 # "six" is also French; "sept" is also the month abbreviation, handled by the date check.
 _SCALES = {
     "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000,
@@ -31,6 +33,7 @@ _SCALES = {
     "مليون": 1_000_000, "ملايين": 1_000_000,
     "tausend": 1000, "millionen": 1_000_000, "mio": 1_000_000,
 }
+_SCALES = {normalize(k): val for k, val in _SCALES.items()}
 # Scale words glued to digits: "10k", "2.5m", "1.2bn".
 _SUFFIX_SCALES = {"k": 1000, "m": 1_000_000, "mn": 1_000_000, "bn": 10**9}
 
@@ -69,8 +72,10 @@ _VAGUE_PHRASES: list[tuple[tuple[str, ...], str]] = sorted(
 
 
 _VAGUE_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-for _phrase in _VAGUE_PHRASES:
-    _VAGUE_BY_FIRST.setdefault(_phrase[0][0], []).append(_phrase)
+for _words, _key in _VAGUE_PHRASES:
+    # the same folding as tokens get ("مئات" -> "ميات")
+    _folded = tuple(normalize(w) for w in _words)
+    _VAGUE_BY_FIRST.setdefault(_folded[0], []).append((_folded, _key))
 
 
 @dataclass(slots=True)

@@ -120,6 +120,12 @@ def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
             out.append(Mention(i, last, "none", None, places, key, possessive=possessive))
             i = last + 1
             continue
+        if i and toks[i - 1].norm in v.ADJ_PLACE_NOUNS:
+            adj = _lower_adjective(toks, i, gaz)
+            if adj is not None:
+                out.append(adj)
+                i += 1
+                continue
         iso = gaz.adjectives.get(t.norm)
         if iso and i + 1 < n and toks[i + 1].norm in v.ADJ_PLACE_NOUNS:
             place = gaz.get(iso)

@@ -15,6 +15,8 @@ _FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي",
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
     "’": "'", "‘": "'", "–": "-", "—": "-", "‑": "-",
+    # Arabic vowel marks become the (letter-class) tatweel so words stay whole; tokens drop it
+    **{chr(c): "ـ" for c in [*range(0x064B, 0x0653), 0x0670]},
 })
 
 
@@ -140,6 +142,6 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
             kind = "word"
         else:
             kind = "punct"
-        norm = strip_accents(t).replace("'", "") if kind == "word" else t
+        norm = strip_accents(t).replace("'", "").replace("ـ", "") if kind == "word" else t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks

@@ -100,7 +100,8 @@ getötet tote verletzt vermisst
 # Aid given to people: "delivered 2,400 parcels to 1,200 households" is no figure.
 AID_VERBS = _words("""
 delivered distributed provided supplied assisted supported helped fed served vaccinated
-treated livré livrés distribué distribués fourni aidé وزع وزعت توزيع قدم قدمت
+treated help assist support feed serve reach target targets targeting benefit benefiting
+livré livrés distribué distribués fourni aidé وزع وزعت توزيع قدم قدمت
 """)
 AID_NOUNS = _words("aid assistance food support help services relief مساعدات aide")
 # Evacuation orders not (yet) carried out: "ordered 100,000 residents to leave".
