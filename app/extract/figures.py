@@ -164,8 +164,14 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
         return True
     # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200"
     for t in toks[max(lo, first - 6):first]:
-        if t.norm in v.NEGATIVE or t.norm in v.AID_VERBS:
+        if t.norm in v.NEGATIVE:
             return True
+    # aid reaches past an earlier number: "delivered 2,400 parcels to 1,200 households"
+    for t in toks[max(0, first - 10):first]:
+        if t.norm in v.AID_VERBS:
+            return True
+    if prev in ("to", "for") and prev2 in v.NOT_PEOPLE:
+        return True
     for t in toks[max(lo, first - 3):first]:
         if t.norm in v.ORDERS:
             return True

@@ -145,9 +145,12 @@ class Gazetteer:
         ctx = set(context)
 
         def score(p: Place) -> tuple[int, int, int, int, int]:
+            # a country or a place's own name beats a town's alternate spelling, even in
+            # context ("Moldova" the country, not Fundu Moldovei in a report on Romania)
+            own = p.level == "country" or normalize(p.name) == key
             return (
+                0 if own else 1,
                 0 if p.country in ctx else 1,
-                0 if normalize(p.name) == key else 1,
                 LEVEL_RANK.get(p.level, 5),
                 0 if p.country in FOCUS else 1,
                 -self._population.get(p.id, 0),
