@@ -8,8 +8,9 @@
     ├── NotFound                    (404) no such report, destination, source...
     ├── Conflict                    (409) the request clashes with what is stored
     └── UpstreamError               (502) a source or a receiver outside failed us
-        ├── FetchFailed                       a fetch failed; retried with backoff
-        └── SourceMisconfigured               the source's settings are wrong; retried rarely
+        └── FetchFailed                       a fetch failed; retried with backoff
+            ├── OutboundBlocked               the outbound gate refused the URL (scheme, address)
+            └── SourceMisconfigured           the source's settings are wrong; retried rarely
 
 Routers and services raise these; `install_handlers` turns every error, including FastAPI's own
 validation errors and unexpected exceptions, into `{"type", "title", "status", "detail"}`
@@ -159,3 +160,11 @@ class SourceMisconfigured(FetchFailed):
 
     title = "Source misconfigured"
     slug = "source-misconfigured"
+
+
+class OutboundBlocked(FetchFailed):
+    """The outbound gate (app/http.py) refused the URL: not http(s), or a private, loopback,
+    link-local, multicast or reserved address that DISPMON_OUTBOUND_ALLOWLIST does not list."""
+
+    title = "Outbound request blocked"
+    slug = "outbound-blocked"

@@ -1,0 +1,305 @@
+"""The outbound gate: every HTTP request the service makes goes through `send`.
+
+It keeps the service from being turned against its own network (SSRF) and from being sunk by
+what comes back: http(s) only; the host resolved once and every address it may connect to
+checked (private, loopback, link-local, multicast and reserved addresses refused unless
+DISPMON_OUTBOUND_ALLOWLIST lists them); the connection made to that checked address (so a DNS
+answer that changes between check and connect cannot slip through), with the Host header, SNI
+and certificate check still on the name; redirects followed one by one and each re-checked;
+connect, read and overall deadlines; a cap on the body counted after decompression, which
+stops a gzip bomb at the cap instead of after inflating it.
+
+Statuses are returned, never raised: callers decide what a 404 means. Failures to get an
+answer at all raise `FetchFailed` (or `OutboundBlocked`) with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urljoin
+
+import httpcore
+import httpx
+
+from app.errors import FetchFailed, OutboundBlocked
+from app.settings import Settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_CONNECT_TIMEOUT = 10.0
+# headers that carry credentials for one origin only: dropped when a redirect leaves it
+_ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
+@dataclass(frozen=True)
+class OutboundResponse:
+    """A complete answer: `content` is already decompressed (and at most the cap long)."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    url: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def charset(self) -> str | None:
+        """The charset the Content-Type header declares, if any."""
+        return httpx.Response(200, headers=self.headers).charset_encoding
+
+
+@lru_cache(maxsize=16)
+def _parse_allowlist(raw: str) -> tuple[IPNetwork, ...]:
+    networks: list[IPNetwork] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if item:
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError as exc:
+                raise OutboundBlocked(
+                    f"DISPMON_OUTBOUND_ALLOWLIST entry {item!r} is not an address or CIDR"
+                ) from exc
+    return tuple(networks)
+
+
+def _why_blocked(address: IPAddress, allowlist: tuple[IPNetwork, ...]) -> str | None:
+    """Why `address` may not be reached (None when it may)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if any(address.version == net.version and address in net for net in allowlist):
+        return None
+    for label, flag in (("loopback", address.is_loopback), ("private", address.is_private),
+                        ("link-local", address.is_link_local),
+                        ("multicast", address.is_multicast),
+                        ("unspecified", address.is_unspecified),
+                        ("reserved", address.is_reserved)):
+        if flag:
+            return label
+    if not address.is_global:
+        return "non-public"
+    return None
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchFailed(f"cannot resolve host {host!r}: {exc}") from exc
+    seen: list[IPAddress] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if address not in seen:
+            seen.append(address)
+    return seen
+
+
+def check_url(url: str, settings: Settings) -> tuple[httpx.URL, str]:
+    """Validates `url` and returns it parsed with the checked address to connect to.
+
+    Raises OutboundBlocked for a scheme other than http(s) or a host with no allowed address.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise OutboundBlocked(f"{url!r} is not a valid URL: {exc}") from exc
+    if parsed.scheme not in ("http", "https"):
+        raise OutboundBlocked(f"only http and https URLs are fetched, not {parsed.scheme or '?'}:"
+                              f" {url}")
+    if not parsed.host:
+        raise OutboundBlocked(f"{url!r} has no host")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    allowlist = _parse_allowlist(settings.outbound_allowlist)
+    refused: list[str] = []
+    for address in _resolve(parsed.host, port):
+        reason = _why_blocked(address, allowlist)
+        if reason is None:
+            # later addresses are never used: the connection is pinned to this one
+            return parsed, str(address)
+        refused.append(f"{address} ({reason})")
+    raise OutboundBlocked(
+        f"refused to connect to {parsed.host}: it resolves only to {', '.join(refused)}; "
+        "if this host is meant to be reached, add its address to DISPMON_OUTBOUND_ALLOWLIST"
+    )
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects to the address checked for a host, whatever DNS would say now."""
+
+    def __init__(self, pins: Mapping[str, str]) -> None:
+        self._pins = dict(pins)
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        pinned = self._pins.get(host)
+        if pinned is None:  # httpx only ever connects to the URL's host; anything else is a bug
+            raise httpcore.ConnectError(f"no checked address for host {host!r}")
+        return super().connect_tcp(pinned, port, timeout, local_address, socket_options)
+
+
+class _PinnedTransport(httpx.HTTPTransport):
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(trust_env=False)
+        # the pool httpx builds cannot take a network backend, so build the same one with it
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=1,
+            network_backend=_PinnedBackend({host: address}),
+        )
+
+
+class _Decoder:
+    """Content-Encoding decoding that never produces more than `limit` bytes from one chunk."""
+
+    def __init__(self, encoding: str) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1:
+            raise FetchFailed(f"unsupported stacked Content-Encoding {encoding!r}")
+        self.coding = codings[0] if codings else None
+        if self.coding in ("gzip", "x-gzip"):
+            self._z: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.coding == "deflate":
+            self._z = zlib.decompressobj()
+            self._raw_deflate_fallback = True
+        elif self.coding is None:
+            self._z = None
+        else:
+            raise FetchFailed(f"the server sent Content-Encoding {encoding!r}, which we did not "
+                              "ask for and cannot read")
+        self._first = True
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decodes `data`, stopping once more than `limit` bytes came out."""
+        if self._z is None:
+            return data[: limit + 1]
+        if self._first and self.coding == "deflate":
+            self._first = False
+            # servers disagree on whether "deflate" has the zlib wrapper
+            if data and (data[0] & 0x0F) != 8:
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            out = self._z.decompress(data, limit + 1)
+            while self._z.unconsumed_tail and len(out) <= limit:
+                out += self._z.decompress(self._z.unconsumed_tail, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise FetchFailed(f"the {self.coding}-compressed body is corrupt: {exc}") from exc
+        return bytes(out)
+
+
+_host_locks: dict[str, threading.Lock] = {}
+_host_locks_guard = threading.Lock()
+
+
+@contextmanager
+def host_lock(url: str) -> Iterator[None]:
+    """Holds the one slot this process has for the URL's host: fetchers never hit one server
+    with two requests at once (politeness), whichever sources point at it."""
+    host = (httpx.URL(url).host or "").lower()
+    with _host_locks_guard:
+        lock = _host_locks.setdefault(host, threading.Lock())
+    with lock:
+        yield
+
+
+def _drop_origin_bound(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
+
+
+def send(method: str, url: str, *, settings: Settings,
+         headers: Mapping[str, str] | None = None, content: bytes | None = None,
+         follow_redirects: bool = True, max_redirects: int = 5, timeout: float | None = None,
+         max_bytes: int | None = None,
+         transport: httpx.BaseTransport | None = None) -> OutboundResponse:
+    """Sends one request through the gate and reads the whole (decompressed, capped) answer.
+
+    `timeout` is the deadline for the whole exchange, redirects included (default
+    DISPMON_OUTBOUND_TIMEOUT_SECONDS); `max_bytes` the cap on the decoded body (default
+    DISPMON_OUTBOUND_MAX_BYTES). `transport` replaces the network for tests (httpx's
+    MockTransport); the address checks run all the same.
+    """
+    timeout = timeout or settings.outbound_timeout_seconds
+    max_bytes = max_bytes or settings.outbound_max_bytes
+    deadline = time.monotonic() + timeout
+    request_headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate",
+                       **(headers or {})}
+    method = method.upper()
+    current = url
+    for _hop in range(max_redirects + 1):
+        parsed, address = check_url(current, settings)
+        response = _exchange(method, parsed, address, request_headers, content, deadline,
+                             timeout, max_bytes, transport)
+        location = response.headers.get("location")
+        if not (follow_redirects and response.status_code in REDIRECT_STATUSES and location):
+            return response
+        target = urljoin(str(parsed), location)
+        if httpx.URL(target).host != parsed.host or httpx.URL(target).scheme != parsed.scheme:
+            request_headers = _drop_origin_bound(request_headers)
+        if response.status_code == 303 or (
+                response.status_code in (301, 302) and method not in ("GET", "HEAD")):
+            method, content = "GET", None
+        current = target
+    raise FetchFailed(f"more than {max_redirects} redirects starting at {url} (last: {current});"
+                      " the URL probably loops: use the final address")
+
+
+def _exchange(method: str, url: httpx.URL, address: str, headers: Mapping[str, str],
+              content: bytes | None, deadline: float, timeout: float, max_bytes: int,
+              transport: httpx.BaseTransport | None) -> OutboundResponse:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchFailed(f"no complete answer from {url.host} within {timeout:g} s")
+    limits = httpx.Timeout(remaining, connect=min(remaining, MAX_CONNECT_TIMEOUT))
+    client = httpx.Client(transport=transport or _PinnedTransport(url.host, address),
+                          timeout=limits, follow_redirects=False, trust_env=False)
+    where = f"{url.host}:{url.port or ('443' if url.scheme == 'https' else '80')}"
+    try:
+        with client, client.stream(method, url, headers=headers, content=content) as response:
+            declared = response.headers.get("content-length", "")
+            encoding = response.headers.get("content-encoding", "")
+            if not encoding and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchFailed(
+                    f"{url} is {int(declared):,} bytes, over the {max_bytes:,}-byte limit "
+                    "(DISPMON_OUTBOUND_MAX_BYTES)", http_status=response.status_code)
+            decoder = _Decoder(encoding)
+            body = bytearray()
+            for chunk in response.iter_raw():  # each chunk as it arrives: the deadline holds
+                body += decoder.feed(chunk, max_bytes - len(body))
+                if len(body) > max_bytes:
+                    raise FetchFailed(
+                        f"the body of {url} is over the {max_bytes:,}-byte limit "
+                        f"(DISPMON_OUTBOUND_MAX_BYTES){' once decompressed' if encoding else ''};"
+                        " stopped reading", http_status=response.status_code)
+                if time.monotonic() > deadline:
+                    raise FetchFailed(
+                        f"{url} sent its body too slowly: not complete within {timeout:g} s "
+                        f"({len(body):,} bytes so far)", http_status=response.status_code)
+            return OutboundResponse(response.status_code, response.headers, bytes(body),
+                                    str(url))
+    except httpx.ConnectTimeout as exc:
+        raise FetchFailed(f"could not connect to {where} within "
+                          f"{min(timeout, MAX_CONNECT_TIMEOUT):g} s") from exc
+    except httpx.ReadTimeout as exc:
+        raise FetchFailed(f"{where} stopped answering: nothing received for "
+                          f"{limits.read or 0:.1f} s (timeout {timeout:g} s)") from exc
+    except httpx.TimeoutException as exc:
+        raise FetchFailed(f"timed out talking to {where}: {exc}") from exc
+    except httpx.ConnectError as exc:
+        raise FetchFailed(f"could not connect to {where} ({address}): {exc}") from exc
+    except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
+        raise FetchFailed(f"{where} broke the HTTP exchange: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise FetchFailed(f"network error talking to {where}: {type(exc).__name__}: {exc}"
+                          ) from exc
