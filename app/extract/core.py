@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
 EXTRACTOR_VERSION = "2025.1"
+_LOOKBACK = 50  # places an anaphor may reach back over
 
 _WORDS = re.compile(r"[^\W\d_]+")
 # A sentence can only hold a figure with a digit or a number word in it.
@@ -96,6 +98,7 @@ class _Doc:
         self.gaz = gaz
         self._scan: pl.Scan | None = None
         self._resolved: list[tuple[int, Place]] | None = None
+        self._positions: list[int] = []
 
     @property
     def scan(self) -> pl.Scan:
@@ -104,12 +107,15 @@ class _Doc:
         return self._scan
 
     def places_before(self, offset: int) -> list[Place]:
-        """Places named before `offset`, in order: what an anaphor can point back to."""
+        """The last places named before `offset`, in order: what an anaphor can mean.
+        Bounded (bisect, then at most _LOOKBACK places) so long reports stay linear."""
         if self._resolved is None:
             ctx = self.scan.context
             self._resolved = [(pos, self.gaz.rank(c, key, ctx)[0])
                               for pos, key, c in self.scan.names]
-        return [p for pos, p in self._resolved if pos < offset]
+            self._positions = [pos for pos, _ in self._resolved]
+        k = bisect.bisect_left(self._positions, offset)
+        return [p for _, p in self._resolved[max(0, k - _LOOKBACK):k]]
 
 
 def extract(text: str, published: date | None = None, lang: str | None = None, *,
@@ -141,11 +147,11 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
     trigger_at.sort()
     doc = _Doc(text, folded, gaz)
     out: list[ExtractedFigure] = []
-    done = -1
+    done = 0
     for pos in trigger_at:
         if pos < done:
             continue
-        a, b = sentence_at(folded, text, pos)
+        a, b = sentence_at(folded, text, pos, done)
         done = b
         if _NUMBERISH.search(folded, a, b) is None:
             continue
@@ -227,6 +233,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
                 break
     out: list[ExtractedFigure] = []
     quote = doc.text[a:b].strip()
+    sentence_date = as_of(toks, 0, n, published)
     for c, dest, origin, lo, hi in figures:
         # Without displacement wording the figure needs a stock verb and a place: "800
         # households from the coast are now in Wadi Khaled", "are staying in schools in X".
@@ -243,7 +250,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         out.append(ExtractedFigure(
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
             people=people, kind=kind_of(toks, lo, hi, amt.first), destination=dest,
-            origin=origin, as_of=as_of(toks, lo, hi, published) or as_of(toks, 0, n, published),
+            origin=origin, as_of=as_of(toks, lo, hi, published) or sentence_date,
             span=(amt.start, amt.end), quote=quote,
         ))
     return out

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, TextIO
 
 from app.extract.core import extract
 from app.gazetteer.index import load_gazetteer
+
+_ID = re.compile(r'"id"\s*:\s*"([^"\\]{0,200})"')
 
 
 def _published(value: Any) -> date | None:
@@ -26,7 +29,9 @@ def process_line(line: str, *, household_size: int = 5,
     try:
         obj = json.loads(line)
     except ValueError as e:
-        return {"id": None, "error": f"not JSON: {e}", "figures": []}
+        # keep the report's id when it can still be read, so the error line can be matched
+        m = _ID.search(line)
+        return {"id": m.group(1) if m else None, "error": f"not JSON: {e}", "figures": []}
     if not isinstance(obj, dict):
         return {"id": None, "error": "not a JSON object", "figures": []}
     rid = obj.get("id")

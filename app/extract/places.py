@@ -55,7 +55,7 @@ class Mention:
 
 
 def _is_arabic(word: str) -> bool:
-    return "\u0600" <= word[0] <= "\u06ff"
+    return bool(word) and "\u0600" <= word[0] <= "\u06ff"
 
 
 def _name_at(toks: list[Token], i: int, gaz: Gazetteer) -> tuple[int, str, list[Place], bool]:

@@ -71,10 +71,11 @@ def _is_break(text: str, cased: str, m: re.Match[str], floor: int) -> bool:
 _WINDOW = 2000  # a sentence longer than this is cut: bounded work per trigger
 
 
-def sentence_at(text: str, original: str, pos: int) -> tuple[int, int]:
-    """(start, end) of the sentence around offset `pos`, looking at most _WINDOW back/ahead."""
+def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int, int]:
+    """(start, end) of the sentence around offset `pos`, looking at most _WINDOW back/ahead
+    and never before `floor` (the end of the previous sentence read)."""
     cased = original if len(original) == len(text) else text
-    lo = max(0, pos - _WINDOW)
+    lo = max(0, floor, pos - _WINDOW)
     start = lo
     for m in _SENT_END.finditer(text, lo, pos):
         if m.end() <= pos and _is_break(text, cased, m, lo):
@@ -143,5 +144,7 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
         else:
             kind = "punct"
         norm = strip_accents(t).replace("'", "").replace("ـ", "") if kind == "word" else t
+        if not norm:  # a lone vowel mark or tatweel
+            kind, norm = "punct", t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks
