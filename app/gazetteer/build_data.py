@@ -79,7 +79,8 @@ def build() -> list[list[str]]:
         names += [t.gettext(c.name) for t in tr.values()]
         names += cur.get("aliases", []) + cur.get("ar", []) + cur.get("de", [])
         names = [n for n in names if n and "," not in n]
-        rows.append([c.alpha_2, "country", c.alpha_2, "", "", "", name, "|".join(_clean(names, name))])
+        rows.append([c.alpha_2, "country", c.alpha_2, "", "", "", name,
+                     "|".join(_clean(names, name))])
     scur: dict[str, dict[str, Any]] = curated["subdivisions"]
     for s in pycountry.subdivisions:
         cur = scur.get(s.code, {})
