@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import health
+from app.alerts.router import router as alerts_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.gazetteer.index import load_gazetteer
@@ -22,6 +23,7 @@ from app.scheduler import Scheduler, worker_id
 from app.series.router import router as series_router
 from app.settings import Settings, get_settings
 from app.sources.service import ensure_demo_source, run_source
+from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -73,4 +75,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(places_router)
     app.include_router(series_router)
+    app.include_router(alerts_router)
+    app.include_router(webhooks_router)
     return app

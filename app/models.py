@@ -1,11 +1,14 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from app.alerts.models import Alert, AlertRule, Silence
 from app.auth.models import ApiKey
 from app.db import Base
 from app.gazetteer.models import AliasAddition, PlaceAddition
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.sources.models import FetchAttempt, Source
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-__all__ = ["AliasAddition", "ApiKey", "Base", "FetchAttempt", "Figure", "PlaceAddition", "Report",
-           "SeriesPoint", "Source"]
+__all__ = ["Alert", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt", "Figure",
+           "PlaceAddition", "Report", "SeriesPoint", "Silence", "Source", "WebhookAttempt",
+           "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]

@@ -16,16 +16,24 @@ from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.alerts.service import resolve_quiet_job
 from app.settings import Settings
 from app.sources.service import run_due
+from app.webhooks.service import OUTBOX_FLAG, deliver_due
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[sessionmaker[Session], Settings, str], object]
 
-JOBS: dict[str, Job] = {"fetch-due-sources": run_due}
+DELIVERY_JOB = "deliver-webhooks"
+JOBS: dict[str, Job] = {
+    "fetch-due-sources": run_due,
+    DELIVERY_JOB: deliver_due,
+    "resolve-quiet-alerts": resolve_quiet_job,
+}
 
 
 def worker_id() -> str:
@@ -39,6 +47,7 @@ class Scheduler:
         self.factory = factory
         self.settings = settings
         self.worker = worker_id()
+        self._kicked = {name: threading.Event() for name in JOBS}
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=len(JOBS) + 1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -47,13 +56,31 @@ class Scheduler:
         for name, job in JOBS.items():
             self._scheduler.add_job(self._guarded(name, job), "interval", id=name, name=name,
                                     seconds=settings.scheduler_tick_seconds, jitter=1)
+        # a transaction that wrote webhook deliveries kicks the delivery job once committed
+        event.listen(factory, "after_commit", self._after_commit)
+        event.listen(factory, "after_rollback", self._after_rollback)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_FLAG, False):
+            self.kick(DELIVERY_JOB)
+
+    @staticmethod
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(OUTBOX_FLAG, None)
 
     def _guarded(self, name: str, job: Job) -> Callable[[], None]:
+        kicked = self._kicked[name]
+
         def run() -> None:
-            try:
-                job(self.factory, self.settings, self.worker)
-            except Exception:  # a failing job is logged and tried again at the next tick
-                log.exception("job %s failed", name)
+            # a kick while the job runs would be dropped (max_instances=1): run again instead
+            while True:
+                kicked.clear()
+                try:
+                    job(self.factory, self.settings, self.worker)
+                except Exception:  # a failing job is logged and tried again at the next tick
+                    log.exception("job %s failed", name)
+                if not kicked.is_set():
+                    break
 
         return run
 
@@ -65,7 +92,10 @@ class Scheduler:
 
     def kick(self, name: str) -> None:
         """Runs job `name` as soon as possible (after a commit that created work for it)."""
+        self._kicked[name].set()
         self._scheduler.modify_job(name, next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
+        event.remove(self.factory, "after_commit", self._after_commit)
+        event.remove(self.factory, "after_rollback", self._after_rollback)
         self._scheduler.shutdown(wait=True)

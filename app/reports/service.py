@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.alerts.service import evaluate as evaluate_alerts
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.extract import EXTRACTOR_VERSION, ExtractedFigure, extract
 from app.gazetteer.service import current_gazetteer
@@ -112,6 +113,8 @@ def ingest(session: Session, settings: Settings, source: Source, new: NewReport)
     session.flush()
     touched = {(row.destination_id, row.observed_on) for row in rows if row.destination_id}
     changed = update_series(session, gazetteer, touched, settings.freshness_days)
+    # alerts and their webhook outbox rows land in this transaction, with the figures
+    evaluate_alerts(session, gazetteer, changed)
     return Ingested(report, created=True, changed_series=changed)
 
 

@@ -30,3 +30,7 @@ class SeriesOut(BaseModel):
     destination: DestinationOut
     points: list[PointOut]
     demo: bool = False
+
+
+class MultiSeriesOut(BaseModel):
+    series: list[SeriesOut]

@@ -219,12 +219,52 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
 
 def series_points(session: Session, place_id: str, start: date | None,
                   end: date | None) -> list[SeriesPoint]:
-    query = select(SeriesPoint).where(SeriesPoint.destination_id == place_id)
+    return series_of(session, [place_id], start, end).get(place_id, [])
+
+
+def series_of(session: Session, place_ids: list[str] | None, start: date | None,
+              end: date | None) -> dict[str, list[SeriesPoint]]:
+    """Points per destination (all destinations when `place_ids` is None), by day, one query."""
+    query = select(SeriesPoint)
+    if place_ids is not None:
+        query = query.where(SeriesPoint.destination_id.in_(place_ids))
     if start:
         query = query.where(SeriesPoint.day >= start)
     if end:
         query = query.where(SeriesPoint.day <= end)
-    return list(session.scalars(query.order_by(SeriesPoint.day)))
+    out: dict[str, list[SeriesPoint]] = {}
+    for point in session.scalars(query.order_by(SeriesPoint.destination_id, SeriesPoint.day)):
+        out.setdefault(point.destination_id, []).append(point)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A point of a series at some interval: a day, or an ISO week starting on its Monday."""
+
+    day: date
+    estimate: int
+    low: int
+    high: int
+    new_arrivals: int
+    sources: list[dict[str, Any]]
+
+
+def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
+    """Daily points as they are, or weekly: the week's last estimate (a stock is not summed)
+    with the sources behind it, and the week's new arrivals added up."""
+    if interval == "day":
+        return [Period(p.day, p.estimate, p.low, p.high, p.new_arrivals, list(p.sources))
+                for p in points]
+    weeks: dict[date, list[SeriesPoint]] = {}
+    for p in points:
+        weeks.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p)
+    periods = []
+    for monday, days in sorted(weeks.items()):
+        last = max(days, key=lambda p: p.day)
+        periods.append(Period(monday, last.estimate, last.low, last.high,
+                              sum(p.new_arrivals for p in days), list(last.sources)))
+    return periods
 
 
 

@@ -1,0 +1,1 @@
+"""Alerts: rules evaluated when a series changes, and the alerts they raise."""

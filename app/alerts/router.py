@@ -1,0 +1,118 @@
+"""HTTP routes for alert rules, alerts and silences."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.alerts import service
+from app.alerts.models import AlertRule, Silence
+from app.alerts.schemas import (
+    AckIn,
+    AlertOut,
+    RuleIn,
+    RuleOut,
+    RulePatch,
+    SilenceIn,
+    SilenceOut,
+)
+from app.auth.deps import AdminAccess, ReadAccess, WriteAccess
+from app.db import SessionDep
+from app.gazetteer.service import current_gazetteer
+from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.settings import SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+Limit = Annotated[int | None, Query(ge=1, le=500)]
+
+
+def _rule_out(rule: AlertRule) -> RuleOut:
+    return RuleOut(id=rule.id, name=rule.name, kind=rule.kind, severity=rule.severity,
+                   params=rule.params, destinations=rule.destinations, step=rule.step,
+                   enabled=rule.enabled, created_at=rule.created_at, updated_at=rule.updated_at)
+
+
+def _silence_out(s: Silence) -> SilenceOut:
+    return SilenceOut(id=s.id, destination=s.destination_id, rule_id=s.rule_id, until=s.until,
+                      reason=s.reason, created_by=s.created_by, created_at=s.created_at)
+
+
+@router.get("/alert-rules", response_model=list[RuleOut])
+def list_rules(session: SessionDep, _key: AdminAccess) -> list[RuleOut]:
+    return [_rule_out(r) for r in service.list_rules(session)]
+
+
+@router.post("/alert-rules", response_model=RuleOut, status_code=status.HTTP_201_CREATED)
+def create_rule(body: RuleIn, session: SessionDep, _key: AdminAccess) -> RuleOut:
+    """A rule, evaluated from now on whenever a watched series changes."""
+    rule = service.create_rule(session, current_gazetteer(session), **body.model_dump())
+    return _rule_out(rule)
+
+
+@router.get("/alert-rules/{rule_id}", response_model=RuleOut)
+def read_rule(rule_id: int, session: SessionDep, _key: AdminAccess) -> RuleOut:
+    return _rule_out(service.get_rule(session, rule_id))
+
+
+@router.patch("/alert-rules/{rule_id}", response_model=RuleOut)
+def update_rule(rule_id: int, body: RulePatch, session: SessionDep, _key: AdminAccess) -> RuleOut:
+    """Changes the given fields; `params` merge into the rule's current ones."""
+    changes = body.model_dump(exclude_unset=True)
+    return _rule_out(service.update_rule(session, current_gazetteer(session), rule_id, changes))
+
+
+@router.get("/alerts", response_model=Page[AlertOut])
+def list_alerts(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+                status: Annotated[Literal["firing", "acknowledged", "resolved", "open"] | None,
+                                  Query(description="open: firing or acknowledged")] = None,
+                destination: Annotated[str | None, Query(description="a place id")] = None,
+                cursor: Cursor = None, limit: Limit = None) -> Page[AlertOut]:
+    size = limit or settings.page_size
+    rows = service.list_alerts(session, status=status, destination=destination,
+                               before_id=decode_int_cursor(cursor), limit=size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(items=[service.alert_out(a, r, s) for a, r, s in rows],
+                next_cursor=encode_cursor(rows[-1][0].id) if more else None)
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertOut)
+def read_alert(alert_id: int, session: SessionDep, _key: ReadAccess) -> AlertOut:
+    return service.alert_out(*service.get_alert(session, alert_id))
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
+def acknowledge(alert_id: int, session: SessionDep, key: WriteAccess,
+                body: AckIn | None = None) -> AlertOut:
+    """Someone is on it: no state change is notified; an escalation makes it fire again."""
+    service.acknowledge(session, alert_id, key.name)
+    return service.alert_out(*service.get_alert(session, alert_id))
+
+
+@router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
+def resolve(alert_id: int, session: SessionDep, key: WriteAccess) -> AlertOut:
+    service.resolve(session, current_gazetteer(session), alert_id, key.name)
+    return service.alert_out(*service.get_alert(session, alert_id))
+
+
+@router.post("/silences", response_model=SilenceOut, status_code=status.HTTP_201_CREATED)
+def create_silence(body: SilenceIn, session: SessionDep, key: WriteAccess) -> SilenceOut:
+    """No notifications for the destination and/or rule until `until`; alerts still change."""
+    silence = service.create_silence(
+        session, current_gazetteer(session), destination=body.destination, rule_id=body.rule_id,
+        until=body.until, reason=body.reason, by=key.name)
+    return _silence_out(silence)
+
+
+@router.get("/silences", response_model=list[SilenceOut])
+def list_silences(session: SessionDep, _key: ReadAccess, active: bool = True) -> list[SilenceOut]:
+    return [_silence_out(s) for s in service.list_silences(session, active)]
+
+
+@router.delete("/silences/{silence_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_silence(silence_id: int, session: SessionDep, _key: WriteAccess) -> Response:
+    service.delete_silence(session, silence_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,149 @@
+"""What the alerts API takes and returns, and the parameters each kind of rule accepts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.errors import InvalidInput
+
+RuleKind = Literal["new_destination", "jump", "arrival_rate", "threshold", "new_high"]
+Severity = Literal["info", "warning", "critical"]
+Status = Literal["firing", "acknowledged", "resolved"]
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewDestinationParams(_Params):
+    floor: int = Field(default=500, ge=1, description="people at or above which a place is news")
+
+
+class JumpParams(_Params):
+    min_increase: int = Field(default=1000, ge=1, description="people added, at least")
+    min_ratio: float = Field(default=0.5, gt=0, description="relative rise, at least (0.5 = 50 %)")
+    window_days: int = Field(default=3, ge=1, le=30, description="compared with this many days")
+
+
+class ArrivalRateParams(_Params):
+    min_arrivals: int = Field(default=1000, ge=1, description="new arrivals in a day, at least")
+
+
+class ThresholdParams(_Params):
+    levels: list[int] = Field(default_factory=lambda: [10_000, 50_000, 100_000, 250_000,
+                                                       500_000, 1_000_000], min_length=1)
+
+    @field_validator("levels")
+    @classmethod
+    def _sorted_positive(cls, value: list[int]) -> list[int]:
+        if any(v < 1 for v in value):
+            raise ValueError("levels must be positive")
+        return sorted(set(value))
+
+
+class NewHighParams(_Params):
+    min_increase: int = Field(default=1000, ge=0, description="above the previous high by")
+
+
+PARAMS: dict[str, type[_Params]] = {
+    "new_destination": NewDestinationParams, "jump": JumpParams,
+    "arrival_rate": ArrivalRateParams, "threshold": ThresholdParams, "new_high": NewHighParams,
+}
+
+
+def validate_params(kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """The rule's parameters with defaults filled in; InvalidInput when they do not fit the kind."""
+    try:
+        return PARAMS[kind].model_validate(params or {}).model_dump()
+    except ValidationError as exc:
+        detail = "; ".join(f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                           for e in exc.errors())
+        raise InvalidInput(detail) from exc
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: RuleKind
+    severity: Severity = "warning"
+    params: dict[str, Any] = Field(default_factory=dict, description="per kind; see the README")
+    destinations: list[str] | None = Field(
+        default=None, description="place ids the rule watches; null for every destination")
+    step: int | None = Field(default=None, ge=1, description="an open alert notifies again when "
+                             "its value rises this far beyond the last notified one")
+    enabled: bool = True
+
+
+class RulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    severity: Severity | None = None
+    params: dict[str, Any] | None = None
+    destinations: list[str] | None = None
+    step: int | None = Field(default=None, ge=1)
+    enabled: bool | None = None
+
+
+class RuleOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    severity: str
+    params: dict[str, Any]
+    destinations: list[str] | None
+    step: int | None
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AlertOut(BaseModel):
+    id: int
+    fingerprint: str
+    rule: dict[str, Any] = Field(description="id, name, kind of the rule")
+    destination: dict[str, Any] = Field(description="id, name, country of the place")
+    severity: str
+    status: str
+    summary: str
+    value: int
+    notified_value: int
+    data_day: date
+    episode: int
+    opened_at: datetime
+    last_triggered_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolution: str | None
+    silenced: bool = False
+    evidence: dict[str, Any]
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class SilenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    destination: str | None = Field(default=None, description="a place id")
+    rule_id: int | None = None
+    until: datetime
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class SilenceOut(BaseModel):
+    id: int
+    destination: str | None
+    rule_id: int | None
+    until: datetime
+    reason: str | None
+    created_by: str | None
+    created_at: datetime

@@ -1,0 +1,507 @@
+"""Alert rules evaluated when a series changes, and the lifecycle of the alerts they raise.
+
+Rules look at data time: the series points of the days a new figure changed, compared with the
+days before them, never a scan of all history. Each (rule, destination) has one alert row, its
+fingerprint: a trigger opens it, or reopens it after it resolved when the figures went further
+than before; while open, it escalates (a new notification) only when its value rises by the
+rule's step beyond the last notified value (a threshold rule: when it crosses a higher level).
+So replaying the same reports, or a second outlet repeating a figure, notifies no one twice.
+Notifications go to the webhook outbox in the caller's transaction, unless a silence covers the
+alert. Alerts with no trigger for DISPMON_ALERT_QUIET_HOURS resolve themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.alerts.models import Alert, AlertRule, Silence
+from app.alerts.schemas import AlertOut, validate_params
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.gazetteer.index import Gazetteer
+from app.reports.models import Figure, Report
+from app.series.models import SeriesPoint
+from app.settings import Settings
+from app.sources.models import Source
+from app.webhooks.service import MAX_PAYLOAD_BYTES, enqueue
+
+log = logging.getLogger(__name__)
+
+MAX_EVIDENCE_FIGURES = 8
+MAX_QUOTE_CHARS = 400
+
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {"name": "New destination", "kind": "new_destination", "severity": "warning",
+     "params": {"floor": 500}, "step": None, "enabled": True},
+    {"name": "Jump", "kind": "jump", "severity": "critical",
+     "params": {"min_increase": 1000, "min_ratio": 0.5, "window_days": 3}, "step": 1000,
+     "enabled": True},
+    {"name": "Arrival rate", "kind": "arrival_rate", "severity": "warning",
+     "params": {"min_arrivals": 1000}, "step": 1000, "enabled": True},
+    {"name": "Threshold crossed", "kind": "threshold", "severity": "critical",
+     "params": {"levels": [10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000]}, "step": None,
+     "enabled": True},
+    # off by default: in a growing crisis every rise is a new high; staff turn it on per place
+    {"name": "New high", "kind": "new_high", "severity": "info",
+     "params": {"min_increase": 1000}, "step": None, "enabled": False},
+]
+"""The rules a new install starts with (seeded by migration 0003)."""
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+def _check_destinations(gazetteer: Gazetteer, destinations: list[str] | None) -> None:
+    for place_id in destinations or []:
+        if gazetteer.get(place_id) is None:
+            raise InvalidInput(f"no place with id {place_id!r}")
+
+
+def create_rule(session: Session, gazetteer: Gazetteer, *, name: str, kind: str, severity: str,
+                params: dict[str, Any], destinations: list[str] | None, step: int | None,
+                enabled: bool) -> AlertRule:
+    _check_destinations(gazetteer, destinations)
+    if session.scalar(select(AlertRule.id).where(AlertRule.name == name)) is not None:
+        raise Conflict(f"a rule named {name!r} exists")
+    rule = AlertRule(name=name, kind=kind, severity=severity, params=validate_params(kind, params),
+                     destinations=destinations, step=step, enabled=enabled)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def get_rule(session: Session, rule_id: int) -> AlertRule:
+    rule = session.get(AlertRule, rule_id)
+    if rule is None:
+        raise NotFound(f"no alert rule with id {rule_id}")
+    return rule
+
+
+def list_rules(session: Session) -> list[AlertRule]:
+    return list(session.scalars(select(AlertRule).order_by(AlertRule.id)))
+
+
+def update_rule(session: Session, gazetteer: Gazetteer, rule_id: int,
+                changes: Mapping[str, Any]) -> AlertRule:
+    rule = get_rule(session, rule_id)
+    if "destinations" in changes:
+        _check_destinations(gazetteer, changes["destinations"])
+    if "name" in changes and changes["name"] != rule.name and session.scalar(
+            select(AlertRule.id).where(AlertRule.name == changes["name"])) is not None:
+        raise Conflict(f"a rule named {changes['name']!r} exists")
+    for field, value in changes.items():
+        if field == "params":
+            value = validate_params(rule.kind, {**rule.params, **(value or {})})
+        setattr(rule, field, value)
+    session.flush()
+    return rule
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    rule: AlertRule
+    place_id: str
+    day: date
+    # what escalation compares: people (estimate or arrivals) or the threshold level crossed
+    measure: int
+    summary: str
+    current: SeriesPoint
+    previous: SeriesPoint | None
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def _prior_max(points: dict[date, SeriesPoint], before: int, day: date) -> int:
+    return max([before] + [p.estimate for d, p in points.items() if d < day])
+
+
+def _check(rule: AlertRule, name: str, day: date, points: dict[date, SeriesPoint],
+           before: int) -> Trigger | None:
+    """The rule's trigger on `day`, if the series fires it there."""
+    point = points[day]
+    p = rule.params
+    if rule.kind == "new_destination":
+        if point.estimate >= p["floor"] and _prior_max(points, before, day) < p["floor"]:
+            return Trigger(rule, point.destination_id, day, point.estimate,
+                           f"New destination: {_fmt(point.estimate)} people reported displaced "
+                           f"to {name}", point, None)
+    elif rule.kind == "jump":
+        earlier = [points[d] for d in (day - timedelta(days=k)
+                                       for k in range(1, p["window_days"] + 1)) if d in points]
+        if earlier:
+            base = min(earlier, key=lambda e: (e.estimate, e.day))
+            rise = point.estimate - base.estimate
+            if (base.estimate > 0 and rise >= p["min_increase"]
+                    and rise / base.estimate >= p["min_ratio"]):
+                return Trigger(rule, point.destination_id, day, point.estimate,
+                               f"Jump at {name}: {_fmt(base.estimate)} to {_fmt(point.estimate)} "
+                               f"people (+{rise / base.estimate:.0%}) between {base.day} and "
+                               f"{day}", point, base)
+    elif rule.kind == "arrival_rate":
+        if point.new_arrivals >= p["min_arrivals"]:
+            return Trigger(rule, point.destination_id, day, point.new_arrivals,
+                           f"{_fmt(point.new_arrivals)} new arrivals at {name} on {day}",
+                           point, points.get(day - timedelta(days=1)))
+    elif rule.kind == "threshold":
+        previous = points.get(day - timedelta(days=1))
+        prev = previous.estimate if previous else 0
+        crossed = [level for level in p["levels"] if prev < level <= point.estimate]
+        if crossed:
+            return Trigger(rule, point.destination_id, day, crossed[-1],
+                           f"{name} passed {_fmt(crossed[-1])} people displaced "
+                           f"({_fmt(point.estimate)} on {day})", point, previous)
+    elif rule.kind == "new_high":
+        high = _prior_max(points, before, day)
+        if high > 0 and point.estimate >= high + max(p["min_increase"], 1):
+            previous = max((q for d, q in points.items() if d < day),
+                           key=lambda q: q.estimate, default=None)
+            return Trigger(rule, point.destination_id, day, point.estimate,
+                           f"New high at {name}: {_fmt(point.estimate)} people "
+                           f"(previous high {_fmt(high)})", point, previous)
+    return None
+
+
+def _strongest(triggers: Iterable[Trigger]) -> Trigger | None:
+    """The highest trigger, and of equal ones the earliest: the day the rise happened, not the
+    days after it that still see it within their window."""
+    return max(triggers, key=lambda t: (t.measure, -t.day.toordinal()), default=None)
+
+
+def evaluate(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
+             now: datetime | None = None) -> list[Alert]:
+    """Runs the enabled rules over the changed (destination, days) and applies what fires;
+    returns the alerts that opened, escalated or were refreshed. The caller commits."""
+    if not changed:
+        return []
+    rules = list(session.scalars(
+        select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)))
+    if not rules:
+        return []
+    now = now or utcnow()
+    lookback = max([r.params.get("window_days", 1) for r in rules] + [1])
+    touched: list[Alert] = []
+    for place_id, days in sorted(changed.items()):
+        applicable = [r for r in rules if r.destinations is None or place_id in r.destinations]
+        if not applicable or not days:
+            continue
+        first = min(days) - timedelta(days=lookback)
+        points = {p.day: p for p in session.scalars(
+            select(SeriesPoint).where(SeriesPoint.destination_id == place_id,
+                                      SeriesPoint.day >= first,
+                                      SeriesPoint.day <= max(days)))}
+        # the highest estimate before the loaded window: one indexed aggregate, not history
+        before = session.scalar(
+            select(func.max(SeriesPoint.estimate)).where(
+                SeriesPoint.destination_id == place_id, SeriesPoint.day < first)) or 0
+        place = gazetteer.get(place_id)
+        name = place.name if place else place_id
+        for rule in applicable:
+            best = _strongest(t for d in sorted(days) if d in points
+                              if (t := _check(rule, name, d, points, before)) is not None)
+            if best is not None:
+                alert = _apply(session, gazetteer, best, now)
+                if alert is not None:
+                    touched.append(alert)
+    return touched
+
+
+def _fingerprint(rule_id: int, place_id: str) -> str:
+    return f"rule:{rule_id}:{place_id}"
+
+
+def _apply(session: Session, gazetteer: Gazetteer, trigger: Trigger,
+           now: datetime) -> Alert | None:
+    rule = trigger.rule
+    fingerprint = _fingerprint(rule.id, trigger.place_id)
+    alert = session.scalar(select(Alert).where(Alert.fingerprint == fingerprint)
+                           .with_for_update())
+    evidence = _evidence(session, trigger)
+    if alert is None:
+        place = gazetteer.get(trigger.place_id)
+        alert = Alert(
+            fingerprint=fingerprint, rule_id=rule.id, destination_id=trigger.place_id,
+            destination_name=place.name if place else trigger.place_id,
+            country=place.country if place else None, severity=rule.severity, status="firing",
+            summary=trigger.summary, value=trigger.measure, notified_value=trigger.measure,
+            data_day=trigger.day, evidence=evidence, episode=1, opened_at=now,
+            last_triggered_at=now,
+        )
+        try:
+            # a concurrent evaluation may insert the same fingerprint: then this one updates
+            with session.begin_nested():
+                session.add(alert)
+        except IntegrityError:
+            alert = session.scalars(select(Alert).where(Alert.fingerprint == fingerprint)
+                                    .with_for_update()).one()
+        else:
+            _notify(session, gazetteer, alert, "alert.firing", now)
+            return alert
+    if alert.status == "resolved":
+        if trigger.day <= alert.data_day and trigger.measure <= alert.notified_value:
+            return None  # the same figures again (a replay): not a new event
+        alert.status, alert.episode, alert.opened_at = "firing", alert.episode + 1, now
+        alert.acknowledged_at = alert.acknowledged_by = None
+        alert.resolved_at = alert.resolution = None
+        _refresh(alert, trigger, evidence, now, notified=True)
+        _notify(session, gazetteer, alert, "alert.firing", now)
+        return alert
+    escalates = (trigger.measure > alert.notified_value if rule.kind == "threshold"
+                 else rule.step is not None and trigger.measure >= alert.notified_value + rule.step)
+    if escalates:
+        alert.status = "firing"
+        alert.acknowledged_at = alert.acknowledged_by = None
+        _refresh(alert, trigger, evidence, now, notified=True)
+        _notify(session, gazetteer, alert, "alert.escalated", now)
+    elif trigger.measure >= alert.value or trigger.day > alert.data_day:
+        _refresh(alert, trigger, evidence, now, notified=False)
+    else:
+        alert.last_triggered_at = now
+    session.flush()
+    return alert
+
+
+def _refresh(alert: Alert, trigger: Trigger, evidence: dict[str, Any], now: datetime, *,
+             notified: bool) -> None:
+    alert.value = trigger.measure
+    alert.summary = trigger.summary
+    alert.data_day = max(alert.data_day, trigger.day)
+    alert.evidence = evidence
+    alert.severity = trigger.rule.severity
+    alert.last_triggered_at = now
+    if notified:
+        alert.notified_value = trigger.measure
+
+
+def _point_json(point: SeriesPoint | None) -> dict[str, Any] | None:
+    if point is None:
+        return None
+    return {"day": point.day.isoformat(), "estimate": point.estimate, "low": point.low,
+            "high": point.high, "new_arrivals": point.new_arrivals}
+
+
+def _evidence(session: Session, trigger: Trigger) -> dict[str, Any]:
+    """Previous and current values, the change, and the figures behind them with their quotes."""
+    sides = [("current", trigger.current)] + (
+        [("previous", trigger.previous)] if trigger.previous is not None else [])
+    wanted: dict[int, str] = {}
+    for side, point in sides:
+        for s in point.sources:
+            wanted.setdefault(int(s["figure_id"]), side)
+    ids = sorted(wanted, key=lambda i: (wanted[i] != "current", -i))[:MAX_EVIDENCE_FIGURES]
+    figures = []
+    if ids:
+        rows = session.execute(
+            select(Figure, Report.url, Report.title, Report.published_at, Source.name)
+            .join(Report, Report.id == Figure.report_id)
+            .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
+        ).all()
+        for figure, url, title, published_at, source in sorted(rows, key=lambda r: r[0].id):
+            quote = figure.quote if len(figure.quote) <= MAX_QUOTE_CHARS else (
+                figure.quote[:MAX_QUOTE_CHARS - 1] + "…")
+            figures.append({
+                "figure_id": figure.id, "report_id": figure.report_id, "for": wanted[figure.id],
+                "people": figure.people, "kind": figure.kind,
+                "date": figure.observed_on.isoformat(),
+                "quote": quote, "source": source, "url": url, "title": title,
+                "published_at": published_at.isoformat() if published_at else None,
+            })
+    previous = trigger.previous.estimate if trigger.previous else None
+    current = trigger.current.estimate
+    change = current - previous if previous is not None else None
+    return {
+        "rule": {"id": trigger.rule.id, "name": trigger.rule.name, "kind": trigger.rule.kind,
+                 "params": trigger.rule.params},
+        "day": trigger.day.isoformat(), "measure": trigger.measure,
+        "previous": _point_json(trigger.previous), "current": _point_json(trigger.current),
+        "change": {"people": change,
+                   "percent": round(100 * change / previous, 1)
+                   if change is not None and previous else None},
+        "figures": figures,
+    }
+
+
+# -- notifications and silences -------------------------------------------------------------
+
+def active_silence(session: Session, alert: Alert, now: datetime) -> Silence | None:
+    return session.scalars(
+        select(Silence).where(
+            Silence.until > now,
+            or_(Silence.destination_id.is_(None), Silence.destination_id == alert.destination_id),
+            or_(Silence.rule_id.is_(None), Silence.rule_id == alert.rule_id),
+        ).limit(1)
+    ).first()
+
+
+def alert_out(alert: Alert, rule: AlertRule, silenced: bool = False) -> AlertOut:
+    return AlertOut(
+        id=alert.id, fingerprint=alert.fingerprint,
+        rule={"id": rule.id, "name": rule.name, "kind": rule.kind},
+        destination={"id": alert.destination_id, "name": alert.destination_name,
+                     "country": alert.country},
+        severity=alert.severity, status=alert.status, summary=alert.summary, value=alert.value,
+        notified_value=alert.notified_value, data_day=alert.data_day, episode=alert.episode,
+        opened_at=alert.opened_at, last_triggered_at=alert.last_triggered_at,
+        acknowledged_at=alert.acknowledged_at, acknowledged_by=alert.acknowledged_by,
+        resolved_at=alert.resolved_at, resolution=alert.resolution, silenced=silenced,
+        evidence=alert.evidence,
+    )
+
+
+def _fit(data: dict[str, Any]) -> dict[str, Any]:
+    """Drops evidence figures, the previous side's first, until the payload fits in 20 KB."""
+    figures = list(data["evidence"].get("figures", []))
+    while figures and len(json.dumps(data).encode()) > MAX_PAYLOAD_BYTES - 1000:
+        figures.pop()
+        data["evidence"]["figures"] = figures
+    return data
+
+
+def _notify(session: Session, gazetteer: Gazetteer, alert: Alert, event_type: str,
+            now: datetime) -> int:
+    session.flush()
+    if active_silence(session, alert, now) is not None:
+        return 0
+    rule = session.get_one(AlertRule, alert.rule_id)
+    data = _fit(alert_out(alert, rule).model_dump(mode="json"))
+    places = [alert.destination_id] + [p.id for p in gazetteer.ancestors(alert.destination_id)]
+    return enqueue(session, event_type, data, places=places, severity=alert.severity,
+                   alert_id=alert.id)
+
+
+# -- lifecycle by hand and by the clock -----------------------------------------------------
+
+def get_alert(session: Session, alert_id: int) -> tuple[Alert, AlertRule, bool]:
+    row = session.execute(select(Alert, AlertRule).join(AlertRule, AlertRule.id == Alert.rule_id)
+                          .where(Alert.id == alert_id)).first()
+    if row is None:
+        raise NotFound(f"no alert with id {alert_id}")
+    alert, rule = row
+    return alert, rule, active_silence(session, alert, utcnow()) is not None
+
+
+def list_alerts(session: Session, *, status: str | None, destination: str | None,
+                before_id: int | None, limit: int) -> list[tuple[Alert, AlertRule, bool]]:
+    query = (select(Alert, AlertRule).join(AlertRule, AlertRule.id == Alert.rule_id)
+             .order_by(Alert.id.desc()).limit(limit))
+    if status == "open":
+        query = query.where(Alert.status.in_(("firing", "acknowledged")))
+    elif status:
+        query = query.where(Alert.status == status)
+    if destination:
+        query = query.where(Alert.destination_id == destination)
+    if before_id is not None:
+        query = query.where(Alert.id < before_id)
+    now = utcnow()
+    silences = list(session.scalars(select(Silence).where(Silence.until > now)))
+    out = []
+    for alert, rule in session.execute(query).all():
+        silenced = any((s.destination_id in (None, alert.destination_id))
+                       and (s.rule_id in (None, alert.rule_id)) for s in silences)
+        out.append((alert, rule, silenced))
+    return out
+
+
+def acknowledge(session: Session, alert_id: int, by: str) -> Alert:
+    alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
+    if alert is None:
+        raise NotFound(f"no alert with id {alert_id}")
+    if alert.status == "resolved":
+        raise Conflict(f"alert {alert_id} is resolved")
+    if alert.status == "firing":
+        alert.status = "acknowledged"
+        alert.acknowledged_at = utcnow()
+        alert.acknowledged_by = by
+        session.flush()
+    return alert
+
+
+def _resolve(session: Session, gazetteer: Gazetteer, alert: Alert, resolution: str,
+             now: datetime) -> None:
+    alert.status = "resolved"
+    alert.resolved_at = now
+    alert.resolution = resolution
+    _notify(session, gazetteer, alert, "alert.resolved", now)
+
+
+def resolve(session: Session, gazetteer: Gazetteer, alert_id: int, by: str) -> Alert:
+    alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
+    if alert is None:
+        raise NotFound(f"no alert with id {alert_id}")
+    if alert.status == "resolved":
+        raise Conflict(f"alert {alert_id} is already resolved")
+    _resolve(session, gazetteer, alert, f"resolved by {by}", utcnow())
+    session.flush()
+    return alert
+
+
+def resolve_quiet(session: Session, gazetteer: Gazetteer, quiet: timedelta,
+                  now: datetime | None = None, limit: int = 100) -> list[int]:
+    """Resolves open alerts with no trigger for `quiet`; the caller commits."""
+    now = now or utcnow()
+    alerts = session.scalars(
+        select(Alert).where(Alert.status.in_(("firing", "acknowledged")),
+                            Alert.last_triggered_at < now - quiet)
+        .order_by(Alert.last_triggered_at).limit(limit).with_for_update(skip_locked=True)
+    ).all()
+    hours = quiet.total_seconds() / 3600
+    for alert in alerts:
+        _resolve(session, gazetteer, alert, f"quiet for {hours:g} h: no new trigger", now)
+    session.flush()
+    return [a.id for a in alerts]
+
+
+def resolve_quiet_job(factory: sessionmaker[Session], settings: Settings, worker: str) -> int:
+    """The scheduler's auto-resolve job."""
+    from app.gazetteer.service import current_gazetteer
+
+    with factory.begin() as session:
+        resolved = resolve_quiet(session, current_gazetteer(session),
+                                 timedelta(hours=settings.alert_quiet_hours))
+    if resolved:
+        log.info("auto-resolved alerts %s", resolved)
+    return len(resolved)
+
+
+def create_silence(session: Session, gazetteer: Gazetteer, *, destination: str | None,
+                   rule_id: int | None, until: datetime, reason: str | None,
+                   by: str | None) -> Silence:
+    if destination is None and rule_id is None:
+        raise InvalidInput("a silence names a destination, a rule, or both")
+    if destination is not None and gazetteer.get(destination) is None:
+        raise InvalidInput(f"no place with id {destination!r}")
+    if rule_id is not None:
+        get_rule(session, rule_id)
+    if until <= utcnow():
+        raise InvalidInput("until must be in the future")
+    silence = Silence(destination_id=destination, rule_id=rule_id, until=until, reason=reason,
+                      created_by=by)
+    session.add(silence)
+    session.flush()
+    return silence
+
+
+def list_silences(session: Session, active_only: bool) -> list[Silence]:
+    query = select(Silence).order_by(Silence.id.desc())
+    if active_only:
+        query = query.where(Silence.until > utcnow())
+    return list(session.scalars(query))
+
+
+def delete_silence(session: Session, silence_id: int) -> None:
+    silence = session.get(Silence, silence_id)
+    if silence is None:
+        raise NotFound(f"no silence with id {silence_id}")
+    session.delete(silence)
+    session.flush()

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, the outbox of notifications, and their signed delivery."""

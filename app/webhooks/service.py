@@ -1,0 +1,409 @@
+"""Webhook subscriptions, the outbox, and delivery: signed, retried, every attempt recorded.
+
+A notification is written in the caller's transaction: one event row and one delivery row per
+matching endpoint (the outbox), so it exists exactly when the alert change it reports does. The
+delivery job then claims due deliveries like the fetchers claim sources (`FOR UPDATE SKIP
+LOCKED`, then a conditional UPDATE of a lease that only one worker can win, atomic on SQLite
+too), sends each through the outbound gate with Standard Webhooks headers, and records the
+attempt. The `webhook-id` is the delivery's `message_id`, fixed when the outbox row is written:
+a retry, a redelivery or a resend after a worker died carries the same one, so receivers can
+deduplicate. A dead worker's lease expires and its delivery is sent again (at least once).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json
+import logging
+import random
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from standardwebhooks import Webhook
+
+from app.db import utcnow
+from app.errors import Conflict, FetchFailed, InvalidInput, NotFound
+from app.http import send
+from app.settings import Settings
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+log = logging.getLogger(__name__)
+
+# after the first attempt (sent at once), the waits before each retry
+RETRY_SCHEDULE = (
+    timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+    timedelta(hours=5), timedelta(hours=10), timedelta(hours=10),
+)
+MAX_RETRY_AFTER = timedelta(hours=24)
+MAX_PAYLOAD_BYTES = 20_000
+MAX_RESPONSE_BYTES = 64_000
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+OUTBOX_FLAG = "webhook_outbox_written"
+"""Set in `session.info` when a transaction wrote deliveries: the scheduler kicks the delivery
+job once that transaction commits."""
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def check_secret(secret: str) -> str:
+    if not secret.startswith("whsec_"):
+        raise InvalidInput("a webhook secret starts with whsec_")
+    try:
+        raw = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except ValueError as exc:
+        raise InvalidInput("a webhook secret is whsec_ followed by base64") from exc
+    if not 24 <= len(raw) <= 64:
+        raise InvalidInput("a webhook secret holds 24 to 64 random bytes")
+    return secret
+
+
+def new_message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+# -- endpoints ------------------------------------------------------------------------------
+
+def create_endpoint(session: Session, *, url: str, description: str | None,
+                    destinations: list[str] | None, min_severity: str,
+                    secret: str | None) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint(
+        url=url, description=description, destinations=destinations, min_severity=min_severity,
+        secret=check_secret(secret) if secret else new_secret(),
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint
+
+
+def get_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound(f"no webhook with id {endpoint_id}")
+    return endpoint
+
+
+def list_endpoints(session: Session, before_id: int | None, limit: int) -> list[WebhookEndpoint]:
+    query = select(WebhookEndpoint).order_by(WebhookEndpoint.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(WebhookEndpoint.id < before_id)
+    return list(session.scalars(query))
+
+
+def update_endpoint(session: Session, endpoint_id: int, changes: dict[str, Any]) -> WebhookEndpoint:
+    endpoint = get_endpoint(session, endpoint_id)
+    if "secret" in changes:
+        changes["secret"] = check_secret(changes["secret"]) if changes["secret"] else new_secret()
+    for name, value in changes.items():
+        setattr(endpoint, name, value)
+    if changes.get("enabled"):
+        endpoint.disabled_reason = None
+        endpoint.failing_since = None
+    session.flush()
+    return endpoint
+
+
+def delete_endpoint(session: Session, endpoint_id: int) -> None:
+    session.delete(get_endpoint(session, endpoint_id))
+    session.flush()
+
+
+# -- the outbox -----------------------------------------------------------------------------
+
+def _matches(endpoint: WebhookEndpoint, places: Sequence[str], severity: str) -> bool:
+    if SEVERITY_RANK[severity] < SEVERITY_RANK[endpoint.min_severity]:
+        return False
+    return endpoint.destinations is None or any(p in endpoint.destinations for p in places)
+
+
+def _check_size(event_type: str, data: dict[str, Any]) -> None:
+    size = len(json.dumps({"type": event_type, "timestamp": "", "data": data}).encode())
+    if size > MAX_PAYLOAD_BYTES:
+        raise InvalidInput(f"a {event_type} payload of {size} bytes is over the 20 KB limit")
+
+
+def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
+            severity: str, alert_id: int | None = None) -> int:
+    """Writes `data` to the outbox for every enabled endpoint whose filters match: `places` is
+    the destination and its ancestors (a subscription to a country hears about its regions).
+    Returns the number of deliveries written."""
+    endpoints = [e for e in session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
+        if _matches(e, places, severity)]
+    if not endpoints:
+        return 0
+    return len(_write(session, event_type, data, endpoints, alert_id))
+
+
+def _write(session: Session, event_type: str, data: dict[str, Any],
+           endpoints: Iterable[WebhookEndpoint], alert_id: int | None) -> list[WebhookDelivery]:
+    _check_size(event_type, data)
+    event = WebhookEvent(type=event_type, alert_id=alert_id, data=data, created_at=utcnow())
+    session.add(event)
+    session.flush()
+    deliveries = [
+        WebhookDelivery(message_id=new_message_id(), endpoint_id=e.id, event_id=event.id,
+                        status="pending", next_attempt_at=event.created_at)
+        for e in endpoints
+    ]
+    session.add_all(deliveries)
+    session.flush()
+    session.info[OUTBOX_FLAG] = True
+    return deliveries
+
+
+def send_test(session: Session, endpoint_id: int) -> WebhookDelivery:
+    """A webhook.test event for one endpoint, whatever its filters."""
+    endpoint = get_endpoint(session, endpoint_id)
+    if not endpoint.enabled:
+        raise Conflict(f"webhook {endpoint_id} is disabled ({endpoint.disabled_reason}); "
+                       "enable it first")
+    data = {"webhook_id": endpoint.id, "message": "Test notification from Displacement Monitor"}
+    return _write(session, "webhook.test", data, [endpoint], None)[0]
+
+
+def redeliver(session: Session, delivery_id: int) -> WebhookDelivery:
+    """Sends a delivery again, with its `webhook-id`, from the start of the retry schedule."""
+    delivery = get_delivery(session, delivery_id)
+    endpoint = get_endpoint(session, delivery.endpoint_id)
+    if not endpoint.enabled:
+        raise Conflict(f"webhook {endpoint.id} is disabled ({endpoint.disabled_reason}); "
+                       "enable it first")
+    if delivery.status == "pending":
+        raise Conflict(f"delivery {delivery_id} is still pending: it will be sent")
+    delivery.status = "pending"
+    delivery.retries = 0
+    delivery.next_attempt_at = utcnow()
+    delivery.delivered_at = None
+    session.flush()
+    session.info[OUTBOX_FLAG] = True
+    return delivery
+
+
+def get_delivery(session: Session, delivery_id: int) -> WebhookDelivery:
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        raise NotFound(f"no delivery with id {delivery_id}")
+    return delivery
+
+
+def list_deliveries(session: Session, endpoint_id: int, before_id: int | None, limit: int,
+                    ) -> list[tuple[WebhookDelivery, WebhookEvent, list[WebhookAttempt]]]:
+    """The endpoint's deliveries newest first, each with its event and every attempt."""
+    get_endpoint(session, endpoint_id)
+    query = (select(WebhookDelivery, WebhookEvent)
+             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+             .where(WebhookDelivery.endpoint_id == endpoint_id)
+             .order_by(WebhookDelivery.id.desc()).limit(limit))
+    if before_id is not None:
+        query = query.where(WebhookDelivery.id < before_id)
+    rows = session.execute(query).all()
+    attempts: dict[int, list[WebhookAttempt]] = {d.id: [] for d, _ in rows}
+    if attempts:
+        for attempt in session.scalars(
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(attempts))
+            .order_by(WebhookAttempt.number, WebhookAttempt.id)
+        ):
+            attempts[attempt.delivery_id].append(attempt)
+    return [(d, e, attempts[d.id]) for d, e in rows]
+
+
+# -- delivery -------------------------------------------------------------------------------
+
+def _claimable(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        WebhookDelivery.status == "pending",
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+    ]
+
+
+def claim_deliveries(session: Session, worker: str, now: datetime, lease: timedelta,
+                     limit: int = 20) -> list[int]:
+    """Leases up to `limit` due deliveries to `worker`, oldest first; the caller commits."""
+    candidates = session.scalars(
+        select(WebhookDelivery.id).where(*_claimable(now))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit).with_for_update(skip_locked=True)
+    ).all()
+    claimed = []
+    for delivery_id in candidates:
+        result = session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *_claimable(now))
+            .values(lease_until=now + lease, leased_by=worker)
+        )
+        if isinstance(result, CursorResult) and result.rowcount == 1:
+            claimed.append(delivery_id)
+    return claimed
+
+
+def payload(event: WebhookEvent) -> bytes:
+    """The body of every send of `event`: the same bytes on each retry."""
+    body = {"type": event.type, "timestamp": event.created_at.astimezone(UTC).isoformat(),
+            "data": event.data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def signed_headers(secret: str, message_id: str, body: bytes, at: datetime) -> dict[str, str]:
+    """Standard Webhooks headers; the timestamp is the send's, so each attempt is fresh."""
+    signature = Webhook(secret).sign(message_id, at, body.decode())
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signature,
+        "content-type": "application/json",
+    }
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def next_delay(retries: int, retry_after: float | None) -> timedelta | None:
+    """The wait before retry number `retries` + 1, with jitter; None when the schedule is over."""
+    if retries >= len(RETRY_SCHEDULE):
+        return None
+    delay = RETRY_SCHEDULE[retries] * random.uniform(0.9, 1.1)
+    if retry_after is not None:
+        delay = max(delay, min(timedelta(seconds=retry_after), MAX_RETRY_AFTER))
+    return delay
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    delivery_id: int
+    number: int
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def _prepare(factory: sessionmaker[Session], worker: str, delivery_id: int,
+             now: datetime) -> _Outgoing | None:
+    with factory.begin() as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.status != "pending" or delivery.leased_by != worker:
+            return None
+        endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
+        if not endpoint.enabled:
+            delivery.status = "failed"
+            delivery.last_error = f"endpoint disabled: {endpoint.disabled_reason}"
+            delivery.lease_until = delivery.leased_by = None
+            return None
+        event = session.get_one(WebhookEvent, delivery.event_id)
+        body = payload(event)
+        return _Outgoing(delivery.id, delivery.attempts + 1, endpoint.url,
+                         signed_headers(endpoint.secret, delivery.message_id, body, utcnow()),
+                         body)
+
+
+def _disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
+    endpoint.enabled = False
+    endpoint.disabled_reason = reason
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .values(status="failed", last_error=f"endpoint disabled: {reason}", lease_until=None,
+                leased_by=None)
+    )
+    log.warning("webhook %s (%s) disabled: %s", endpoint.id, endpoint.url, reason)
+
+
+def deliver_one(factory: sessionmaker[Session], settings: Settings, worker: str,
+                delivery_id: int, now: datetime | None = None) -> bool | None:
+    """Sends one leased delivery and records the attempt; True on 2xx, None if not sent."""
+    outgoing = _prepare(factory, worker, delivery_id, now or utcnow())
+    if outgoing is None:
+        return None
+    started = utcnow()
+    status_code: int | None = None
+    error: str | None = None
+    excerpt: str | None = None
+    retry_after: float | None = None
+    try:
+        response = send("POST", outgoing.url, settings=settings, headers=outgoing.headers,
+                        content=outgoing.body, follow_redirects=False,
+                        timeout=settings.webhook_timeout_seconds, max_bytes=MAX_RESPONSE_BYTES)
+        status_code = response.status_code
+        excerpt = response.content[:1000].decode("utf-8", "replace") or None
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), started)
+        if not 200 <= status_code < 300:
+            error = f"the receiver answered {status_code}"
+    except FetchFailed as exc:
+        error = exc.detail
+        retry_after = exc.retry_after
+    finished = utcnow()
+    success = error is None
+    clock = now or finished
+    with factory.begin() as session:
+        delivery = session.get_one(WebhookDelivery, delivery_id)
+        endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
+        session.add(WebhookAttempt(
+            delivery_id=delivery.id, number=outgoing.number, worker=worker, started_at=started,
+            finished_at=finished, status_code=status_code, success=success, error=error,
+            response_excerpt=excerpt, retry_after_seconds=retry_after,
+        ))
+        delivery.attempts = outgoing.number
+        delivery.last_status_code = status_code
+        delivery.last_error = error
+        delivery.lease_until = delivery.leased_by = None
+        if success:
+            delivery.status = "succeeded"
+            delivery.delivered_at = finished
+            delivery.next_attempt_at = None
+            endpoint.failing_since = None
+            return True
+        endpoint.failing_since = endpoint.failing_since or clock
+        delay = next_delay(delivery.retries, retry_after)
+        if status_code == 410:
+            delivery.status = "failed"
+            _disable(session, endpoint, "the receiver answered 410 Gone")
+        elif clock - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+            delivery.status = "failed"
+            _disable(session, endpoint, f"failing since {endpoint.failing_since.isoformat()}")
+        elif delay is None:
+            delivery.status = "failed"
+            delivery.next_attempt_at = None
+        else:
+            delivery.retries += 1
+            delivery.next_attempt_at = clock + delay
+        return False
+
+
+def deliver_due(factory: sessionmaker[Session], settings: Settings, worker: str,
+                now: datetime | None = None, limit: int = 20) -> int:
+    """One run of the delivery job: claim and send until nothing is due; returns sends made.
+    `now` replaces the clock for scheduling (tests walk through the retry schedule with it)."""
+    lease = timedelta(seconds=settings.webhook_lease_seconds)
+    sent = 0
+    while True:
+        with factory.begin() as session:
+            claimed = claim_deliveries(session, worker, now or utcnow(), lease, limit)
+        if not claimed:
+            return sent
+        for delivery_id in claimed:
+            try:
+                if deliver_one(factory, settings, worker, delivery_id, now) is not None:
+                    sent += 1
+            except Exception:  # one broken delivery must not hold up the others
+                log.exception("delivery %s failed unexpectedly", delivery_id)
