@@ -81,10 +81,11 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                # decided on arrival: a request held while the sender dies keeps this answer
+                status, extra = receiver.respond(headers, body)
                 receiver.arrived.set()
                 if receiver.hold is not None:
                     receiver.hold.wait(60)
-                status, extra = receiver.respond(headers, body)
                 with receiver._lock:
                     receiver.received.append(
                         Received(headers, body, status, receiver.verify(headers, body)))
