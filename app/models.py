@@ -4,11 +4,12 @@ from app.alerts.models import Alert, AlertRule, Silence
 from app.auth.models import ApiKey
 from app.db import Base
 from app.gazetteer.models import AliasAddition, PlaceAddition
+from app.reports.dedup import ReportBand, ReportFingerprint
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.sources.models import FetchAttempt, Source
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = ["Alert", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt", "Figure",
-           "PlaceAddition", "Report", "SeriesPoint", "Silence", "Source", "WebhookAttempt",
-           "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]
+           "PlaceAddition", "Report", "ReportBand", "ReportFingerprint", "SeriesPoint", "Silence",
+           "Source", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]

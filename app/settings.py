@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     outbound_timeout_seconds: float = Field(default=20.0, gt=0)
     outbound_max_bytes: int = Field(default=10_000_000, ge=1_000)
     user_agent: str = "DisplacementMonitor/0.1 (+https://github.com/dispmon/dispmon)"
+    sources_file: Path | None = Field(
+        default=None, description="YAML file of sources declared at start (upserted by name)"
+    )
     # alerts and webhooks (app/alerts, app/webhooks)
     alert_quiet_hours: float = Field(
         default=72.0, gt=0, description="an alert with no new trigger for this long resolves itself"
@@ -44,6 +48,8 @@ class Settings(BaseSettings):
         "a dead worker's deliveries are sent again after it"
     )
     webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    webhook_concurrency: int = Field(default=8, ge=1, le=64,
+                                     description="deliveries one process sends at once")
 
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> Settings:

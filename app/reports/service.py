@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 from app.alerts.service import evaluate as evaluate_alerts
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.extract import EXTRACTOR_VERSION, ExtractedFigure, extract
+from app.gazetteer.index import Gazetteer
 from app.gazetteer.service import current_gazetteer
+from app.reports import dedup
 from app.reports.models import Figure, Report
 from app.reports.urls import canonical_url
 from app.series.service import update_series
@@ -52,13 +54,16 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def find_existing(session: Session, text_hash: str, url: str | None) -> Report | None:
+def find_existing(session: Session, text_hash: str, url: str | None,
+                  source_id: int | None = None) -> Report | None:
+    """The first report with this text or canonical URL (from `source_id` only, if given)."""
     conditions = [Report.content_hash == text_hash]
     if url:
         conditions.append(Report.canonical_url == url)
-    return session.scalars(
-        select(Report).where(or_(*conditions)).order_by(Report.id).limit(1)
-    ).first()
+    query = select(Report).where(or_(*conditions))
+    if source_id is not None:
+        query = query.where(Report.source_id == source_id)
+    return session.scalars(query.order_by(Report.id).limit(1)).first()
 
 
 def _figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figure:
@@ -90,18 +95,26 @@ def ingest(session: Session, settings: Settings, source: Source, new: NewReport)
         )
     text_hash = content_hash(text)
     url = canonical_url(new.url)
-    existing = find_existing(session, text_hash, url)
+    existing = find_existing(session, text_hash, url, source_id=source.id)
     if existing is not None:
         return Ingested(existing, created=False, changed_series={})
+    # the same story from another outlet is stored for that outlet too, marked as a duplicate
+    # of the first report so that its figures are not counted twice
+    print_ = dedup.fingerprint(text)
+    original = find_existing(session, text_hash, url) or (
+        dedup.near_duplicate(session, print_, other_than_source=source.id) if print_ else None)
 
     gazetteer = current_gazetteer(session)
     report = Report(
         source_id=source.id, url=new.url, canonical_url=url, title=new.title, text=text,
         lang=new.lang or source.lang, published_at=new.published_at, content_hash=text_hash,
         extractor_version=EXTRACTOR_VERSION,
+        duplicate_of_id=(original.duplicate_of_id or original.id) if original else None,
     )
     session.add(report)
     session.flush()
+    if print_:
+        dedup.remember(session, report.id, print_)
     published = new.published_at.date() if new.published_at else None
     extracted = extract(
         text, published, report.lang, gazetteer=gazetteer,
@@ -109,13 +122,21 @@ def ingest(session: Session, settings: Settings, source: Source, new: NewReport)
     )
     observed_on = published or report.ingested_at.date()
     rows = [_figure_row(fig, report, observed_on) for fig in extracted]
+    changed = record_figures(session, settings, gazetteer, rows)
+    return Ingested(report, created=True, changed_series=changed)
+
+
+def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
+                   rows: list[Figure]) -> dict[str, set[date]]:
+    """Stores a new report's figure rows (read from text or from structured data) and updates
+    the series they touch; returns the changed days per destination."""
     session.add_all(rows)
     session.flush()
     touched = {(row.destination_id, row.observed_on) for row in rows if row.destination_id}
     changed = update_series(session, gazetteer, touched, settings.freshness_days)
     # alerts and their webhook outbox rows land in this transaction, with the figures
     evaluate_alerts(session, gazetteer, changed)
-    return Ingested(report, created=True, changed_series=changed)
+    return changed
 
 
 def manual_source(session: Session, name: str | None) -> Source:

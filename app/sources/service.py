@@ -12,16 +12,29 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
-from app.errors import DispmonError, FetchFailed, SourceMisconfigured
-from app.reports.service import ingest
+from app.errors import (
+    Conflict,
+    DispmonError,
+    FetchFailed,
+    InvalidInput,
+    NotFound,
+    SourceMisconfigured,
+)
+from app.reports.models import Report
+from app.reports.service import NewReport, ingest
 from app.settings import Settings
 from app.sources.fetchers import FETCHERS, FetchResult, SourceSnapshot
 from app.sources.models import FetchAttempt, Source
+from app.sources.schemas import SourceIn, SourcePatch, validate_params, validate_url
+from app.sources.structured import StructuredReport, ingest_structured
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +123,15 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
             raise SourceMisconfigured(f"no fetcher for source kind {snapshot.kind!r}")
         result = fetcher(snapshot, settings)
         rejected = list(result.rejected)
-        for number, new in enumerate(result.reports, start=1):
+        items: list[NewReport | StructuredReport] = [*result.reports, *result.structured]
+        for number, item in enumerate(items, start=1):
             try:
                 with factory.begin() as session:
                     source = session.get_one(Source, snapshot.id)
-                    if ingest(session, settings, source, new).created:
+                    stored = (ingest(session, settings, source, item)
+                              if isinstance(item, NewReport)
+                              else ingest_structured(session, settings, source, item))
+                    if stored.created:
                         reports_new += 1
             except DispmonError as exc:
                 rejected.append(f"item {number}: {exc.detail}")
@@ -177,3 +194,127 @@ def replay_source(session: Session, name: str, path: str) -> Source:
         session.add(source)
         session.flush()
     return source
+
+
+# -- management (API and the sources file) ----------------------------------------------------
+
+def get_source(session: Session, source_id: int) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"no source with id {source_id}")
+    return source
+
+
+def _check_name_free(session: Session, name: str, but: int | None = None) -> None:
+    clash = session.scalar(select(Source.id).where(Source.name == name))
+    if clash is not None and clash != but:
+        raise Conflict(f"a source named {name!r} already exists (id {clash})")
+
+
+def create_source(session: Session, body: SourceIn) -> Source:
+    _check_name_free(session, body.name)
+    source = Source(
+        name=body.name, kind=body.kind, url=validate_url(body.kind, body.url),
+        interval_seconds=body.interval_seconds, credibility=body.credibility, lang=body.lang,
+        enabled=body.enabled, params=validate_params(body.kind, body.params), demo=False,
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
+def update_source(session: Session, source: Source, patch: SourcePatch) -> Source:
+    changes = patch.model_dump(exclude_unset=True)
+    if changes.get("name") is not None:
+        _check_name_free(session, changes["name"], but=source.id)
+    if "url" in changes:
+        changes["url"] = validate_url(source.kind, changes["url"])
+    if "params" in changes:
+        changes["params"] = validate_params(source.kind, changes["params"] or {})
+    for key in ("name", "interval_seconds", "credibility", "enabled"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(f"{key} cannot be null")
+    if "url" in changes or "params" in changes:
+        # other content: the old validators would wrongly say "not modified"
+        source.etag = source.last_modified = None
+    for key, value in changes.items():
+        setattr(source, key, value)
+    if changes.get("enabled") or "interval_seconds" in changes:
+        source.next_fetch_at = None  # due at once: staff expect a change to show
+    session.flush()
+    return source
+
+
+def delete_source(session: Session, source: Source) -> None:
+    stored = session.scalar(select(func.count(Report.id)).where(Report.source_id == source.id))
+    if stored:
+        raise Conflict(f"source {source.id} has {stored} reports, whose figures cite it; "
+                       "disable it (PATCH enabled=false) instead of deleting it")
+    session.delete(source)
+    session.flush()
+
+
+def list_sources(session: Session, after_id: int | None, limit: int) -> list[Source]:
+    query = select(Source).order_by(Source.id).limit(limit)
+    if after_id is not None:
+        query = query.where(Source.id > after_id)
+    return list(session.scalars(query))
+
+
+def list_attempts(session: Session, source_id: int, before_id: int | None,
+                  limit: int) -> list[FetchAttempt]:
+    """A source's fetch attempts, newest first."""
+    query = (select(FetchAttempt).where(FetchAttempt.source_id == source_id)
+             .order_by(FetchAttempt.id.desc()).limit(limit))
+    if before_id is not None:
+        query = query.where(FetchAttempt.id < before_id)
+    return list(session.scalars(query))
+
+
+def fetch_now(factory: sessionmaker[Session], settings: Settings, source_id: int,
+              worker: str) -> RunOutcome:
+    """Takes the source's lease (unless a worker holds it) and runs it at once."""
+    now = utcnow()
+    with factory.begin() as session:
+        get_source(session, source_id)
+        result = session.execute(
+            update(Source).where(Source.id == source_id,
+                                 or_(Source.lease_until.is_(None), Source.lease_until < now))
+            .values(lease_until=now + LEASE, leased_by=worker)
+        )
+        if not (isinstance(result, CursorResult) and result.rowcount == 1):
+            raise Conflict(f"source {source_id} is being fetched right now; see its attempts")
+    return run_source(factory, settings, source_id, worker)
+
+
+def load_sources_file(session: Session, path: Path) -> list[Source]:
+    """Declares the sources of a YAML file (a list, or a mapping with `sources:`), matched by
+    name: new ones are created, existing ones updated; their fetch history is kept."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"cannot read the sources file {path}: {exc}") from exc
+    entries = data.get("sources") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        raise InvalidInput(f"{path}: expected a list of sources (or `sources:` with a list)")
+    loaded = []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            body = SourceIn.model_validate(entry)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                 for e in exc.errors())
+            raise InvalidInput(f"{path}, source {number}: {problems}") from exc
+        try:
+            existing = session.scalar(select(Source).where(Source.name == body.name))
+            if existing is None:
+                loaded.append(create_source(session, body))
+            elif existing.kind != body.kind:
+                raise InvalidInput(f"source {body.name!r} exists with kind {existing.kind}, not "
+                                   f"{body.kind}; rename one of them")
+            else:
+                fields = body.model_dump(exclude={"name", "kind"})
+                loaded.append(update_source(session, existing, SourcePatch(**fields)))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{path}, source {number} ({body.name}): {exc.detail}") from exc
+    return loaded

@@ -1,8 +1,10 @@
 """Fetchers: one per source kind, each turning what it reads into reports to ingest.
 
 A fetcher is a function `(SourceSnapshot, Settings) -> FetchResult`. It runs outside any
-database transaction, raises `FetchFailed` (or `SourceMisconfigured`) for a failed fetch, and
-never stores anything itself: the scheduler ingests what it returns, one report per transaction.
+database transaction, makes its requests through the outbound gate (`app.http`), raises
+`FetchFailed` (or `SourceMisconfigured`) for a failed fetch, and never stores anything itself:
+the scheduler ingests what it returns, one report per transaction. Text sources return
+reports for the extractor; structured sources (hxl, hapi) return rows with their figures.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.errors import SourceMisconfigured
 from app.reports.service import NewReport
 from app.settings import Settings
-from app.sources.fetchers import replay
+from app.sources.fetchers import hapi, hxl, reliefweb, replay, rss
+from app.sources.fetchers import html as html_fetcher
+from app.sources.structured import StructuredReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,8 @@ class SourceSnapshot:
 @dataclass(slots=True)
 class FetchResult:
     reports: list[NewReport] = field(default_factory=list)
+    # rows of structured sources, stored with their figures as they are (no extraction)
+    structured: list[StructuredReport] = field(default_factory=list)
     # items the fetcher found but could not read (a bad line, an entry without text)
     rejected: list[str] = field(default_factory=list)
     http_status: int | None = None
@@ -42,7 +49,7 @@ class FetchResult:
 
     @property
     def items_found(self) -> int:
-        return len(self.reports) + len(self.rejected)
+        return len(self.reports) + len(self.structured) + len(self.rejected)
 
 
 Fetcher = Callable[[SourceSnapshot, Settings], FetchResult]
@@ -54,4 +61,45 @@ def _replay(source: SourceSnapshot, _settings: Settings) -> FetchResult:
                        rejected=[i.error for i in items if i.error is not None])
 
 
-FETCHERS: dict[str, Fetcher] = {"replay": _replay}
+def _rss(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    if not source.url:
+        raise SourceMisconfigured("an rss source needs the feed's URL")
+    status, not_modified, reports, rejected, etag, modified = rss.fetch(
+        source.url, settings, lang=source.lang, etag=source.etag,
+        last_modified=source.last_modified, full_text=bool(source.params.get("full_text")),
+        max_items=int(source.params.get("max_items", 100)))
+    return FetchResult(reports=reports, rejected=rejected, http_status=status,
+                       not_modified=not_modified, etag=etag, last_modified=modified)
+
+
+def _html(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    if not source.url:
+        raise SourceMisconfigured("an html source needs the article's URL")
+    response, report = html_fetcher.fetch_article(
+        source.url, settings, source.lang, etag=source.etag, last_modified=source.last_modified)
+    return FetchResult(reports=[report] if report else [], http_status=response.status_code,
+                       not_modified=report is None, etag=response.headers.get("etag"),
+                       last_modified=response.headers.get("last-modified"))
+
+
+def _reliefweb(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    status, reports, rejected = reliefweb.fetch(source.url, source.params, settings, source.lang)
+    return FetchResult(reports=reports, rejected=rejected, http_status=status)
+
+
+def _hxl(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    response, rows, rejected = hxl.fetch(source.url, source.params, settings, etag=source.etag,
+                                         last_modified=source.last_modified)
+    return FetchResult(structured=rows, rejected=rejected, http_status=response.status_code,
+                       not_modified=response.status_code == 304,
+                       etag=response.headers.get("etag"),
+                       last_modified=response.headers.get("last-modified"))
+
+
+def _hapi(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    status, rows, rejected = hapi.fetch(source.url, source.params, settings)
+    return FetchResult(structured=rows, rejected=rejected, http_status=status)
+
+
+FETCHERS: dict[str, Fetcher] = {"replay": _replay, "rss": _rss, "html": _html,
+                                "reliefweb": _reliefweb, "hxl": _hxl, "hapi": _hapi}

@@ -1,0 +1,169 @@
+"""API shapes of sources and fetch attempts, with the parameters each kind accepts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+
+from app.errors import InvalidInput
+
+Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay"]
+Credibility = Literal["A", "B", "C", "D", "E", "F"]
+KINDS_NEEDING_URL = ("rss", "html", "hxl", "replay")
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RssParams(_Params):
+    full_text: bool = Field(False, description="fetch each entry's article page for its text")
+    max_items: int = Field(100, ge=1, le=1000)
+
+
+class HtmlParams(_Params):
+    pass
+
+
+class ReliefWebFilters(_Params):
+    countries: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-3 codes")
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    @field_validator("countries")
+    @classmethod
+    def _iso3(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if len(code) != 3 or not code.isalpha():
+                raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 code")
+        return [c.upper() for c in value]
+
+
+class ReliefWebParams(_Params):
+    appname: str = Field(min_length=3, max_length=100,
+                         description="the appname ReliefWeb approved for this service")
+    query: str | None = Field(None, max_length=1000)
+    operator: Literal["AND", "OR"] = "OR"
+    filters: ReliefWebFilters = Field(default_factory=ReliefWebFilters)
+    limit: int = Field(50, ge=1, le=1000)
+    max_pages: int = Field(4, ge=1, le=50)
+
+
+class HxlParams(_Params):
+    country: str | None = Field(None, min_length=2, max_length=3,
+                                description="the country of rows that name none (ISO code)")
+
+
+class HapiParams(_Params):
+    app_identifier: str = Field(min_length=4, description="base64 of 'application:email'")
+    endpoint: Literal["idps", "refugees-persons-of-concern"] = "idps"
+    filters: dict[str, str | int] = Field(default_factory=dict,
+                                          description="query filters, e.g. location_code")
+    population_groups: list[str] = Field(default_factory=lambda: ["REF", "ASY", "ROC"])
+    limit: int = Field(1000, ge=1, le=10000)
+    max_pages: int = Field(10, ge=1, le=100)
+
+
+class ReplayParams(_Params):
+    pass
+
+
+PARAMS: dict[str, type[_Params]] = {
+    "rss": RssParams, "html": HtmlParams, "reliefweb": ReliefWebParams, "hxl": HxlParams,
+    "hapi": HapiParams, "replay": ReplayParams,
+}
+
+
+def validate_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The kind's parameters checked and with defaults filled in; InvalidInput (422) naming each
+    bad field otherwise."""
+    model = PARAMS.get(kind)
+    if model is None:
+        raise InvalidInput(f"kind must be one of {', '.join(PARAMS)}")
+    try:
+        return model.model_validate(params).model_dump(mode="json")
+    except ValidationError as exc:
+        errors = [{"field": ".".join(["params", *map(str, e["loc"])]), "message": e["msg"]}
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise InvalidInput(f"invalid params for a {kind} source: {detail}",
+                           errors=errors) from exc
+
+
+def validate_url(kind: str, url: str | None) -> str | None:
+    if url is None:
+        if kind in KINDS_NEEDING_URL:
+            raise InvalidInput(f"a {kind} source needs a url")
+        return None
+    if kind == "replay":
+        return url
+    try:
+        return str(HttpUrl(url))
+    except ValidationError as exc:
+        raise InvalidInput(f"url {url!r} is not an http(s) URL") from exc
+
+
+class SourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Kind
+    url: str | None = Field(None, max_length=2000)
+    interval_seconds: int = Field(3600, ge=60, le=30 * 86400)
+    credibility: Credibility = "C"
+    lang: str | None = Field(None, min_length=2, max_length=8)
+    enabled: bool = True
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SourcePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    url: str | None = Field(None, max_length=2000)
+    interval_seconds: int | None = Field(None, ge=60, le=30 * 86400)
+    credibility: Credibility | None = None
+    lang: str | None = Field(None, min_length=2, max_length=8)
+    enabled: bool | None = None
+    params: dict[str, Any] | None = None
+
+
+class SourceOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    interval_seconds: int
+    credibility: str
+    lang: str | None
+    enabled: bool
+    demo: bool
+    params: dict[str, Any]
+    created_at: datetime
+    next_fetch_at: datetime | None
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    consecutive_failures: int
+
+
+class AttemptOut(BaseModel):
+    id: int
+    source_id: int
+    worker: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    http_status: int | None
+    items_found: int
+    reports_new: int
+    error: str | None
+
+
+class FetchOut(BaseModel):
+    source_id: int
+    status: str
+    items_found: int
+    reports_new: int
+    error: str | None

@@ -1,0 +1,131 @@
+"""Structured rows (HXL datasets, HDX HAPI): figures stored directly, without the text extractor.
+
+Each row becomes one report whose text is a sentence describing the row (what staff read as
+the figure's quote), so a row fetched again unchanged is recognised by its content hash and
+skipped, while a revised number is a new report that replaces the source's earlier figure in
+the series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pycountry
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import InvalidInput
+from app.gazetteer.index import Gazetteer, Place
+from app.gazetteer.service import current_gazetteer
+from app.reports.models import Figure, Report
+from app.reports.service import Ingested, content_hash, find_existing, record_figures
+from app.settings import Settings
+from app.sources.models import Source
+
+UNITS = ("people", "households")
+KINDS = ("total", "new")
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredFigure:
+    """One number from a row: where (P-codes and names, most specific first) and how many."""
+
+    count: int
+    unit: str = "people"
+    kind: str = "total"
+    pcodes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    country: str | None = None  # ISO 3166-1 alpha-3 or alpha-2
+    origin_country: str | None = None
+    as_of: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredReport:
+    """A row (or a batch of rows) and the figures it gives."""
+
+    quote: str
+    figures: list[StructuredFigure] = field(default_factory=list)
+    url: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    method: str = "structured"  # what read the figures, kept as their extractor_version
+
+
+def iso2(code: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code from an alpha-2 or alpha-3 one (None when unknown)."""
+    if not code:
+        return None
+    code = code.strip().upper()
+    if len(code) == 2 and pycountry.countries.get(alpha_2=code):
+        return code
+    if len(code) == 3:
+        country = pycountry.countries.get(alpha_3=code)
+        if country is not None:
+            return str(country.alpha_2)
+    return None
+
+
+def resolve_place(gazetteer: Gazetteer, fig: StructuredFigure) -> Place | None:
+    """The place a row names: by P-code, else by name within its country, else the country
+    itself when the row names nothing finer (a sub-national row we cannot place is not filed
+    under its country, where it would read as a national total)."""
+    for pcode in fig.pcodes:
+        place = gazetteer.by_pcode(pcode)
+        if place is not None:
+            return place
+    country = iso2(fig.country)
+    for name in fig.names:
+        place = gazetteer.resolve(name, country)
+        if place is not None and (country is None or place.country == country):
+            return place
+    if not fig.pcodes and not fig.names and country:
+        return gazetteer.get(country)
+    return None
+
+
+def ingest_structured(session: Session, settings: Settings, source: Source,
+                      row: StructuredReport) -> Ingested:
+    """Stores one structured row with its figures and updates the series; an unchanged row
+    (same text from the same source) returns the stored report."""
+    text = row.quote.strip()
+    if not text:
+        raise InvalidInput("a structured row needs a quote describing it")
+    text_hash = content_hash(text)
+    existing = find_existing(session, text_hash, None, source_id=source.id)
+    if existing is not None:
+        return Ingested(existing, created=False, changed_series={})
+    gazetteer = current_gazetteer(session)
+    # canonical_url stays empty: every row of a dataset shares its URL, which must not make
+    # them duplicates of one another
+    report = Report(source_id=source.id, url=row.url, canonical_url=None, title=row.title,
+                    text=text, lang=source.lang or "en", published_at=row.published_at,
+                    content_hash=text_hash, extractor_version=row.method[:32])
+    session.add(report)
+    session.flush()
+    fallback_day = (row.published_at or utcnow()).date()
+    figures = []
+    for fig in row.figures:
+        if fig.unit not in UNITS or fig.kind not in KINDS or fig.count < 0:
+            raise InvalidInput(f"bad structured figure {fig!r}")
+        dest = resolve_place(gazetteer, fig)
+        origin = gazetteer.get(iso2(fig.origin_country) or "") if fig.origin_country else None
+        country = dest.country if dest else iso2(fig.country)
+        people = fig.count if fig.unit == "people" else (
+            fig.count * settings.household_size_for(country))
+        figures.append(Figure(
+            report_id=report.id, source_id=source.id, count=fig.count, low=None, high=None,
+            qualifier="exact", unit=fig.unit, people=people, kind=fig.kind,
+            destination_id=dest.id if dest else None,
+            destination_name=dest.name if dest else None,
+            destination_country=dest.country if dest else None,
+            destination_level=dest.level if dest else None,
+            origin_id=origin.id if origin else None, origin_name=origin.name if origin else None,
+            origin_country=origin.country if origin else None,
+            origin_level=origin.level if origin else None,
+            as_of=fig.as_of, observed_on=fig.as_of or fallback_day, span_start=0,
+            span_end=len(text), quote=text, extractor_version=row.method[:32],
+        ))
+    changed = record_figures(session, settings, gazetteer, figures)
+    return Ingested(report, created=True, changed_series=changed)
