@@ -17,13 +17,13 @@ from app.extract.text import Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
-EXTRACTOR_VERSION = "2025.1"
+EXTRACTOR_VERSION = "2025.2"
 _LOOKBACK = 50  # places an anaphor may reach back over
 
 _WORDS = re.compile(r"[^\W\d_]+")
 # A sentence can only hold a figure with a digit or a number word in it.
 _NUMBERISH = re.compile(
-    r"\d|hundred|thousand|million|dozen|cent|mille|milliers|dizaines|الف|الاف|مئ|مي|عشر"
+    r"\d|hundred|thousand|million|dozen|cent|mille|milliers|dizaines|الف|الاف|مئ|مي|ماي|عشر"
     r"|ملايين|مليون|tausend|hunderte|dutzende|one|two|three|four|five|six|seven|eight|nine"
     r"|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|deux|trois|quatre"
     r"|cinq|sept|huit|neuf|dix|vingt|trente|quarante|cinquante|soixante"
@@ -187,7 +187,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
     rejected = not sentence_words.isdisjoint(v.REJECTION)
     has_displacement = not sentence_words.isdisjoint(v.DISPLACEMENT) or _has_displaced_stem(
         doc.folded[a:b])
-    has_stock = not sentence_words.isdisjoint(v.STOCK_VERBS)
+    has_stock = not (sentence_words.isdisjoint(v.STOCK_VERBS)
+                     and sentence_words.isdisjoint(v.REGISTER))
     bounds = _bounds(toks)
     amounts = find_amounts(toks)
     cands: list[Candidate] = []

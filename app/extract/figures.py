@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from app.extract import vocabulary as v
 from app.extract.numbers import Amount
 from app.extract.text import Token
+from app.gazetteer.index import normalize
 
 # Qualifier phrases before the number, longest first (folded, accents off).
 _QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
@@ -37,7 +38,11 @@ _QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
         (("up", "to"), "up_to"), (("as", "many", "as"), "up_to"),
         (("no", "more", "than"), "up_to"), (("as", "much", "as"), "up_to"),
         (("jusqu", "a"), "up_to"), (("ما", "يصل", "الى"), "up_to"), (("حتى",), "up_to"),
-        (("bis", "zu"), "up_to"),
+        (("bis", "zu"), "up_to"), (("ما", "يربو", "على"), "more_than"),
+        (("يربو", "على"), "more_than"), (("يزيد", "على"), "more_than"),
+        (("بنحو",), "about"), (("بحوالي",), "about"), (("بقرابة",), "about"),
+        (("ما", "يقرب", "من"), "about"), (("بما", "يقارب"), "about"),
+        (("بما", "لا", "يقل", "عن"), "at_least"), (("بأكثر", "من"), "more_than"),
         (("fewer", "than"), "less_than"), (("less", "than"), "less_than"),
         (("under",), "less_than"), (("moins", "de"), "less_than"),
         (("moins", "d"), "less_than"), (("اقل", "من"), "less_than"),
@@ -45,6 +50,8 @@ _QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
     ],
     key=lambda q: -len(q[0]),
 )
+# the same folding tokens get ("على" -> "علي", "قرابة" -> "قرابه")
+_QUALIFIERS = [(tuple(normalize(w) for w in words), q) for words, q in _QUALIFIERS]
 _MONEY = frozenset({"$", "€", "£", "usd", "us", "eur", "dollars", "euros", "sdg", "lbp"})
 _AGE_BEFORE = frozenset({"aged", "age", "ages", "agee", "عمر", "بعمر"})
 _COUNT_NOUNS = frozenset({"number", "total", "figure", "tally", "count", "nombre", "عدد",
@@ -120,7 +127,7 @@ def head_noun(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
         t = toks[j]
         w = t.norm
         if t.kind != "word":
-            if t.text in ("-", "'") and skipped == 0:
+            if t.text in ("-", "'", "+") and skipped == 0:
                 j += 1
                 skipped += 1
                 continue
@@ -162,6 +169,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
         return True  # "a town of 80,000", "home to 80,000"
     if prev2 == "population" or prev == "population":
         return True
+    if _arabic_modal(toks[max(lo, first - 4):first]):
+        return True
     # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200"
     for t in toks[max(lo, first - 6):first]:
         if t.norm in v.NEGATIVE:
@@ -172,9 +181,10 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
             return True
     if prev in ("to", "for") and prev2 in v.NOT_PEOPLE:
         return True
-    for t in toks[max(lo, first - 3):first]:
-        if t.norm in v.ORDERS:
-            return True
+    if (any(t.norm in v.ORDERS for t in toks[max(lo, first - 3):first])
+            or any(t.norm in v.STRONG_ORDERS for t in toks[max(lo, first - 8):first])) and (
+            not _carried_out(toks, last + 1, hi)):
+        return True
     if prev in ("to", "for", "a", "pour", "ل") and prev2 in v.AID_NOUNS:
         return True
     after = toks[last + 1:hi]
@@ -191,6 +201,36 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
                     rest[0] == "be" and len(rest) > 1 and rest[1] not in v.STATIVE_AFTER_MODAL
                     and rest[1] not in ("in", "at", "now")):
                 return True
+    return False
+
+
+_AR_MODAL = frozenset({"قد", "ربما", "يتوقع", "متوقع", "المتوقع", "يخشي", "تخشي", "يحتمل"})
+
+
+def _arabic_modal(before: list[Token]) -> bool:
+    """Arabic puts the verb first: "قد ينزح مليون" (a million may flee), "سينزح" (will flee),
+    "من المتوقع أن يصل" (expected to arrive). "قد نزح" (have fled) is a figure."""
+    for k, t in enumerate(before):
+        w = t.norm
+        nxt = before[k + 1].norm if k + 1 < len(before) else ""
+        if w in ("قد", "وقد") and nxt[:1] in ("ي", "ت"):
+            return True
+        if w in _AR_MODAL and w not in ("قد", "وقد"):
+            return True
+        if len(w) >= 4 and w[:2] in ("سي", "ست") and (
+                "نزح" in w or "لج" in w or "فر" in w or "صل" in w):
+            return True
+    return False
+
+
+def _carried_out(toks: list[Token], lo: int, hi: int) -> bool:
+    """Whether the words after an ordered number say the people did leave ("12,000 have been
+    evacuated to Kharkiv"), up to the next comma (", where many had fled" is someone else)."""
+    for t in toks[lo:hi]:
+        if t.text == ",":
+            return False
+        if t.norm in v.CARRIED_OUT:
+            return True
     return False
 
 

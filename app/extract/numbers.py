@@ -163,6 +163,119 @@ def _scale_after(toks: list[Token], j: int, glued: bool) -> tuple[int, int] | No
     return None
 
 
+# Arabic number words (folded: ة -> ه, ئ -> ي, أ/إ/آ -> ا). Arabic counts in its own grammar:
+# duals ("ألفان", "مليونين"), hundreds written as one word ("ثلاثمائة"), "و" glued to the next
+# word ("أربعة آلاف وخمسمائة"), halves ("مليون ونصف المليون", "نصف مليون").
+def _ar_hundreds() -> dict[str, int]:
+    stems = {"ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6,
+             "سته": 6, "سبع": 7, "سبعه": 7, "ثمان": 8, "ثماني": 8, "ثمانيه": 8, "تسع": 9,
+             "تسعه": 9}
+    out = {"مايه": 100, "ميه": 100, "مايتان": 200, "مايتين": 200, "ميتان": 200,
+           "ميتين": 200, "مايتي": 200, "ميتي": 200, "مايتا": 200, "ميتا": 200}
+    for stem, k in stems.items():
+        out[stem + "مايه"] = k * 100
+        out[stem + "ميه"] = k * 100
+    return out
+
+
+_AR_SMALL = {
+    "واحد": 1, "واحده": 1, "احد": 1, "احدي": 1, "اثنان": 2, "اثنين": 2, "اثنا": 2, "اثني": 2,
+    "اثنتان": 2, "اثنتين": 2, "اثنتا": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
+    "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6, "سبع": 7, "سبعه": 7, "ثمان": 8, "ثماني": 8,
+    "ثمانيه": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
+    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "اربعون": 40, "اربعين": 40,
+    "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
+    "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90,
+    **_ar_hundreds(),
+}
+# scale words: (multiplier, dual): "ألف" 1000, "ألفان"/"ألفين"/"ألفي" 2 x 1000, "آلاف" after 3-10
+_AR_SCALES: dict[str, tuple[int, bool]] = {
+    "الف": (1000, False), "الاف": (1000, False), "الفا": (1000, True), "الفان": (1000, True),
+    "الفين": (1000, True), "الفي": (1000, True),
+    "مليون": (1_000_000, False), "ملايين": (1_000_000, False), "مليونا": (1_000_000, True),
+    "مليونان": (1_000_000, True), "مليونين": (1_000_000, True), "مليوني": (1_000_000, True),
+}
+_AR_HALF = "نصف"
+
+
+def _ar_word(w: str, seen: bool) -> str:
+    """A number word with a glued "و" ("وخمسمائة") read without it once a number has begun."""
+    if seen and len(w) > 2 and w[0] == "و" and (w[1:] in _AR_SMALL or w[1:] in _AR_SCALES
+                                                 or w[1:] == _AR_HALF):
+        return w[1:]
+    return w
+
+
+def arabic_number(toks: list[Token], i: int) -> tuple[int, int] | None:
+    """Arabic number words from toks[i]: (value, last index) or None."""
+    n = len(toks)
+    total = 0
+    current = 0
+    last = -1
+    seen = False
+    half_of = 0      # "نصف مليون": the next scale is halved
+    last_scale = 10**12
+    j = i
+    while j < n:
+        w = _ar_word(toks[j].norm, seen)
+        if w == "و" and seen and j + 1 < n:
+            nxt = toks[j + 1].norm
+            if nxt in _AR_SMALL or nxt in _AR_SCALES or nxt == _AR_HALF:
+                j += 1
+                continue
+            # "مليون و400 ألف": digits continue a number spelled in words
+            digits = parse_digits(nxt) if toks[j + 1].kind == "num" else None
+            if digits is not None and total and not current and digits == int(digits):
+                k = j + 2
+                scale = _AR_SCALES.get(toks[k].norm, (1, False))[0] if k < n else 1
+                part = int(digits) * scale
+                if 0 < part < last_scale:
+                    total += part
+                    last = k if scale > 1 else j + 1
+                    j = last + 1
+                    continue
+            break
+        if w in _AR_SMALL and not half_of:
+            v = _AR_SMALL[w]
+            if v == 10 and 0 < current % 100 < 10:
+                current += 10              # "ثلاثة عشر" 13
+            elif seen and current % 10 and v < 10:
+                break                      # two units in a row: not one number
+            else:
+                current += v
+        elif w in _AR_SCALES:
+            scale, dual = _AR_SCALES[w]
+            if half_of:
+                total += scale // 2
+                half_of = 0
+            else:
+                k = current if current else (2 if dual else 1)
+                if w in ("الاف", "ملايين") and not current:
+                    break                  # a bare plural is a vague amount, read elsewhere
+                total += k * scale
+                current = 0
+                last_scale = min(last_scale, scale)
+        elif w == _AR_HALF:
+            if not seen:
+                half_of = 1               # "نصف مليون"
+            elif total and not current:
+                # "مليون ونصف", "مليون ونصف المليون": half the last scale
+                scale = 1_000_000 if total >= 1_000_000 else 1000
+                total += scale // 2
+                if j + 1 < n and toks[j + 1].norm in ("المليون", "الالف", "الف", "مليون"):
+                    j += 1
+            else:
+                break
+        else:
+            break
+        seen = True
+        last = j
+        j += 1
+    if not seen or half_of:
+        return None
+    return total + current, last
+
+
 def find_amounts(toks: list[Token]) -> list[Amount]:
     """All amounts in a sentence's tokens, left to right, ranges merged."""
     out: list[Amount] = []
@@ -225,6 +338,15 @@ def _vague_amount(toks: list[Token], i: int) -> Amount | None:
 
 
 def _words_amount(toks: list[Token], i: int) -> Amount | None:
+    if "\u0600" <= toks[i].norm[0] <= "\u06ff":
+        got_ar = arabic_number(toks, i)
+        if got_ar is None or got_ar[0] < 100:
+            return None
+        value, last = got_ar
+        scale = max((_AR_SCALES.get(t.norm, (1, False))[0] for t in toks[i:last + 1]),
+                    default=1)
+        return Amount(value, None, None, None, i, last, toks[i].start, toks[last].end,
+                      scale=scale)
     if toks[i].norm not in _ONES and toks[i].norm not in _SCALES and toks[i].norm not in (
             "a", "an"):
         return None

@@ -38,7 +38,15 @@ _AR_ADJ = {
     }.items()
 }
 _AR_FILLERS = frozenset(normalize(w) for w in
-                        "محافظة قاعدة مخيم مدينة بلدة قرية منطقة معبر الحدود ولاية".split())
+                        "محافظة قاعدة مخيم مدينة بلدة قرية منطقة معبر الحدود ولاية مدارس"
+                        " مدرسة مراكز مركز ملاجئ".split())
+# Arabic words that begin many place names but alone are common nouns ("عين" a spring, "تل"
+# a hill): never a place by themselves.
+_AR_NAME_HEADS = frozenset(normalize(w) for w in
+                           "عين بئر تل جبل دير كفر وادي ام أبو ابو بني بيت راس رأس حي سوق"
+                           " مخيم شارع ساحة".split())
+# Transliterated Arabic articles before a name: "al-Mawasi", "el-Geneina", "ad-Damazin"
+_TRANSLIT_AL = frozenset({"al", "el", "ad", "ash", "az"})
 
 
 @dataclass(slots=True)
@@ -88,8 +96,8 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer) -> tuple[int, str, list[
             key = norms[0][1:]
             found = gaz.lookup(key) if len(key) > 2 else []
         if found:
-            if k == 1 and key in _STOP:
-                continue
+            if k == 1 and (key in _STOP or key in _AR_FILLERS or key in _AR_NAME_HEADS):
+                continue  # "معبر" (crossing) alone is a common noun, not Ma'bar in Yemen
             return idx[-1], key, found, possessive
     return -1, "", [], False
 
@@ -201,7 +209,8 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             return "near"
         if w == "of" and j > 0 and toks[j - 1].norm not in v.PLACE_FILLERS:
             return "container"
-        if w in v.PLACE_FILLERS or w in _ARTICLES or w in _AR_FILLERS or (
+        if w in v.PLACE_FILLERS or w in _ARTICLES or w in _AR_FILLERS or w in _TRANSLIT_AL or (
+                t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (
                 t.upper and gaz.adjectives.get(w)):
             j -= 1
             steps += 1
@@ -274,7 +283,8 @@ def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
         if not found and arabic and w[0] in _ARABIC_CLITICS and len(w) > 3:
             k, key = 1, fw[1:]
             found = gaz.lookup(key)
-        if found and not (k == 1 and key in _STOP):
+        if found and not (k == 1 and (key in _STOP or key in _AR_FILLERS
+                                      or key in _AR_NAME_HEADS)):
             names.append((start, key, found))
             countries = {p.country for p in found}
             if len(countries) == 1 and any(p.level != "city" for p in found):

@@ -21,7 +21,7 @@ fled flee flees fleeing escaped escape escaping displaced displacement displacin
 refugee refugees refuge idp idps evacuees sheltering sheltered shelters shelter
 arrived arrive arriving arrivals arrival reached reaching crossed crossing cross entered
 entering exodus influx streamed streaming poured pouring hosting hosts hosted host
-crammed squeezed packed camped stranded registered relocated relocating headed heading
+crammed squeezed packed camped stranded relocated relocating headed heading evacuated
 left leaving homeless
 moved forced driven pushed sought taken staying stayed asylum asylum-seekers
 migrants newcomers
@@ -29,6 +29,7 @@ fui fuir fuient fuyant fuyaient enfui enfuis enfuies déplacés déplacées dép
 déplacements réfugiés réfugiées réfugié réfugiée réfugier refugiés exode afflux arrivés
 arrivées arrivé arrivée arrivent traversé franchi gagné abrités abritées abrite hébergés
 hébergées accueille accueillent accueilli accueillis chassés contraints
+évacués évacuées évacué réfugiée
 نزح نزحت نزحوا ينزحون نزوح النزوح نازح نازحين النازحين نازحون النازحون نازحا
 لجا لجات لجاوا لجووا يلجاون لجوء اللجوء لاجي لاجيين لاجيون اللاجيين اللاجيون لاجيا
 فر فرت فروا يفرون فرار الفرار هرب هربت هربوا هروب وصل وصلت وصلوا وصول يصلون
@@ -43,10 +44,19 @@ FAMILIES = _words(_UNIT_WORDS.split("\n")[0])
 HOUSEHOLDS = _words(_UNIT_WORDS.split("\n")[1])
 # Present-state verbs that imply displacement only beside a place: "staying in schools",
 # "living in tents", "are now in Wadi Khaled".
-STOCK_VERBS = _words("staying living live lives housed accommodated stay now hébergés vivent")
+_STOCK = """staying living live lives housed accommodated stay now camping sleeping
+camp camps hébergés hébergées logés logées vivent installés installées installé trouvent
+séjournent يقيم يقيمون تقيم مقيمين المقيمين يعيش يعيشون تعيش يسكن يسكنون يتواجد يتواجدون
+مخيم مخيمات المخيم المخيمات"""
+STOCK_VERBS = _words(_STOCK)
+# Counting people at a place: "8k+ people have registered in Adré", "UNHCR recorded 45,000
+# people in Moldova". Like the stock verbs these need a destination.
+_REGISTER = """registered register registering recorded counted enregistré enregistrés
+enregistrées enregistre recensé recensés recensées سجل سجلت سجلوا تسجيل مسجلين المسجلين"""
+REGISTER = _words(_REGISTER)
 # Whole-document prefilter: a report none of whose words is here has no figure.
 TRIGGERS = (DISPLACEMENT | _raw(_DISPLACEMENT) | FAMILIES | HOUSEHOLDS | _raw(_UNIT_WORDS)
-            | (STOCK_VERBS - {"now"}))
+            | ((STOCK_VERBS | _raw(_STOCK)) - {"now"}) | REGISTER | _raw(_REGISTER))
 
 # People nouns: a number followed by one of these counts people.
 PEOPLE = _words("""
@@ -54,20 +64,24 @@ people persons person individuals individual civilians civilian refugees refugee
 displaced evacuees residents villagers children women men migrants asylum-seekers seekers
 arrivals newcomers others survivors inhabitants souls
 personnes gens individus civils réfugiés réfugiées déplacés déplacées habitants enfants
-femmes hommes migrants rescapés autres
+femmes hommes migrants rescapés autres arrivants évacués évacuées
 شخص اشخاص شخصا نازح نازحين نازحا لاجي لاجيين لاجيا مدني مدنيين مدنيا مواطن مواطنين
 مواطنا طفل اطفال علوي علويين علويا سوري سوريين سوريا مهاجر مهاجرين فرد افراد نسمه
+سودانيين سودانيون فلسطينيين فلسطينيون لبنانيين لبنانيون عراقيين عراقيون اوكرانيين
+روهينغا كونغوليين تشاديين يمنيين اكراد ايزيديين مسيحيين سوداني فلسطيني لبناني عراقي
+اوكراني كونغولي يمني
 menschen personen flüchtlinge zivilisten einwohner kinder
 """)
 # Nouns that make a people figure's noun phrase about a displaced group explicitly.
 DISPLACED_NOUNS = _words("""refugees refugee idps idp displaced evacuees arrivals newcomers
 asylum-seekers réfugiés réfugiées déplacés déplacées نازح نازحين نازحا لاجي لاجيين لاجيا
-flüchtlinge""")
+flüchtlinge arrivants evacuees""")
 # Words between a number and its noun: "10,000 Alawite civilians", "2,000 newly displaced".
 NOUN_MODIFIERS = _words("""new newly more other additional internally displaced further
 fresh syrian alawite lebanese sudanese rohingya palestinian ukrainian congolese
 haitian iraqi afghan kurdish yazidi christian druze muslim ethnic local young elderly
-vulnerable estimated registered de d nouveaux nouvelles autres supplémentaires
+vulnerable estimated registered de d nouveaux nouvelles autres supplémentaires recently
+just
 من جديد اخرين اخري جدد""")
 # Capitalised plurals naming groups of people ("Alawites", "Rohingya") count as people.
 GROUP_SUFFIXES = ("ians", "ans", "ites", "ese", "is", "ks", "ds", "ens", "ines")
@@ -94,8 +108,10 @@ returned return returning returns returnees went back
 tués tuées tué morts mort décès blessés blessées disparus arrêtés détenus noyés massacrés
 victimes rentrés rentrées retournés retour retours
 مقتل قتل قتلى قتيل قتلوا جرحى جريح اصابه اصيب مفقود مفقودين اعتقال معتقل اعتقل غرق
-مجزره مجازر ضحايا عوده عاد عادوا عايد العايدين العوده
+مجزره مجازر ضحايا عوده عاد عادوا عايد العايدين العوده سكان سكانها سكانه تعداد
 getötet tote verletzt vermisst
+vote votes voters voting election elections ballot census électeurs recensement
+capacity capacité accommodate تتسع يتسع تستوعب يستوعب
 """)
 # Aid given to people: "delivered 2,400 parcels to 1,200 households" is no figure.
 AID_VERBS = _words("""
@@ -107,9 +123,19 @@ AID_NOUNS = _words("aid assistance food support help services relief مساعد�
 # Evacuation orders not (yet) carried out: "ordered 100,000 residents to leave".
 ORDERS = _words("""ordered orders order told urged warned instructed asked ordonné ordre
 امر اوامر""")
+# Orders and evacuation plans reach further back: "ordered the evacuation of about 100,000",
+# "evacuation orders covering 30,000", "أوامر إخلاء تشمل 30 ألفا"; unless the clause says the
+# people did leave ("12,000 have been evacuated to Kharkiv", CARRIED_OUT).
+STRONG_ORDERS = _words("""ordered order orders instructed directed evacuation evacuations
+evacuate mandatory compulsory ordonné ordonne ordre ordres évacuation évacuer sommé
+امر امرت اوامر بامر انذار انذارات اخلاء باخلاء لاخلاء الاخلاء طالب طالبت""")
+CARRIED_OUT = _words("""evacuated relocated fled left arrived crossed reached moved bused bussed
+évacués évacuées fui quitté arrivés arrivées نزحوا غادروا
+فروا وصلوا لجاوا""")
 # Modal or future wording: "could flee", "are expected to arrive" is no figure.
 MODALS = _words("""could may might would will expected likely set threaten threatens
-threatened risk risks pourrait pourraient risquent قد سوف سي""")
+threatened risk risks can cannot awaiting await awaits due planned scheduled pourrait
+pourraient risquent peuvent قد سوف سي""")
 STATIVE_AFTER_MODAL = _words("be sheltering staying living hosting hosted être")
 # A sentence that rejects a claim: "denied reports that 10,000 had fled".
 REJECTION = _words("""denied denies deny dismissed false untrue unfounded baseless rumour
