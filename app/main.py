@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import health
 from app.alerts.router import router as alerts_router
+from app.dashboard.router import SignInRequired, signin_redirect
+from app.dashboard.router import router as dashboard_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.gazetteer.index import load_gazetteer
@@ -83,4 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sources_router)
     app.include_router(alerts_router)
     app.include_router(webhooks_router)
+    app.add_exception_handler(SignInRequired, signin_redirect)
+    app.mount("/static", StaticFiles(packages=[("app.dashboard", "static")]), name="static")
+    app.include_router(dashboard_router)
     return app

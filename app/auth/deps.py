@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from app.auth.models import ApiKey
 from app.auth.service import authenticate, grants
@@ -14,17 +15,36 @@ from app.db import SessionDep
 from app.errors import NotAuthenticated, PermissionDenied
 from app.settings import SettingsDep
 
+# the dashboard's sign-in cookie; it authenticates reads only, so a page elsewhere cannot make a
+# signed-in browser change anything (and the cookie is SameSite=Strict besides)
+DASHBOARD_COOKIE = "dispmon_key"
+
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer KEY`")
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+def _cookie_key(request: Request, session: Session) -> ApiKey | None:
+    plain = request.cookies.get(DASHBOARD_COOKIE)
+    if not plain:
+        return None
+    try:
+        return authenticate(session, plain)
+    except NotAuthenticated:
+        return None
+
+
 def _require(needed: str) -> Callable[..., ApiKey | None]:
-    def dependency(session: SessionDep, settings: SettingsDep, creds: BearerDep) -> ApiKey | None:
-        if creds is None:
-            if needed == "read" and settings.public_read:
-                return None
+    def dependency(request: Request, session: SessionDep, settings: SettingsDep,
+                   creds: BearerDep) -> ApiKey | None:
+        if creds is not None:
+            key = authenticate(session, creds.credentials)
+        elif needed == "read" and request.method in ("GET", "HEAD") and (
+                cookie_key := _cookie_key(request, session)) is not None:
+            key = cookie_key
+        elif needed == "read" and settings.public_read:
+            return None
+        else:
             raise NotAuthenticated(f"this operation needs an API key with the {needed!r} scope")
-        key = authenticate(session, creds.credentials)
         if not grants(key.scope, needed):
             raise PermissionDenied(
                 f"the key {key.name!r} has scope {key.scope!r}; this operation needs {needed!r}"

@@ -1,0 +1,175 @@
+"""The pages: parse the request, ask the services, render a template. No SQL here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import quote as urlquote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.alerts import service as alerts
+from app.auth.deps import DASHBOARD_COOKIE as COOKIE
+from app.auth.models import ApiKey
+from app.auth.service import authenticate, grants
+from app.dashboard import service
+from app.dashboard.charts import Marker, people, series_chart, sparkline
+from app.dashboard.text import direction, mark_figures, mark_number
+from app.db import SessionDep
+from app.errors import DispmonError, NotAuthenticated, NotFound
+from app.gazetteer.service import current_gazetteer
+from app.settings import SettingsDep
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(resources.files("app.dashboard") / "templates"))
+templates.env.filters["people"] = people
+templates.env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else "–"
+templates.env.filters["signed"] = lambda n: "–" if n is None else (f"+{n:,}" if n > 0 else f"{n:,}")
+templates.env.globals.update(sparkline=sparkline, direction=direction, mark_number=mark_number,
+                             trigger_figure=service.trigger_figure)
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    key: ApiKey | None
+    can_read: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.key is not None and grants(self.key.scope, "admin")
+
+
+class SignInRequired(Exception):
+    """A page needs a key the browser did not present; answered with a redirect to /signin."""
+
+
+def _viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer:
+    key = None
+    plain = request.cookies.get(COOKIE)
+    if plain:
+        try:
+            key = authenticate(session, plain)
+        except NotAuthenticated:
+            key = None
+    can_read = settings.public_read or (key is not None and grants(key.scope, "read"))
+    if not can_read:
+        raise SignInRequired
+    return Viewer(key, can_read)
+
+
+ViewerDep = Annotated[Viewer, Depends(_viewer)]
+
+
+def _page(request: Request, name: str, viewer: Viewer | None, status: int = 200,
+          **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"viewer": viewer, **context},
+                                      status_code=status)
+
+
+def signin_redirect(request: Request, _exc: Exception) -> Response:
+    target = urlquote(request.url.path, safe="/")
+    return RedirectResponse(f"/signin?next={target}", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    gazetteer = current_gazetteer(session)
+    return _page(request, "overview.html", viewer,
+                 destinations=service.recent_destinations(session, gazetteer),
+                 alerts=service.open_alerts(session), sources=service.source_states(session))
+
+
+@router.get("/destinations/{place_id}", response_class=HTMLResponse)
+def destination(place_id: str, request: Request, session: SessionDep,
+                viewer: ViewerDep) -> HTMLResponse:
+    place = current_gazetteer(session).get(place_id)
+    if place is None:
+        return _page(request, "missing.html", viewer, 404, what=f"No place with id {place_id}.")
+    points = service.series_of(session, place.id)
+    place_alerts = service.alerts_of(session, place.id)
+    markers = [Marker(a.data_day, f"{a.severity}: {a.summary}", a.severity) for a in place_alerts]
+    figures = service.figures_behind(session, place.id)
+    return _page(request, "destination.html", viewer, place=place, points=points,
+                 chart=series_chart(points, markers), alerts=place_alerts, figures=figures,
+                 demo=any(row.source.demo for row in figures))
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+def alert_page(alert_id: int, request: Request, session: SessionDep,
+               viewer: ViewerDep) -> HTMLResponse:
+    try:
+        alert, rule, silenced = alerts.get_alert(session, alert_id)
+    except NotFound:
+        return _page(request, "missing.html", viewer, 404, what=f"No alert {alert_id}.")
+    points = service.series_of(session, alert.destination_id)
+    chart = series_chart(points, [Marker(alert.data_day, alert.summary, alert.severity)])
+    return _page(request, "alert.html", viewer, alert=alert, rule=rule, silenced=silenced,
+                 chart=chart, evidence=alert.evidence, error=request.query_params.get("error"))
+
+
+def _alert_action(request: Request, session: SessionDep, viewer: Viewer, alert_id: int,
+                  action: str) -> Response:
+    if not viewer.is_admin or viewer.key is None:
+        return _page(request, "missing.html", viewer, 403,
+                     what="Only a signed-in admin can change an alert.")
+    try:
+        if action == "ack":
+            alerts.acknowledge(session, alert_id, viewer.key.name)
+        else:
+            alerts.resolve(session, current_gazetteer(session), alert_id, viewer.key.name)
+    except DispmonError as exc:
+        return RedirectResponse(f"/alerts/{alert_id}?error={urlquote(exc.detail)}", 303)
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/ack")
+def acknowledge(alert_id: int, request: Request, session: SessionDep,
+                viewer: ViewerDep) -> Response:
+    return _alert_action(request, session, viewer, alert_id, "ack")
+
+
+@router.post("/alerts/{alert_id}/resolve")
+def resolve(alert_id: int, request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    return _alert_action(request, session, viewer, alert_id, "resolve")
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(report_id: int, request: Request, session: SessionDep,
+                viewer: ViewerDep) -> HTMLResponse:
+    found = service.report_with_figures(session, report_id)
+    if found is None:
+        return _page(request, "missing.html", viewer, 404, what=f"No report {report_id}.")
+    report, source, figures = found
+    return _page(request, "report.html", viewer, report=report, source=source, figures=figures,
+                 marked=mark_figures(report.text, figures),
+                 dir=direction(report.text, report.lang))
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, next: str = "/") -> HTMLResponse:
+    return _page(request, "signin.html", None, next=next if next.startswith("/") else "/")
+
+
+@router.post("/signin")
+def signin(request: Request, session: SessionDep, key: Annotated[str, Form()],
+           next: Annotated[str, Form()] = "/") -> Response:
+    try:
+        authenticate(session, key.strip())
+    except NotAuthenticated:
+        return _page(request, "signin.html", None, 401, next=next,
+                     error="That key is unknown or revoked.")
+    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+    # the key itself, HttpOnly and same-site only: checked against its hash on every page
+    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=30 * 86400)
+    return response
+
+
+@router.post("/signout")
+def signout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response

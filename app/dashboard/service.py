@@ -1,0 +1,187 @@
+"""What the pages show, gathered from the series, figures, alerts and sources."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import pairwise
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.alerts.models import Alert
+from app.dashboard.charts import ChartPoint
+from app.gazetteer.index import Gazetteer, Place
+from app.reports.models import Figure, Report
+from app.series.models import SeriesPoint
+from app.sources.models import FetchAttempt, Source
+
+RECENT_DAYS = 60
+OPEN = ("firing", "acknowledged")
+
+
+@dataclass(slots=True)
+class DestinationRow:
+    place: Place
+    as_of: date
+    estimate: int
+    low: int
+    high: int
+    change_3d: int | None
+    change_7d: int | None
+    points: list[ChartPoint]
+    demo: bool
+
+
+@dataclass(slots=True)
+class SourceRow:
+    source: Source
+    last_status: str | None
+    last_error: str | None
+    last_attempt_at: datetime | None
+
+    @property
+    def failing(self) -> bool:
+        return self.source.consecutive_failures > 0 or self.last_status == "error"
+
+
+@dataclass(slots=True)
+class FigureRow:
+    figure: Figure
+    report: Report
+    source: Source
+    duplicates: list[tuple[Report, Source]] = field(default_factory=list)
+
+
+def _chart(points: list[SeriesPoint]) -> list[ChartPoint]:
+    return [ChartPoint(p.day, p.estimate, p.low, p.high, p.new_arrivals) for p in points]
+
+
+def _moved(points: list[SeriesPoint]) -> date:
+    """The last day the estimate changed or people arrived: the destination's "as of"."""
+    last = points[0].day
+    for before, point in pairwise(points):
+        if point.estimate != before.estimate or point.new_arrivals:
+            last = point.day
+    return last
+
+
+def _value_on(points: list[SeriesPoint], day: date) -> int | None:
+    known = [p.estimate for p in points if p.day <= day]
+    return known[-1] if known else None
+
+
+def _change(points: list[SeriesPoint], current: SeriesPoint, days: int) -> int | None:
+    """How much the estimate moved over the `days` before `current`."""
+    before = _value_on(points, current.day - timedelta(days=days))
+    return current.estimate - before if before is not None else None
+
+
+def _demo_sources(session: Session) -> set[int]:
+    return set(session.scalars(select(Source.id).where(Source.demo.is_(True))))
+
+
+def recent_destinations(session: Session, gazetteer: Gazetteer,
+                        limit: int = 12) -> list[DestinationRow]:
+    """Destinations ordered by their latest movement, newest first, with 3- and 7-day changes."""
+    newest = session.scalar(select(func.max(SeriesPoint.day)))
+    if newest is None:
+        return []
+    rows = session.scalars(
+        select(SeriesPoint).where(SeriesPoint.day >= newest - timedelta(days=RECENT_DAYS))
+        .order_by(SeriesPoint.destination_id, SeriesPoint.day)
+    ).all()
+    by_place: dict[str, list[SeriesPoint]] = defaultdict(list)
+    for p in rows:
+        by_place[p.destination_id].append(p)
+    demo = _demo_sources(session)
+    out = []
+    for place_id, points in by_place.items():
+        place = gazetteer.get(place_id)
+        if place is None:
+            continue
+        as_of = _moved(points)
+        current = next(p for p in points if p.day == as_of)
+        shown = [p for p in points if p.day <= as_of]
+        out.append(DestinationRow(
+            place, as_of, current.estimate, current.low, current.high,
+            _change(points, current, 3), _change(points, current, 7),
+            _chart(shown), any(s["source_id"] in demo for s in current.sources)))
+    out.sort(key=lambda r: (r.as_of, r.estimate), reverse=True)
+    return out[:limit]
+
+
+def open_alerts(session: Session, limit: int = 20) -> list[Alert]:
+    return list(session.scalars(
+        select(Alert).where(Alert.status.in_(OPEN))
+        .order_by(Alert.last_triggered_at.desc(), Alert.id.desc()).limit(limit)))
+
+
+def trigger_figure(alert: Alert) -> dict[str, object] | None:
+    """The evidence figure that made the alert's current value: the newest behind it."""
+    figures = [f for f in alert.evidence.get("figures", []) if f.get("for") == "current"]
+    figures = figures or list(alert.evidence.get("figures", []))
+    return max(figures, key=lambda f: (str(f.get("date")), int(f.get("figure_id", 0))),
+               default=None)
+
+
+def alerts_of(session: Session, place_id: str) -> list[Alert]:
+    return list(session.scalars(
+        select(Alert).where(Alert.destination_id == place_id).order_by(Alert.data_day)))
+
+
+def source_states(session: Session) -> list[SourceRow]:
+    latest = (select(FetchAttempt.source_id, func.max(FetchAttempt.id).label("id"))
+              .group_by(FetchAttempt.source_id).subquery())
+    rows = session.execute(
+        select(Source, FetchAttempt)
+        .outerjoin(latest, latest.c.source_id == Source.id)
+        .outerjoin(FetchAttempt, FetchAttempt.id == latest.c.id)
+        .order_by(Source.consecutive_failures.desc(), Source.name)
+    ).all()
+    return [SourceRow(s, a.status if a else None, a.error if a else None,
+                      a.started_at if a else None) for s, a in rows]
+
+
+def series_of(session: Session, place_id: str) -> list[ChartPoint]:
+    return _chart(list(session.scalars(
+        select(SeriesPoint).where(SeriesPoint.destination_id == place_id)
+        .order_by(SeriesPoint.day))))
+
+
+def figures_behind(session: Session, place_id: str) -> list[FigureRow]:
+    """The figures any point of the place's series rests on, newest first, each with the
+    reports that copied it folded under it."""
+    ids: set[int] = set()
+    for sources in session.scalars(
+            select(SeriesPoint.sources).where(SeriesPoint.destination_id == place_id)):
+        ids.update(int(s["figure_id"]) for s in sources)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Figure, Report, Source).join(Report, Report.id == Figure.report_id)
+        .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
+        .order_by(Figure.observed_on.desc(), Figure.id.desc())
+    ).all()
+    out = [FigureRow(f, r, s) for f, r, s in rows]
+    by_report = {row.report.id: row for row in out}
+    copies = session.execute(
+        select(Report, Source).join(Source, Source.id == Report.source_id)
+        .where(Report.duplicate_of_id.in_(list(by_report)))
+    ).all()
+    for copy, source in copies:
+        if copy.duplicate_of_id in by_report:
+            by_report[copy.duplicate_of_id].duplicates.append((copy, source))
+    return out
+
+
+def report_with_figures(session: Session, report_id: int) -> tuple[Report, Source,
+                                                                   list[Figure]] | None:
+    row = session.execute(select(Report, Source).join(Source, Source.id == Report.source_id)
+                          .where(Report.id == report_id)).first()
+    if row is None:
+        return None
+    figures = list(session.scalars(select(Figure).where(Figure.report_id == report_id)
+                                   .order_by(Figure.span_start)))
+    return row[0], row[1], figures
