@@ -134,7 +134,7 @@ def extract(text: str, published: date | None = None, lang: str | None = None, *
 def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: int,
              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
-    present = v.TRIGGERS.intersection(_WORDS.findall(folded))
+    present = _present_triggers(folded)
     if not present and not _has_displaced_stem(folded) and "ـ" not in folded:
         return []
     # Only sentences holding a displacement word are read closely.
@@ -157,6 +157,20 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
             continue
         out += _sentence(doc, a, b, published, household_size, household_sizes)
     return out
+
+
+# ASCII punctuation, digits and blanks to spaces: bytes.translate + split runs at C speed, far
+# cheaper than a \w+ regex over the whole report. UTF-8 bytes of other letters are >= 0x80 and
+# stay inside their words.
+_SPLIT_BYTES = bytes(
+    32 if (c < 128 and not chr(c).isalpha()) else c for c in range(256))
+_TRIGGERS_B = frozenset(w.encode() for w in v.TRIGGERS)
+
+
+def _present_triggers(folded: str) -> set[str]:
+    """The trigger words that occur in a folded report."""
+    words = set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
+    return {w.decode() for w in _TRIGGERS_B.intersection(words)}
 
 
 _AR_STEMS = re.compile(r"نزح|نازح|لاجي|لجو|مهجر")
@@ -213,7 +227,11 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         if m.anaphor:
             m.place = pl.antecedent(m, doc.places_before(toks[m.first].start))
         else:
-            pl.resolve(m, doc.gaz, doc.scan.context)
+            # the report-wide scan only matters when a name is shared by several places
+            if len(m.candidates) == 1:
+                m.place = m.candidates[0]
+            else:
+                pl.resolve(m, doc.gaz, doc.scan.context)
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from app.extract import vocabulary as v
-from app.extract.text import Token, strip_accents
+from app.extract.text import Token, fold, strip_accents
 from app.gazetteer.index import Gazetteer, Place, normalize
 
 # Words that start with a capital at a sentence start or in titles but are no place here.
@@ -247,42 +247,98 @@ def _fold_word(w: str) -> str:
     return strip_accents(w).replace("'", "")
 
 
+_SKIP, _ADJ, _NAME, _ONE = 0, 1, 2, 3
+
+
+def _classify(w: str, gaz: Gazetteer) -> tuple[int, str, int, str, list[Place]]:
+    """What a capitalised (or Arabic) word is to the scan: (_SKIP, ...), (_ADJ, iso, ...) for a
+    country adjective, (_NAME, folded word, ...) when it may start a longer place name, or
+    (_ONE, folded word, k, key, places) when the word alone decides it (no longer name
+    begins with it)."""
+    first_words = gaz.first_words
+    arabic = _is_arabic(w)
+    fw = w if arabic else _fold_word(w)
+    if fw in _SKIP_FIRST:
+        return _SKIP, "", 0, "", []
+    if arabic:
+        if fw not in first_words and not (fw[0] in _ARABIC_CLITICS and fw[1:] in first_words):
+            return _SKIP, "", 0, "", []
+    elif fw not in first_words and fw[:-1] not in first_words:
+        iso = gaz.adjectives.get(fw)
+        return (_ADJ, iso, 0, "", []) if iso else (_SKIP, "", 0, "", [])
+    if gaz.is_prefix(fw):
+        return _NAME, fw, 0, "", []
+    k, key, found = _match(gaz, [fw], w, fw, arabic)
+    return _ONE, fw, k, key, found
+
+
+def _match(gaz: Gazetteer, words: list[str], w: str, fw: str,
+           arabic: bool) -> tuple[int, str, list[Place]]:
+    k, key = gaz.longest(words)
+    found = gaz.lookup(key) if k else []
+    if not found and words[0].endswith("s"):
+        k, key = 1, words[0][:-1]
+        found = gaz.lookup(key)
+    if not found and arabic and w[0] in _ARABIC_CLITICS and len(w) > 3:
+        k, key = 1, fw[1:]
+        found = gaz.lookup(key)
+    return k, key, found
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    """Offsets where _NAME_START would match exactly `word` in `text`."""
+    out: list[int] = []
+    n = len(word)
+    arabic = _is_arabic(word)
+    i = text.find(word)
+    while i != -1:
+        before = text[i - 1] if i else " "
+        after = text[i + n] if i + n < len(text) else " "
+        if arabic:
+            ok = not ("\u0600" <= before <= "\u06ff") and not ("\u0600" <= after <= "\u06ff")
+        else:
+            ok = not (before.isalnum() or before in "_'") and not after.isalpha() and not (
+                after == "'" and text[i + n + 1:i + n + 2].isalpha())
+        if ok:
+            out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
 def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
     """One pass over a report for place names (no roles): context countries and antecedents.
     Cheap: only words that start some gazetteer name are looked at closely."""
     names: list[tuple[int, str, list[Place]]] = []
     ctx: Counter[str] = Counter()
+    cache = gaz.word_cache
+    if len(cache) > 100_000:
+        cache.clear()
+    # words are listed in C (findall) and classified once per distinct word; only those that
+    # may start a name are then located (str.find), so the Python loop is over few words
+    maybe: dict[str, tuple[int, str, int, str, list[Place]]] = {}
+    for word in _NAME_START.findall(original):
+        got = cache.get(word)
+        if got is None:
+            got = cache[word] = _classify(fold(word), gaz)
+        state = got[0]
+        if state == _ADJ:
+            ctx[got[1]] += 1
+        elif state == _NAME or (state == _ONE and got[4]):
+            maybe[word] = got
+    starts = sorted((i, word) for word in maybe for i in _occurrences(original, word))
     pos = 0
-    first_words = gaz.first_words
-    for m in _NAME_START.finditer(original):
-        start = m.start()
+    for start, word in starts:
         if start < pos:
             continue
-        w = folded[start:m.end()]
-        arabic = _is_arabic(w)
-        fw = w if arabic else _fold_word(w)
-        if fw in _SKIP_FIRST:
-            continue
-        if arabic:
-            if fw not in first_words and not (fw[0] in _ARABIC_CLITICS
-                                              and fw[1:] in first_words):
-                continue
-        elif fw not in first_words and fw[:-1] not in first_words:
-            iso = gaz.adjectives.get(fw)
-            if iso:
-                ctx[iso] += 1
-            continue
-        run = _NAME_RUN.match(folded, start)
-        words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())
-                 ] if run else [fw]
-        k, key = gaz.longest(words)
-        found = gaz.lookup(key) if k else []
-        if not found and words[0].endswith("s"):
-            k, key = 1, words[0][:-1]
-            found = gaz.lookup(key)
-        if not found and arabic and w[0] in _ARABIC_CLITICS and len(w) > 3:
-            k, key = 1, fw[1:]
-            found = gaz.lookup(key)
+        state, fw, k, key, found = maybe[word]
+        words = [fw]
+        if state == _NAME:
+            w = folded[start:start + len(word)]
+            arabic = _is_arabic(w)
+            run = _NAME_RUN.match(folded, start)
+            if run:
+                words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
+            k, key, found = _match(gaz, words, w, fw, arabic)
         if found and not (k == 1 and (key in _STOP or key in _AR_FILLERS
                                       or key in _AR_NAME_HEADS)):
             names.append((start, key, found))

@@ -14,7 +14,8 @@ _FOLD = str.maketrans({
     "٬": ",", "٫": ".", "،": ",", "؛": ";", "؟": "?",
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي",
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
-    "’": "'", "‘": "'", "–": "-", "—": "-", "‑": "-",
+    "’": "'", "‘": "'", "–": "-", "—": "-", "‑": "-", "“": '"', "”": '"', "«": '"', "»": '"',
+    "„": '"',
     # Arabic vowel marks become the (letter-class) tatweel so words stay whole; tokens drop it
     **{chr(c): "ـ" for c in [*range(0x064B, 0x0653), 0x0670]},
 })
@@ -77,9 +78,16 @@ def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int
     cased = original if len(original) == len(text) else text
     lo = max(0, floor, pos - _WINDOW)
     start = lo
-    for m in _SENT_END.finditer(text, lo, pos):
-        if m.end() <= pos and _is_break(text, cased, m, lo):
-            start = m.end()
+    # the last real break before pos: look close first, test candidates from the nearest back
+    for reach in (400, _WINDOW):
+        near = max(lo, pos - reach)
+        ends = [m for m in _SENT_END.finditer(text, near, pos) if m.end() <= pos]
+        found = next((m for m in reversed(ends) if _is_break(text, cased, m, lo)), None)
+        if found is not None:
+            start = found.end()
+            break
+        if near == lo:
+            break
     end = min(len(text), pos + _WINDOW)
     for m in _SENT_END.finditer(text, pos, end):
         if _is_break(text, cased, m, pos) or m.end() >= len(text):

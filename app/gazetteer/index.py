@@ -72,6 +72,9 @@ class Gazetteer:
         # match stops extending as soon as the words so far begin no longer name
         self._prefixes: set[str] = set()
         self._lock = threading.Lock()
+        # per-word decisions of the extractor's report scan (see app.extract.places.scan);
+        # emptied whenever a place is added, so staff additions are seen at once
+        self.word_cache: dict[str, tuple[int, str, int, str, list[Place]]] = {}
         for place in places:
             self._insert(place)
 
@@ -109,6 +112,7 @@ class Gazetteer:
         """Adds or replaces a place (staff additions); resolve and extract see it at once."""
         with self._lock:
             self._insert(place)
+            self.word_cache.clear()
 
     # -- lookups --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -127,6 +131,10 @@ class Gazetteer:
     def lookup(self, key: str) -> list[Place]:
         """All places one normalized key names (see `normalize`), unranked."""
         return [self._by_id[i] for i in self._by_key.get(key, ()) if i in self._by_id]
+
+    def is_prefix(self, key: str) -> bool:
+        """Whether `key` begins some longer name ("north" of "north darfur")."""
+        return key in self._prefixes
 
     def longest(self, words: list[str]) -> tuple[int, str]:
         """Longest run words[:k] that is a name: (k, key), or (0, "")."""

@@ -189,3 +189,19 @@ def test_displacement_vocabulary(text: str, count: int, country: str) -> None:
     f = one(text)
     assert f.count == count
     assert f.destination is not None and f.destination.country == country
+
+
+def test_report_scan_sees_staff_places_after_the_cache_warmed() -> None:
+    from app.gazetteer.index import Gazetteer, Place, load_gazetteer
+
+    base = load_gazetteer()
+    gaz = Gazetteer([p for p in (base.get("LB"), base.get("US")) if p is not None])
+    text = ("Residents of Qobayat said the shelling went on. Some 900 people fled to Qobayat "
+            "overnight. Lebanon said more were coming.")
+    assert all(f.destination is None or f.destination.country != "LB" or
+               f.destination.level == "country" for f in extract(text, PUB, gazetteer=gaz))
+    gaz.add(Place("city:qobayat", "Qobayat", "LB", "city", "LB"))
+    gaz.add(Place("city:qobayat-us", "Qobayat", "US", "city", "US"))
+    figs = extract(text, PUB, gazetteer=gaz)
+    assert [(f.count, f.destination and f.destination.id) for f in figs] == [
+        (900, "city:qobayat")]
