@@ -81,11 +81,11 @@ def _why_blocked(address: IPAddress, allowlist: tuple[IPNetwork, ...]) -> str | 
         address = address.ipv4_mapped
     if any(address.version == net.version and address in net for net in allowlist):
         return None
-    for label, flag in (("loopback", address.is_loopback), ("private", address.is_private),
-                        ("link-local", address.is_link_local),
+    # the most telling label first: link-local and loopback addresses are "private" too
+    for label, flag in (("loopback", address.is_loopback), ("link-local", address.is_link_local),
                         ("multicast", address.is_multicast),
                         ("unspecified", address.is_unspecified),
-                        ("reserved", address.is_reserved)):
+                        ("reserved", address.is_reserved), ("private", address.is_private)):
         if flag:
             return label
     if not address.is_global:

@@ -66,9 +66,12 @@ def delete_source(source_id: int, session: SessionDep, _key: AdminAccess) -> Res
 
 
 @router.post("/sources/{source_id}/fetch", response_model=FetchOut)
-def fetch_source(source_id: int, request: Request, settings: SettingsDep,
+def fetch_source(source_id: int, request: Request, session: SessionDep, settings: SettingsDep,
                  _key: AdminAccess) -> FetchOut:
     """Fetches the source now and ingests what it finds; the outcome is also an attempt."""
+    # the fetch takes up to the outbound timeout and ingests in transactions of its own: end
+    # the request's (the key check) first, or on SQLite its write lock would block them all
+    session.commit()
     outcome = service.fetch_now(request.app.state.sessionmaker, settings, source_id,
                                 f"api:{worker_id()}")
     return FetchOut(source_id=outcome.source_id, status=outcome.status,

@@ -167,5 +167,8 @@ def fetch(url: str | None, params: dict[str, Any], settings: Settings, *, etag: 
     if looks_like_html(response):
         raise FetchFailed(f"{url} sent an HTML page, not a CSV; use the resource's download "
                           "URL", http_status=response.status_code)
-    reports, rejected = read_hxl(decode(response), url, params.get("country"))
+    try:
+        reports, rejected = read_hxl(decode(response), url, params.get("country"))
+    except FetchFailed as exc:
+        raise FetchFailed(exc.detail, http_status=response.status_code) from exc
     return response, reports, rejected

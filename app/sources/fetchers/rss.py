@@ -91,7 +91,10 @@ def fetch(url: str, settings: Settings, *, lang: str | None, etag: str | None,
             b"<feed" not in response.content[:2000]):
         raise FetchFailed(f"{url} sent an HTML page ({kind or 'no content type'}), not an RSS "
                           "or Atom feed; use the feed's own URL", http_status=response.status_code)
-    parsed = parse_feed(response.content, kind, url)
+    try:
+        parsed = parse_feed(response.content, kind, url)
+    except FetchFailed as exc:
+        raise FetchFailed(exc.detail, http_status=response.status_code) from exc
     feed_lang = lang or parsed.feed.get("language")
     reports: list[NewReport] = []
     rejected: list[str] = []
