@@ -88,8 +88,8 @@ def admin1_parents(cities: list[dict[str, Any]], scur: dict[str, dict[str, Any]]
     Cities of unmatched codes keep their country as parent."""
     out: dict[tuple[str, str], str] = {}
     for cc in sorted(countries):
-        subs = [x for x in pycountry.subdivisions.get(country_code=cc) or []
-                if x.parent_code is None]
+        found = pycountry.subdivisions.get(country_code=cc)  # type: ignore[no-untyped-call]
+        subs = [x for x in found or [] if x.parent_code is None]
         keys: dict[str, set[str]] = {}
         for sub in subs:
             cur = scur.get(sub.code, {})
