@@ -48,6 +48,8 @@ class Scheduler:
         self.settings = settings
         self.worker = worker_id()
         self._kicked = {name: threading.Event() for name in JOBS}
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=len(JOBS) + 1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -73,14 +75,18 @@ class Scheduler:
 
         def run() -> None:
             # a kick while the job runs would be dropped (max_instances=1): run again instead
+            with self._lock:
+                self._running.add(name)
             while True:
                 kicked.clear()
                 try:
                     job(self.factory, self.settings, self.worker)
                 except Exception:  # a failing job is logged and tried again at the next tick
                     log.exception("job %s failed", name)
-                if not kicked.is_set():
-                    break
+                with self._lock:
+                    if not kicked.is_set():
+                        self._running.discard(name)
+                        return
 
         return run
 
@@ -92,7 +98,10 @@ class Scheduler:
 
     def kick(self, name: str) -> None:
         """Runs job `name` as soon as possible (after a commit that created work for it)."""
-        self._kicked[name].set()
+        with self._lock:
+            self._kicked[name].set()
+            if name in self._running:
+                return  # the running job sees the flag and runs again
         self._scheduler.modify_job(name, next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -446,18 +446,22 @@ def resolve(session: Session, gazetteer: Gazetteer, alert_id: int, by: str) -> A
     return alert
 
 
-def resolve_quiet(session: Session, gazetteer: Gazetteer, quiet: timedelta,
-                  now: datetime | None = None, limit: int = 100) -> list[int]:
-    """Resolves open alerts with no trigger for `quiet`; the caller commits."""
+def resolve_quiet(session: Session, gazetteer: Gazetteer | Callable[[], Gazetteer],
+                  quiet: timedelta, now: datetime | None = None, limit: int = 100) -> list[int]:
+    """Resolves open alerts with no trigger for `quiet`; the caller commits. `gazetteer` may be
+    a function, called only when there is something to resolve."""
     now = now or utcnow()
     alerts = session.scalars(
         select(Alert).where(Alert.status.in_(("firing", "acknowledged")),
                             Alert.last_triggered_at < now - quiet)
         .order_by(Alert.last_triggered_at).limit(limit).with_for_update(skip_locked=True)
     ).all()
+    if not alerts:
+        return []
+    places = gazetteer() if callable(gazetteer) else gazetteer
     hours = quiet.total_seconds() / 3600
     for alert in alerts:
-        _resolve(session, gazetteer, alert, f"quiet for {hours:g} h: no new trigger", now)
+        _resolve(session, places, alert, f"quiet for {hours:g} h: no new trigger", now)
     session.flush()
     return [a.id for a in alerts]
 
@@ -467,7 +471,9 @@ def resolve_quiet_job(factory: sessionmaker[Session], settings: Settings, worker
     from app.gazetteer.service import current_gazetteer
 
     with factory.begin() as session:
-        resolved = resolve_quiet(session, current_gazetteer(session),
+        # the query runs first: the transaction (SQLite's write lock) is taken before the
+        # gazetteer's lock, in the same order as ingestion takes them, so the two never deadlock
+        resolved = resolve_quiet(session, lambda: current_gazetteer(session),
                                  timedelta(hours=settings.alert_quiet_hours))
     if resolved:
         log.info("auto-resolved alerts %s", resolved)

@@ -20,6 +20,7 @@ import random
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -298,43 +299,34 @@ class _Outgoing:
     body: bytes
 
 
-def _prepare(factory: sessionmaker[Session], worker: str, delivery_id: int,
-             now: datetime) -> _Outgoing | None:
-    with factory.begin() as session:
-        delivery = session.get(WebhookDelivery, delivery_id)
-        if delivery is None or delivery.status != "pending" or delivery.leased_by != worker:
-            return None
-        endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
-        if not endpoint.enabled:
-            delivery.status = "failed"
-            delivery.last_error = f"endpoint disabled: {endpoint.disabled_reason}"
-            delivery.lease_until = delivery.leased_by = None
-            return None
-        event = session.get_one(WebhookEvent, delivery.event_id)
-        body = payload(event)
-        return _Outgoing(delivery.id, delivery.attempts + 1, endpoint.url,
-                         signed_headers(endpoint.secret, delivery.message_id, body, utcnow()),
-                         body)
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    outgoing: _Outgoing
+    started: datetime
+    finished: datetime
+    status_code: int | None
+    error: str | None
+    excerpt: str | None
+    retry_after: float | None
 
 
-def _disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
-    endpoint.enabled = False
-    endpoint.disabled_reason = reason
-    session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
-        .values(status="failed", last_error=f"endpoint disabled: {reason}", lease_until=None,
-                leased_by=None)
-    )
-    log.warning("webhook %s (%s) disabled: %s", endpoint.id, endpoint.url, reason)
-
-
-def deliver_one(factory: sessionmaker[Session], settings: Settings, worker: str,
-                delivery_id: int, now: datetime | None = None) -> bool | None:
-    """Sends one leased delivery and records the attempt; True on 2xx, None if not sent."""
-    outgoing = _prepare(factory, worker, delivery_id, now or utcnow())
-    if outgoing is None:
+def _prepare(session: Session, delivery_id: int) -> _Outgoing | None:
+    """The signed request for a delivery this worker just leased (None: endpoint disabled)."""
+    delivery = session.get_one(WebhookDelivery, delivery_id)
+    endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
+    if not endpoint.enabled:
+        delivery.status = "failed"
+        delivery.last_error = f"endpoint disabled: {endpoint.disabled_reason}"
+        delivery.lease_until = delivery.leased_by = None
         return None
+    event = session.get_one(WebhookEvent, delivery.event_id)
+    body = payload(event)
+    return _Outgoing(delivery.id, delivery.attempts + 1, endpoint.url,
+                     signed_headers(endpoint.secret, delivery.message_id, body, utcnow()), body)
+
+
+def _send(settings: Settings, outgoing: _Outgoing) -> _Outcome:
+    """One POST through the outbound gate; no database here, so sends run side by side."""
     started = utcnow()
     status_code: int | None = None
     error: str | None = None
@@ -352,58 +344,89 @@ def deliver_one(factory: sessionmaker[Session], settings: Settings, worker: str,
     except FetchFailed as exc:
         error = exc.detail
         retry_after = exc.retry_after
-    finished = utcnow()
-    success = error is None
-    clock = now or finished
-    with factory.begin() as session:
-        delivery = session.get_one(WebhookDelivery, delivery_id)
-        endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
-        session.add(WebhookAttempt(
-            delivery_id=delivery.id, number=outgoing.number, worker=worker, started_at=started,
-            finished_at=finished, status_code=status_code, success=success, error=error,
-            response_excerpt=excerpt, retry_after_seconds=retry_after,
-        ))
-        delivery.attempts = outgoing.number
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        delivery.lease_until = delivery.leased_by = None
-        if success:
-            delivery.status = "succeeded"
-            delivery.delivered_at = finished
-            delivery.next_attempt_at = None
-            endpoint.failing_since = None
-            return True
-        endpoint.failing_since = endpoint.failing_since or clock
-        delay = next_delay(delivery.retries, retry_after)
-        if status_code == 410:
-            delivery.status = "failed"
-            _disable(session, endpoint, "the receiver answered 410 Gone")
-        elif clock - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
-            delivery.status = "failed"
-            _disable(session, endpoint, f"failing since {endpoint.failing_since.isoformat()}")
-        elif delay is None:
-            delivery.status = "failed"
-            delivery.next_attempt_at = None
-        else:
-            delivery.retries += 1
-            delivery.next_attempt_at = clock + delay
-        return False
+    except Exception as exc:  # a bug must cost one attempt, not the whole batch
+        log.exception("sending delivery %s failed unexpectedly", outgoing.delivery_id)
+        error = f"unexpected error: {type(exc).__name__}: {exc}"
+    return _Outcome(outgoing, started, utcnow(), status_code, error, excerpt, retry_after)
+
+
+def _disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
+    endpoint.enabled = False
+    endpoint.disabled_reason = reason
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .values(status="failed", last_error=f"endpoint disabled: {reason}", lease_until=None,
+                leased_by=None)
+    )
+    log.warning("webhook %s (%s) disabled: %s", endpoint.id, endpoint.url, reason)
+
+
+def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome,
+            now: datetime | None) -> bool:
+    """Stores the attempt and decides what comes next: done, a retry, or a disabled endpoint."""
+    out = outcome.outgoing
+    delivery = session.get_one(WebhookDelivery, out.delivery_id)
+    endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
+    success = outcome.error is None
+    session.add(WebhookAttempt(
+        delivery_id=delivery.id, number=out.number, worker=worker, started_at=outcome.started,
+        finished_at=outcome.finished, status_code=outcome.status_code, success=success,
+        error=outcome.error, response_excerpt=outcome.excerpt,
+        retry_after_seconds=outcome.retry_after,
+    ))
+    delivery.attempts = out.number
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
+    delivery.lease_until = delivery.leased_by = None
+    if delivery.status != "pending":  # its endpoint was disabled by an earlier outcome
+        return success
+    if success:
+        delivery.status = "succeeded"
+        delivery.delivered_at = outcome.finished
+        delivery.next_attempt_at = None
+        endpoint.failing_since = None
+        return True
+    clock = now or outcome.finished
+    endpoint.failing_since = endpoint.failing_since or clock
+    delay = next_delay(delivery.retries, outcome.retry_after)
+    if outcome.status_code == 410:
+        delivery.status = "failed"
+        _disable(session, endpoint, "the receiver answered 410 Gone")
+    elif clock - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+        delivery.status = "failed"
+        _disable(session, endpoint, f"failing since {endpoint.failing_since.isoformat()}")
+    elif delay is None:
+        delivery.status = "failed"
+        delivery.next_attempt_at = None
+    else:
+        delivery.retries += 1
+        delivery.next_attempt_at = clock + delay
+    session.flush()
+    return False
 
 
 def deliver_due(factory: sessionmaker[Session], settings: Settings, worker: str,
                 now: datetime | None = None, limit: int = 20) -> int:
     """One run of the delivery job: claim and send until nothing is due; returns sends made.
-    `now` replaces the clock for scheduling (tests walk through the retry schedule with it)."""
+
+    Per batch, one transaction claims and signs, the sends run side by side without holding
+    the database, and one transaction records every outcome: SQLite's single writer is taken
+    twice per batch, not twice per send. `now` replaces the clock for scheduling (tests walk
+    through the retry schedule with it)."""
     lease = timedelta(seconds=settings.webhook_lease_seconds)
     sent = 0
-    while True:
-        with factory.begin() as session:
-            claimed = claim_deliveries(session, worker, now or utcnow(), lease, limit)
-        if not claimed:
-            return sent
-        for delivery_id in claimed:
-            try:
-                if deliver_one(factory, settings, worker, delivery_id, now) is not None:
-                    sent += 1
-            except Exception:  # one broken delivery must not hold up the others
-                log.exception("delivery %s failed unexpectedly", delivery_id)
+    with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
+                            thread_name_prefix="webhook") as pool:
+        while True:
+            with factory.begin() as session:
+                claimed = claim_deliveries(session, worker, now or utcnow(), lease, limit)
+                session.flush()
+                outgoing = [o for o in (_prepare(session, d) for d in claimed) if o is not None]
+            if not claimed:
+                return sent
+            outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))
+            with factory.begin() as session:
+                for outcome in outcomes:
+                    _record(session, settings, worker, outcome, now)
+            sent += len(outcomes)

@@ -1,0 +1,170 @@
+"""Measures the time from `POST /api/v1/reports` returning to the webhook receiver getting the
+alert that report raised, with a real `dispmon serve` (embedded scheduler, SQLite) and a local
+receiver.
+
+    .venv/bin/python bench/alert_latency.py [--reports 300] [--tick 5]
+
+Each report puts at least 2,000 people in a different first-level region, so each opens one
+"new destination" alert for that region; the receiver matches alerts to reports by the report
+ids in their evidence. Prints p50, p99 and max (target: p99 under 2 s in the embedded default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.auth.service import create_key  # noqa: E402
+from app.db import make_engine, make_sessionmaker  # noqa: E402
+from app.extract import extract  # noqa: E402
+from app.gazetteer.index import Place, load_gazetteer  # noqa: E402
+from app.webhooks.service import create_endpoint  # noqa: E402
+from tests.servers import free_port  # noqa: E402
+
+PUBLISHED = date(2025, 3, 10)
+
+
+def _reports(n: int) -> list[tuple[str, str]]:
+    """(place id, text) for n regions whose report the extractor files under that region."""
+    gazetteer = load_gazetteer()
+    out: list[tuple[str, str]] = []
+    regions: list[Place] = sorted(
+        (p for p in gazetteer.search(None, None, limit=100_000) if p.level == "admin1"),
+        key=lambda p: p.id)
+    for place in regions:
+        text = f"At least 2,000 people have fled to {place.name}, local officials said."
+        figures = extract(text, PUBLISHED, "en", gazetteer=gazetteer)
+        if len(figures) == 1 and figures[0].destination and figures[0].destination.id == place.id:
+            out.append((place.id, text))
+        if len(out) == n:
+            break
+    return out
+
+
+class _Receiver:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.arrivals: dict[int, float] = {}  # report id -> first alert's arrival
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                now = time.monotonic()
+                payload: dict[str, Any] = json.loads(body)
+                figures = payload["data"].get("evidence", {}).get("figures", [])
+                with receiver.lock:
+                    for f in figures:
+                        receiver.arrivals.setdefault(int(f["report_id"]), now)
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=300)
+    parser.add_argument("--tick", type=float, default=5.0, help="scheduler tick, seconds")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds between posts (0: as fast as the API answers)")
+    args = parser.parse_args()
+
+    reports = _reports(args.reports)
+    tmp = Path(tempfile.mkdtemp(prefix="dispmon-bench-"))
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    env = {**os.environ, "DISPMON_DATABASE_URL": url, "DISPMON_SCHEDULER": "embedded",
+           "DISPMON_SCHEDULER_TICK_SECONDS": str(args.tick), "DISPMON_DEMO": "false",
+           "DISPMON_OUTBOUND_ALLOWLIST": "127.0.0.1/32", "DISPMON_LOG_LEVEL": "warning"}
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    receiver = _Receiver()
+    engine = make_engine(url)
+    with make_sessionmaker(engine).begin() as session:
+        _, key = create_key(session, "bench", "write")
+        create_endpoint(session, url=f"http://127.0.0.1:{receiver.port}/hook", description=None,
+                        destinations=None, min_severity="info", secret=None)
+    engine.dispose()
+
+    port = free_port()
+    log = (tmp / "serve.log").open("w")
+    print(f"server log: {tmp / 'serve.log'}")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    latencies: list[float] = []
+    try:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                          timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("dispmon serve did not start")
+                time.sleep(0.1)
+            returned: dict[int, float] = {}
+            for _place, text in reports:
+                response = client.post("/api/v1/reports", json={
+                    "text": text, "published_at": PUBLISHED.isoformat(), "source": "bench"})
+                response.raise_for_status()
+                returned[response.json()["id"]] = time.monotonic()
+                if args.pause:
+                    time.sleep(args.pause)  # pacing the load, not waiting for a result
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                with receiver.lock:
+                    if all(r in receiver.arrivals for r in returned):
+                        break
+                time.sleep(0.1)
+            with receiver.lock:
+                latencies = [receiver.arrivals[r] - t for r, t in returned.items()
+                             if r in receiver.arrivals]
+                missing = len(returned) - len(latencies)
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+        receiver.server.shutdown()
+
+    print(f"reports posted: {len(reports)}, alerts matched: {len(latencies)}, missing: {missing}")
+    if latencies:
+        print(f"POST returned -> alert received: p50 {_pct(latencies, 0.5) * 1000:.0f} ms, "
+              f"p99 {_pct(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, "
+              f"mean {statistics.mean(latencies) * 1000:.0f} ms (tick {args.tick:g} s)")
+
+
+if __name__ == "__main__":
+    main()
