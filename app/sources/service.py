@@ -62,7 +62,8 @@ def _due(now: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
-def claim_due(session: Session, worker: str, limit: int = 5) -> list[int]:
+def claim_due(session: Session, worker: str, limit: int = 5, lease: timedelta = LEASE
+              ) -> list[int]:
     """Leases up to `limit` due sources to `worker`, most overdue first; the caller commits."""
     now = utcnow()
     candidates = session.scalars(
@@ -73,7 +74,7 @@ def claim_due(session: Session, worker: str, limit: int = 5) -> list[int]:
     for source_id in candidates:
         result = session.execute(
             update(Source).where(Source.id == source_id, *_due(now))
-            .values(lease_until=now + LEASE, leased_by=worker)
+            .values(lease_until=now + lease, leased_by=worker)
         )
         if isinstance(result, CursorResult) and result.rowcount == 1:
             claimed.append(source_id)
@@ -108,10 +109,20 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
             id=source.id, name=source.name, kind=source.kind, url=source.url, lang=source.lang,
             params=dict(source.params or {}), etag=source.etag, last_modified=source.last_modified,
         )
+        # we hold the lease: an attempt still running is a dead worker's, whose lease expired
+        session.execute(
+            update(FetchAttempt)
+            .where(FetchAttempt.source_id == source.id, FetchAttempt.status == "running")
+            .values(status="error", finished_at=utcnow(),
+                    error="the worker stopped before finishing (its lease expired); what it had "
+                          "stored is kept and the next fetch completes it")
+        )
         attempt = FetchAttempt(source_id=source.id, worker=worker)
         session.add(attempt)
         session.flush()
         attempt_id = attempt.id
+    lease = timedelta(seconds=settings.source_lease_seconds)
+    renewed = utcnow()
 
     result: FetchResult | None = None
     error: DispmonError | None = None
@@ -128,6 +139,10 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
             try:
                 with factory.begin() as session:
                     source = session.get_one(Source, snapshot.id)
+                    if utcnow() - renewed > lease / 3:
+                        # a long ingest keeps its claim; a dead worker's claim lapses
+                        renewed = utcnow()
+                        source.lease_until = renewed + lease
                     stored = (ingest(session, settings, source, item)
                               if isinstance(item, NewReport)
                               else ingest_structured(session, settings, source, item))
@@ -170,7 +185,8 @@ def run_due(factory: sessionmaker[Session], settings: Settings, worker: str,
             limit: int = 5) -> list[RunOutcome]:
     """One scheduler tick: claim what is due and run it."""
     with factory.begin() as session:
-        claimed = claim_due(session, worker, limit)
+        claimed = claim_due(session, worker, limit,
+                            timedelta(seconds=settings.source_lease_seconds))
     return [run_source(factory, settings, source_id, worker) for source_id in claimed]
 
 
@@ -280,7 +296,8 @@ def fetch_now(factory: sessionmaker[Session], settings: Settings, source_id: int
         result = session.execute(
             update(Source).where(Source.id == source_id,
                                  or_(Source.lease_until.is_(None), Source.lease_until < now))
-            .values(lease_until=now + LEASE, leased_by=worker)
+            .values(lease_until=now + timedelta(seconds=settings.source_lease_seconds),
+                    leased_by=worker)
         )
         if not (isinstance(result, CursorResult) and result.rowcount == 1):
             raise Conflict(f"source {source_id} is being fetched right now; see its attempts")
