@@ -17,7 +17,7 @@ from app.extract.text import Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
-EXTRACTOR_VERSION = "2025.2"
+EXTRACTOR_VERSION = "2025.3"
 _LOOKBACK = 50  # places an anaphor may reach back over
 
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -236,6 +236,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, mentions, seg_lo, seg_hi, c)
+        if dest is None and (has_displacement or c.displaced_noun):
+            floor = cands[k - 1].amount.last + 1 if k else 0
+            dest = _relative_antecedent(toks, mentions, floor, c.amount.first) or dest
         figures.append((c, dest, origin, seg_lo, seg_hi))
     # Figures in one clause group share a destination: "2,300 families, or around 11,000
     # individuals, in Akkar"; "900 arrived in Akkar, bringing the number there to 8,700".
@@ -245,6 +248,10 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         for o in sorted(range(len(figures)), key=lambda x: abs(x - k)):
             other = figures[o]
             if o == k or other[1] is None:
+                continue
+            # a part's own destination is not its whole's: "500,000 fled, 281,000 of them
+            # to Poland" (unless the part is an aside: ", including 20,000 children, fled to")
+            if o > k and other[0].part and not other[0].aside:
                 continue
             lo_, hi_ = sorted((c.amount.first, other[0].amount.first))
             if not _bounds_between(bounds, lo_, hi_):
@@ -302,6 +309,21 @@ def _segment(cands: list[Candidate], k: int, bounds: list[int], n: int) -> tuple
     else:
         hi = min((b for b in bounds if b > max(amt.last, cands[k].noun_end)), default=n)
     return lo, hi
+
+
+def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: int,
+                         first: int) -> Place | None:
+    """The place a relative clause holding the figure hangs on: "fled to Adré, where 400,000
+    already live", "Goma, où 200 000 déplacés vivent", "رفح حيث يحتمي مليون نازح"."""
+    for r in range(first - 1, max(floor, first - 8) - 1, -1):
+        if toks[r].text not in v.RELATIVE:
+            continue
+        end = r - 1 if r > 0 and toks[r - 1].text == "," else r
+        for m in mentions:
+            if m.last == end - 1 and m.place is not None and not m.possessive:
+                return m.place
+        return None
+    return None
 
 
 def _places_in(doc: _Doc, mentions: list[pl.Mention], lo: int, hi: int,

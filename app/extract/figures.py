@@ -37,7 +37,8 @@ _QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
         (("ungefahr",), "about"), (("une", "estimation", "de"), "about"),
         (("up", "to"), "up_to"), (("as", "many", "as"), "up_to"),
         (("no", "more", "than"), "up_to"), (("as", "much", "as"), "up_to"),
-        (("jusqu", "a"), "up_to"), (("ما", "يصل", "الى"), "up_to"), (("حتى",), "up_to"),
+        (("jusqu", "a"), "up_to"), (("jusqua",), "up_to"), (("ما", "يصل", "الى"), "up_to"),
+        (("حتى",), "up_to"),
         (("bis", "zu"), "up_to"), (("ما", "يربو", "على"), "more_than"),
         (("يربو", "على"), "more_than"), (("يزيد", "على"), "more_than"),
         (("بنحو",), "about"), (("بحوالي",), "about"), (("بقرابة",), "about"),
@@ -61,6 +62,8 @@ _COUNT_VERBS = frozenset({"to", "at", "reached", "of", "hit", "exceeded", "toppe
                           "climbed", "is", "was", "now"})
 _AUX = frozenset({"have", "has", "had", "been", "were", "are", "was", "is", "now", "already",
                   "reportedly", "also", "ont", "sont", "se", "s", "hätten", "sind", "haben"})
+_HEDGING = frozenset(normalize(w) for w in
+                     "could may might would pourrait pourraient peut peuvent".split())
 _OF = frozenset({"of", "de", "d", "من", "des"})
 
 
@@ -71,6 +74,8 @@ class Candidate:
     qualifier: str
     noun_end: int          # last token index of the figure's noun phrase
     displaced_noun: bool   # the noun itself says displaced ("refugees", "new arrivals")
+    part: bool = False     # a part of an earlier figure: "281,000 of them", "dont 20 000"
+    aside: bool = False    # ... set off by commas: "500,000, including 20,000 children, fled"
 
 
 def qualifier_of(toks: list[Token], amt: Amount) -> str:
@@ -79,6 +84,10 @@ def qualifier_of(toks: list[Token], amt: Amount) -> str:
     if amt.range_:
         return "about"
     i = amt.first
+    if toks[i].norm in ("dun", "dune") and i > 0:  # "plus d'un million", "près d'un million"
+        q_fr = {"plus": "more_than", "moins": "less_than", "pres": "about"}.get(toks[i - 1].norm)
+        if q_fr:
+            return q_fr
     for words, q in _QUALIFIERS:
         k = len(words)
         if i - k < 0:
@@ -197,6 +206,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
             return True
         if w in v.MODALS:
             rest = [x.norm for x in after[k + 1:k + 3] if x.norm != "not"]
+            if w in _HEDGING and rest and rest[0] in ("have", "avoir"):
+                continue  # a hedged past estimate: "may have been displaced", "could have fled"
             if not rest or rest[0] not in v.STATIVE_AFTER_MODAL or (
                     rest[0] == "be" and len(rest) > 1 and rest[1] not in v.STATIVE_AFTER_MODAL
                     and rest[1] not in ("in", "at", "now")):
@@ -223,6 +234,26 @@ def _arabic_modal(before: list[Token]) -> bool:
     return False
 
 
+_AR_QUALIFIER_WORDS = frozenset(w for words, _ in _QUALIFIERS for w in words
+                                if w[:1] >= "\u0600" and w not in ("الي", "حتي"))
+
+
+def _arabic_verb_before(toks: list[Token], first: int, lo: int) -> bool:
+    """An Arabic displacement verb just before the amount, over qualifier words and a
+    "قد": "لجأ عشرات الآلاف", "فر أكثر من 5 آلاف" (not "وصل إلى 500": reaching a number)."""
+    j = first - 1
+    steps = 0
+    while j >= lo and steps < 5:
+        w = toks[j].norm
+        if w in v.AR_VERBS or (len(w) > 2 and w[0] in "وف" and w[1:] in v.AR_VERBS):
+            return True
+        if w not in _AR_QUALIFIER_WORDS and w not in ("قد", "وقد", "لقد", "ما"):
+            return False
+        j -= 1
+        steps += 1
+    return False
+
+
 def _carried_out(toks: list[Token], lo: int, hi: int) -> bool:
     """Whether the words after an ordered number say the people did leave ("12,000 have been
     evacuated to Kharkiv"), up to the next comma (", where many had fled" is someone else)."""
@@ -244,7 +275,32 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous)
     if unit is None:
         return None
-    return Candidate(amt, unit, qualifier_of(toks, amt), noun_end, displaced)
+    part = _partition(toks, amt)
+    aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
+    return Candidate(amt, unit, qualifier_of(toks, amt), noun_end, displaced, part, aside)
+
+
+_PART_BEFORE = frozenset(normalize(w) for w in
+                         "dont including incl among منهم منهن بينهم من_بينهم".split())
+_PART_AFTER = (("of", "them"), ("of", "whom"), ("of", "which"), ("among", "them"),
+               ("dentre", "eux"), ("dentre", "elles"), ("parmi", "eux"), ("منهم",), ("منهن",))
+
+
+def _partition(toks: list[Token], amt: Amount) -> bool:
+    """Whether the amount counts part of an earlier figure: "of whom 281,000", "281,000 of
+    them went to Poland", "dont 281 000 en Pologne", "منهم 281 ألفا"."""
+    j = amt.first - 1
+    while j >= 0 and j >= amt.first - 3 and toks[j].norm in _PART_QUALIFIER_WORDS:
+        j -= 1
+    if j >= 0 and (toks[j].norm in _PART_BEFORE or (
+            toks[j].norm in ("whom", "which", "them") and j > 0
+            and toks[j - 1].norm in ("of", "among"))):
+        return True
+    after = tuple(t.norm for t in toks[amt.last + 1:amt.last + 3])
+    return any(after[:len(p)] == p for p in _PART_AFTER)
+
+
+_PART_QUALIFIER_WORDS = frozenset(w for words, _ in _QUALIFIERS for w in words) | {"some"}
 
 
 def _implied_unit(toks: list[Token], amt: Amount, lo: int,
@@ -256,14 +312,31 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int,
     nxt = toks[j].norm if j < n else ""
     if previous is not None and nxt in v.DEST_PREPS and nxt not in ("for", "in", "at"):
         return previous.unit, amt.last, previous.displaced_noun
+    # "281,000 of them went to Poland", "of whom 281,000 went": a part of the figure just
+    # before (not of a death toll: "132 killed, 72 of them in Tartus")
+    if previous is not None and _partition(toks, amt) and not any(
+            t.kind == "num" for t in toks[previous.amount.last + 1:amt.first]):
+        end = amt.last
+        if nxt in ("of", "among", "dentre", "parmi"):
+            end += 2
+        elif nxt in ("منهم", "منهن"):
+            end += 1
+        return previous.unit, end, True
     k = j
     while k < n and toks[k].norm in _AUX:
         k += 1
     # "10,000 have fled", "another 1,300 arrived"
     if k < n and toks[k].norm in v.DISPLACEMENT and (k > j or toks[k].norm.endswith("ed")):
         return "people", amt.last, True
+    # "Adré, where 400,000 already live": living somewhere already, in a relative clause
+    if (k < n and toks[k].norm in v.STOCK_VERBS and amt.first > 0
+            and any(t.text in v.RELATIVE for t in toks[max(lo, amt.first - 4):amt.first])
+            and any(t.norm in ("already", "now", "currently") for t in toks[j:k + 2])):
+        return "people", amt.last, True
     if amt.first > 0 and toks[amt.first - 1].norm in ("displaced", "uprooted", "hosting",
                                                       "sheltering", "received", "welcomed"):
+        return "people", amt.last, True
+    if _arabic_verb_before(toks, amt.first, lo):
         return "people", amt.last, True
     # "bringing the number of new arrivals there to 8,700"
     if amt.first > 0 and toks[amt.first - 1].norm in _COUNT_VERBS:

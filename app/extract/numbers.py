@@ -17,7 +17,7 @@ _ONES = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7,
     "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
     "quinze": 15, "seize": 16, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50,
-    "soixante": 60,
+    "soixante": 60, "dun": 1, "dune": 1,
     # Arabic (folded: ة -> ه)
     "واحد": 1, "اثنان": 2, "اثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
     "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6, "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمانيه": 8,
@@ -64,6 +64,8 @@ _VAGUE_PHRASES: list[tuple[tuple[str, ...], str]] = sorted(
         (("مئات", "الالاف"), "hundreds_of_thousands"),
         (("عشرات",), "dozens"), (("مييات",), "hundreds"), (("مئات",), "hundreds"),
         (("الاف",), "thousands"), (("الالاف",), "thousands"), (("ملايين",), "millions"),
+        (("المئات",), "hundreds"), (("العشرات",), "dozens"), (("الملايين",), "millions"),
+        (("مئات", "الاشخاص"), "hundreds"),
         (("dutzende",), "dozens"), (("hunderte",), "hundreds"), (("tausende",), "thousands"),
         (("zehntausende",), "tens_of_thousands"), (("hunderttausende",), "hundreds_of_thousands"),
     ],
@@ -120,7 +122,8 @@ def _word_number(toks: list[Token], i: int) -> tuple[int, int] | None:
             if seen and current % 10 != 0 and current < 100 and toks[j - 1].text != "-":
                 break
             current += _ONES[w]
-        elif w in _SCALES and (seen or w in ("hundred", "thousand", "mille", "cent", "الف")):
+        elif w in _SCALES and (seen or w in ("hundred", "thousand", "mille", "cent", "الف") or (
+                j > i and toks[j - 1].norm in ("a", "an"))):
             scale = _SCALES[w]
             if not seen:
                 current = 1

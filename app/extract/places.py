@@ -26,8 +26,8 @@ le la les un une des du de et ou en au aux dans sur pour par avec selon plus moi
 environ quelque presque jusqu ce cette ces il elle ils elles nous vous on mais donc
 """.split())
 _ARABIC_CLITICS = ("و", "ب", "ل", "ف", "ك")
-_ARTICLES = frozenset({"the", "la", "le", "les", "l", "this", "that", "cette", "ce", "den",
-                       "die", "der", "dem", "des"})
+_ARTICLES = frozenset({"the", "la", "le", "les", "l", "du", "au", "this", "that", "cette", "ce",
+                       "den", "die", "der", "dem", "des"})
 _AR_ADJ = {
     normalize(a): c for a, c in {
         "اللبنانية": "LB", "اللبناني": "LB", "السورية": "SY", "السوري": "SY",
@@ -96,7 +96,8 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer) -> tuple[int, str, list[
             key = norms[0][1:]
             found = gaz.lookup(key) if len(key) > 2 else []
         if found:
-            if k == 1 and (key in _STOP or key in _AR_FILLERS or key in _AR_NAME_HEADS):
+            if k == 1 and (key in _STOP or key in _AR_FILLERS or key in _AR_NAME_HEADS
+                           or key in v.ANAPHORS):
                 continue  # "معبر" (crossing) alone is a common noun, not Ma'bar in Yemen
             return idx[-1], key, found, possessive
     return -1, "", [], False
@@ -125,9 +126,16 @@ def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
         if t.norm in gaz.first_words or first in gaz.first_words or _is_arabic(t.text):
             last, key, places, possessive = _name_at(toks, i, gaz)
         if last >= 0:
-            out.append(Mention(i, last, "none", None, places, key, possessive=possessive))
+            out.append(Mention(i, last, "none", None, _regional(toks, i, places, gaz), key,
+                               possessive=possessive))
             i = last + 1
             continue
+        if t.norm in v.ANAPHORS and _is_arabic(t.text):
+            anaphor = _anaphor_at(toks, i)
+            if anaphor is not None:
+                out.append(anaphor)
+                i += 1
+                continue
         if i and toks[i - 1].norm in v.ADJ_PLACE_NOUNS:
             adj = _lower_adjective(toks, i, gaz)
             if adj is not None:
@@ -146,6 +154,31 @@ def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
         # "Russia's Khmeimim base": a possessive qualifies the next name, it is no place
         m.role = "none" if m.possessive else _role(toks, m, out, gaz)
     return out
+
+
+_REGION_SKIP = frozenset({"of", "du", "de", "d", "the", "l", "la", "le"})
+
+
+def _regional(toks: list[Token], i: int, places: list[Place], gaz: Gazetteer) -> list[Place]:
+    """A country after a direction word ("northern Lebanon", "le nord du Liban", "شمال لبنان")
+    becomes the country's own region of that name when the gazetteer has one ("North
+    Lebanon" governorate); otherwise the country stays."""
+    countries = [p for p in places if p.level == "country"]
+    if len(countries) != 1:
+        return places
+    j = i - 1
+    while j >= 0 and toks[j].norm in _REGION_SKIP and i - j < 3:
+        j -= 1
+    direction = v.DIRECTIONS.get(toks[j].norm) if j >= 0 else None
+    if direction is None:
+        return places
+    country = countries[0]
+    for name in (country.name, *country.aliases):
+        region = [p for p in gaz.lookup(f"{direction} {normalize(name)}")
+                  if p.level == "admin1" and p.country == country.country]
+        if region:
+            return region[:1]
+    return places
 
 
 def _lower_adjective(toks: list[Token], i: int, gaz: Gazetteer) -> Mention | None:
@@ -172,8 +205,8 @@ def _anaphor_at(toks: list[Token], i: int) -> Mention | None:
     if levels is None or i == 0:
         return None
     prev = toks[i - 1].norm
-    if prev not in _ARTICLES and not (prev in v.PLACE_FILLERS and i > 1
-                                      and toks[i - 2].norm in _ARTICLES):
+    if not word.startswith("ال") and prev not in _ARTICLES and not (
+            prev in v.PLACE_FILLERS and i > 1 and toks[i - 2].norm in _ARTICLES):
         return None
     # "the base at Hmeimim", "la base russe de Hmeimim": the name itself follows
     for k in range(i + 1, min(i + 5, len(toks))):
@@ -340,7 +373,7 @@ def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
                 words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
             k, key, found = _match(gaz, words, w, fw, arabic)
         if found and not (k == 1 and (key in _STOP or key in _AR_FILLERS
-                                      or key in _AR_NAME_HEADS)):
+                                      or key in _AR_NAME_HEADS or key in v.ANAPHORS)):
             names.append((start, key, found))
             countries = {p.country for p in found}
             if len(countries) == 1 and any(p.level != "city" for p in found):

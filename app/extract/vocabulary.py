@@ -42,6 +42,15 @@ _UNIT_WORDS = """families family familles famille عائله عائلات اسر
 households household ménages ménage foyers haushalte"""
 FAMILIES = _words(_UNIT_WORDS.split("\n")[0])
 HOUSEHOLDS = _words(_UNIT_WORDS.split("\n")[1])
+# Arabic puts the verb before its subject: "لجأ عشرات الآلاف إلى رفح", "فر الآلاف من الفاشر".
+AR_VERBS = _words("""نزح نزحت نزحوا ينزح ينزحون تنزح فر فرت فروا يفر يفرون تفر لجا لجات لجاوا
+لجووا يلجا يلجاون تلجا هرب هربت هربوا يهرب يهربون وصل وصلت وصلوا يصل يصلون تصل عبر عبرت
+عبروا يعبر يعبرون دخل دخلت دخلوا يدخل يدخلون غادر غادرت غادروا يغادر يغادرون اضطر اضطرت
+هجر هجرت تهجر احتمي احتموا يحتمي يحتمون توافد تدفق تدفقت استقبل استقبلت تستقبل يستقبل
+تستضيف يستضيف استضاف استضافت اوي اوت يوي تووي""")
+# ... with a glued conjunction: "وفر", "فنزح"
+AR_VERBS_CLITIC = frozenset(c + w for w in AR_VERBS for c in "وف")
+DISPLACEMENT = DISPLACEMENT | AR_VERBS | AR_VERBS_CLITIC
 # Present-state verbs that imply displacement only beside a place: "staying in schools",
 # "living in tents", "are now in Wadi Khaled".
 _STOCK = """staying living live lives housed accommodated stay now camping sleeping
@@ -104,9 +113,9 @@ NEGATIVE = _words("""
 killed kill killing kills dead death deaths died die dying toll wounded wounding injured
 injuring injuries missing arrested detained detention abducted kidnapped drowned executed
 massacred massacre massacres victims bodies casualties slain murdered
-returned return returning returns returnees went back
+returned return returning returns returnees back trapped
 tués tuées tué morts mort décès blessés blessées disparus arrêtés détenus noyés massacrés
-victimes rentrés rentrées retournés retour retours
+victimes rentrés rentrées retournés retour retours piégés piégées bloqués
 مقتل قتل قتلى قتيل قتلوا جرحى جريح اصابه اصيب مفقود مفقودين اعتقال معتقل اعتقل غرق
 مجزره مجازر ضحايا عوده عاد عادوا عايد العايدين العوده سكان سكانها سكانه تعداد
 getötet tote verletzt vermisst
@@ -179,7 +188,9 @@ WEEKDAYS = {
 # Prepositions and verbs before a place: where people went, or where they came from.
 DEST_PREPS = _words("""to into in at toward towards for across around inside within reaching
 reached entered entering enter reach arrived via onto à au aux en vers dans sur jusqu
-الى في نحو باتجاه داخل nach""")
+الى في نحو باتجاه داخل nach rejoint rejoignent rejoindre gagne gagnent""")
+# Relative words whose antecedent is the place before them: "Adré, where 400,000 live".
+RELATIVE = frozenset({"where", "où", "حيث"})
 ORIGIN_PREPS = _words("""from fled fleeing left leaving escaped escaping deserted depuis quitté
 fui من aus""")
 # Verbs whose subject is a destination: "Tawila is hosting 300,000", "Chad has received".
@@ -192,7 +203,19 @@ southern central north south east west northeastern northwestern southeastern so
 rural coastal city town village camp camps base air airbase naval border crossing province
 governorate district region area town's country's capital of la le les l d de du des une un
 russe russian military makeshift informal refugee displacement site sites settlement
-mountains mountain valley port mont""")
+mountains mountain valley port mont
+far extreme north-east north-west south-east south-west northeast northwest southeast southwest
+nord sud est ouest centre lest louest lextreme extreme nord-est nord-ouest sud-est sud-ouest
+orientale occidentale septentrionale meridionale region
+شرق غرب شمال جنوب وسط شرقي غربي شمالي جنوبي اقصى اقصي ريف""")
+# Direction words before a country: "northern Lebanon", "le nord du Liban", "شمال لبنان" may
+# name the country's own region ("North Lebanon" governorate) when the gazetteer has it.
+DIRECTIONS = {
+    **dict.fromkeys(_words("north northern nord شمال شمالي"), "north"),
+    **dict.fromkeys(_words("south southern sud جنوب جنوبي"), "south"),
+    **dict.fromkeys(_words("east eastern est lest شرق شرقي"), "east"),
+    **dict.fromkeys(_words("west western ouest louest غرب غربي"), "west"),
+}
 ANAPHORS = {
     "base": ("site",), "airbase": ("site",), "camp": ("site",), "camps": ("site",),
     "site": ("site",), "settlement": ("site",), "crossing": ("site",),
@@ -201,7 +224,11 @@ ANAPHORS = {
     "governorate": ("admin1",), "province": ("admin1",), "district": ("admin2", "admin1"),
     "state": ("admin1",), "country": ("country",),
     "there": ("site", "city", "admin2", "admin1", "country"),
-    "ville": ("city", "admin2"), "camp_fr": ("site",),
+    "ville": ("city", "admin2"), "camp_fr": ("site",), "pays": ("country",),
+    # Arabic carries its article: "جنوب البلاد" (the south of the country)
+    "البلاد": ("country",), "البلد": ("country",), "المدينه": ("city", "admin2"),
+    "المخيم": ("site",), "الولايه": ("admin1",), "المحافظه": ("admin1",),
+    "المنطقه": ("site", "admin2", "admin1", "city"),
 }
 # Words after a country adjective that make it a place: "the Lebanese border".
 ADJ_PLACE_NOUNS = _words("""border side territory coast soil frontier mainland capital
