@@ -48,17 +48,19 @@ def _stale(last: tuple[int, str], first_row_key: tuple[int, str] | None) -> bool
     return bool(last[0]) and first_row_key != last
 
 
-def _catch_up(session: Session) -> Gazetteer:
-    places = session.scalars(select(PlaceAddition).where(PlaceAddition.seq >= _Applied.places[0])
+Marks = tuple[tuple[int, str], tuple[int, str]]
+
+
+def _rows_since(session: Session, marks: Marks) -> tuple[list[PlaceAddition],
+                                                         list[AliasAddition]]:
+    places = session.scalars(select(PlaceAddition).where(PlaceAddition.seq >= marks[0][0])
                              .order_by(PlaceAddition.seq)).all()
-    aliases = session.scalars(select(AliasAddition).where(AliasAddition.seq >= _Applied.aliases[0])
+    aliases = session.scalars(select(AliasAddition).where(AliasAddition.seq >= marks[1][0])
                               .order_by(AliasAddition.seq)).all()
-    if _stale(_Applied.places, (places[0].seq, places[0].place_id) if places else None) or _stale(
-            _Applied.aliases, (aliases[0].seq, _alias_key(aliases[0])) if aliases else None):
-        # what memory holds is no longer what the database holds: start again from the files
-        _Applied.dirty = True
-        _forget(_Applied.db)
-        return _catch_up(session)
+    return list(places), list(aliases)
+
+
+def _apply(places: list[PlaceAddition], aliases: list[AliasAddition]) -> Gazetteer:
     gazetteer = load_gazetteer()
     for row in places:
         gazetteer.add(Place(id=row.place_id, name=row.name, country=row.country, level=row.level,
@@ -77,13 +79,29 @@ def _catch_up(session: Session) -> Gazetteer:
 
 def current_gazetteer(session: Session) -> Gazetteer:
     """The shipped gazetteer, brought up to date with the committed places and aliases staff
-    added (one indexed query per table when nothing changed)."""
+    added (one indexed query per table when nothing changed).
+
+    The lock guards memory only, never a query: a caller may already hold the database's write
+    lock (ingestion), and waiting for ours while another thread waits for that would deadlock."""
     db = str(session.get_bind().engine.url)
-    with _lock:
-        if _Applied.db != db:
-            # another database (tests, or a CLI run): forget the other one's additions
-            _forget(db)
-        return _catch_up(session)
+    for _ in range(3):
+        with _lock:
+            if _Applied.db != db:
+                # another database (tests, or a CLI run): forget the other one's additions
+                _forget(db)
+            marks = (_Applied.places, _Applied.aliases)
+        places, aliases = _rows_since(session, marks)
+        with _lock:
+            if _Applied.db != db or (_Applied.places, _Applied.aliases) != marks:
+                continue  # another thread applied rows meanwhile: look again from its marks
+            if _stale(marks[0], (places[0].seq, places[0].place_id) if places else None) or \
+                    _stale(marks[1], (aliases[0].seq, _alias_key(aliases[0])) if aliases else None):
+                # memory no longer matches the database (reset, rolled back): start again
+                _Applied.dirty = True
+                _forget(db)
+                continue
+            return _apply(places, aliases)
+    return load_gazetteer()
 
 
 def slugify(name: str) -> str:
