@@ -236,6 +236,13 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             if w == "of":
                 return "container"
             return "dest"
+        # "arrived on Lampedusa", "stranded on Lesbos": on an island after an arrival word
+        if w == "on" and j > 0 and toks[j - 1].norm in v.LANDING:
+            return "dest"
+        # "crossed the Darién Gap", "through the Joda crossing": a crossing point is where
+        # people are counted (not "crossed the Syrian border": a country is no such site)
+        if w in v.THROUGH and any(p.level == "site" for p in m.candidates):
+            return "dest"
         if w in v.ORIGIN_PREPS or w == "out":
             return "origin"
         if w in ("near", "outside", "beside", "pres", "قرب", "بالقرب"):

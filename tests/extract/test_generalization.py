@@ -225,3 +225,59 @@ def test_future_and_risk_are_no_figure(text: str) -> None:
 )
 def test_nationality_after_noun_is_no_destination(text: str, country: str | None) -> None:
     assert dest_country(one(text)) == country
+
+
+# -- 2. well-known destinations, landing points and crossings in sentences --------------------
+@pytest.mark.parametrize(
+    ("text", "count", "country", "place"),
+    [
+        ("More than 7,000 migrants arrived on Lampedusa in 48 hours.", 7000, "IT", "Lampedusa"),
+        ("Some 12,000 asylum seekers are stranded on Lesbos.", 12000, "GR", "Lesbos"),
+        ("Over 500 migrants landed in the Canary Islands on Sunday.", 500, "ES",
+         "Canary Islands"),
+        ("Plus de 1 000 migrants sont arrivés aux Canaries ce week-end.", 1000, "ES",
+         "Canary Islands"),
+        ("More than 500,000 people crossed the Darién Gap last year.", 500000, "PA",
+         "Darién Gap"),
+        ("About 30,000 people are sheltering at Al-Shifa hospital in Gaza City.", 30000, "PS",
+         "Al-Shifa hospital"),
+        ("Some 50,000 displaced people have taken refuge at Nasser hospital in Khan Younis.",
+         50000, "PS", "Nasser hospital"),
+        ("Nearly 700,000 displaced people are sheltering in UNRWA schools.", 700000, "PS",
+         "Gaza Strip"),
+        ("لجأ نحو 50 ألف نازح إلى مستشفى الشفاء.", 50000, "PS", "Al-Shifa hospital"),
+        ("نزح 3000 شخص إلى خانيونس.", 3000, "PS", "Khan Younis"),
+        ("More than 20,000 refugees have arrived at Um Rakuba camp.", 20000, "SD",
+         "Um Rakuba camp"),
+        ("Some 8,000 people fled through the Joda crossing.", 8000, "SS", "Joda crossing"),
+        ("Some 2,000 people crossed at Kerem Shalom.", 2000, "IL", "Kerem Shalom crossing"),
+        ("Plus de 100 000 personnes ont fui vers Zaporijia.", 100000, "UA", "Zaporizhzhia"),
+        ("نزح أكثر من 10 آلاف شخص إلى كوستي.", 10000, "SD", "Kosti"),
+        ("Plus de 4 000 personnes ont fui vers Les Cayes.", 4000, "HT", "Les Cayes"),
+        ("Some 2,000 people have sought refuge in Ain al-Hilweh camp.", 2000, "LB",
+         "Ain al-Hilweh camp"),
+        ("Some 9,000 people are staying in Lushagala camp.", 9000, "CD", "Lushagala camp"),
+    ],
+)
+def test_known_destinations_in_sentences(text: str, count: int, country: str,
+                                         place: str) -> None:
+    f = one(text)
+    assert f.destination is not None
+    assert (f.count, f.destination.country, f.destination.name) == (count, country, place)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "More than 5,000 people crossed the Syrian border into Lebanon.",
+        "Some 3,000 refugees crossed from Sudan into Chad on Monday.",
+    ],
+)
+def test_crossing_a_country_border_is_no_destination_there(text: str) -> None:
+    f = one(text)
+    assert dest_country(f) in ("LB", "TD")
+
+
+def test_strikes_on_a_place_make_it_no_destination() -> None:
+    f = one("Israeli strikes on Rafah forced 100,000 people to flee to Al-Mawasi.")
+    assert f.destination is not None and f.destination.name == "Al-Mawasi"

@@ -131,3 +131,67 @@ def test_cities_roll_up_to_their_admin1() -> None:
         assert place.parent_id == admin1
         admin = gaz.get(admin1)
         assert admin is not None and gaz.within(place, admin)
+
+
+# Well-known destinations of the last decade's crises and migration routes, in the spellings
+# English, French and Arabic news use: (name, country, parent admin1 or None).
+_DESTINATIONS = [
+    ("Lampedusa", "IT", "IT-82"), ("لامبيدوزا", "IT", "IT-82"), ("Lesbos", "GR", "GR-K"),
+    ("Lesvos", "GR", "GR-K"), ("Moria", "GR", "GR-K"), ("Samos", "GR", "GR-K"),
+    ("Ceuta", "ES", None), ("سبتة", "ES", None), ("Melilla", "ES", None),
+    ("Canary Islands", "ES", None), ("Canarias", "ES", None), ("Canaries", "ES", None),
+    ("جزر الكناري", "ES", None), ("Calais", "FR", None), ("Dunkirk", "FR", None),
+    ("Dunkerque", "FR", None), ("Darién Gap", "PA", "PA-5"), ("Necoclí", "CO", "CO-ANT"),
+    ("Tapachula", "MX", None), ("Ciudad Juárez", "MX", None), ("Tijuana", "MX", None),
+    ("Agadez", "NE", None), ("Al-Shifa hospital", "PS", "PS-GZA"),
+    ("مستشفى الشفاء", "PS", "PS-GZA"), ("Nasser hospital", "PS", "PS-KYS"),
+    ("مجمع ناصر الطبي", "PS", "PS-KYS"), ("Al-Aqsa hospital", "PS", "PS-DEB"),
+    ("UNRWA schools", "PS", None), ("Zamzam", "SD", "SD-DN"), ("Kalma camp", "SD", "SD-DS"),
+    ("Abu Shouk", "SD", "SD-DN"), ("Um Rakuba", "SD", "SD-GD"), ("Tunaydbah", "SD", "SD-GD"),
+    ("Adré", "TD", "TD-OD"), ("أدري", "TD", "TD-OD"), ("Farchana", "TD", "TD-OD"),
+    ("Gaga camp", "TD", "TD-OD"), ("Metche", "TD", "TD-OD"), ("Ourang", "TD", "TD-OD"),
+    ("Kakuma", "KE", None), ("Dadaab", "KE", None), ("Bidibidi", "UG", None),
+    ("Nyarugusu", "TZ", "TZ-08"), ("Mahama", "RW", None), ("Kutupalong", "BD", "BD-B"),
+    ("Balukhali", "BD", "BD-B"), ("Zaatari", "JO", "JO-MA"), ("الزعتري", "JO", "JO-MA"),
+    ("Azraq camp", "JO", "JO-AZ"), ("Rukban", None, None), ("Al-Hol camp", "SY", "SY-HA"),
+    ("Ain al-Hilweh", "LB", "LB-JA"), ("عين الحلوة", "LB", "LB-JA"),
+    ("Shatila", "LB", "LB-BA"), ("Chatila", "LB", "LB-BA"), ("Bulengo", "CD", "CD-NK"),
+    ("Kanyaruchinya", "CD", "CD-NK"), ("Rusayo", "CD", "CD-NK"),
+    ("Lushagala", "CD", "CD-NK"), ("Joda", "SS", None), ("Renk", "SS", "SS-NU"),
+    ("Masnaa", "LB", "LB-BI"), ("Arida", "LB", "LB-AK"), ("Jdeidet Yabous", "SY", "SY-RD"),
+    ("Rafah crossing", "PS", "PS-RFH"), ("معبر رفح", "PS", "PS-RFH"),
+    ("Kerem Shalom", "IL", "IL-D"), ("كرم أبو سالم", "IL", "IL-D"), ("Medyka", "PL", None),
+    ("Przemyśl", "PL", None), ("Palanca", "MD", None), ("Siret", "RO", None),
+    ("Isaccea", "RO", None), ("Záhony", "HU", None), ("Bab al-Hawa", "SY", "SY-ID"),
+    ("باب الهوى", "SY", "SY-ID"), ("Bab al-Salam", "SY", "SY-HL"), ("Tal Abyad", "SY", "SY-RA"),
+    ("تل أبيض", "SY", "SY-RA"), ("Kosti", "SD", None), ("كوستي", "SD", "SD-NW"),
+    ("Zaporizhzhia", "UA", None), ("Zaporijia", "UA", "UA-23"), ("Запоріжжя", "UA", "UA-23"),
+    ("Kalehe", "CD", "CD-SK"), ("Sake", "CD", "CD-NK"), ("Minova", "CD", "CD-SK"),
+    ("Bunia", "CD", None), ("Kisoro", "UG", None), ("Gisenyi", "RW", None),
+    ("Rubavu", "RW", None), ("Nakivale", "UG", None), ("Kiryandongo", "UG", None),
+    ("Mirebalais", "HT", None), ("Cap-Haïtien", "HT", None), ("Jacmel", "HT", None),
+    ("Les Cayes", "HT", None), ("خانيونس", "PS", None), ("خان يونس", "PS", None),
+    ("دير البلح", "PS", None), ("الفاشر", "SD", None), ("الجنينة", "SD", None),
+]
+
+
+@pytest.mark.parametrize(("name", "country", "parent"), _DESTINATIONS)
+def test_known_destinations(gaz: Gazetteer, name: str, country: str | None,
+                            parent: str | None) -> None:
+    place = gaz.resolve(name, country)
+    assert place is not None, name
+    if parent is not None:
+        assert place.parent_id == parent, (name, place)
+
+
+def test_common_arabic_words_are_no_camp(gaz: Gazetteer) -> None:
+    # "كلمة" (a speech) and "الهول" (the horror) name camps only after "مخيم"
+    assert gaz.resolve("كلمة") is None
+    assert gaz.resolve("الهول") is None
+    assert gaz.resolve("مخيم كلمة") is not None
+    assert gaz.resolve("مخيم الهول") is not None
+
+
+def test_context_beats_a_foreign_town_of_the_same_name(gaz: Gazetteer) -> None:
+    joda = gaz.lookup("joda")
+    assert gaz.rank(joda, "joda", ["SS", "SD"])[0].id == "site:joda-crossing"
