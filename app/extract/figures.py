@@ -180,8 +180,16 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
         return True
     if _arabic_modal(toks[max(lo, first - 4):first]):
         return True
-    # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200"
-    for t in toks[max(lo, first - 6):first]:
+    # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200";
+    # not across "and" to a number that says displaced itself: "3,500 killed and 15,000
+    # displaced"
+    back = toks[max(lo, first - 6):first]
+    if nxt in v.DISPLACED_NOUNS or nxt in _DISPLACED_AFTER:
+        for k in range(len(back) - 1, -1, -1):
+            if back[k].norm in ("and", "et", "while", "و"):
+                back = back[k + 1:]
+                break
+    for t in back:
         if t.norm in v.NEGATIVE:
             return True
     # aid reaches past an earlier number: "delivered 2,400 parcels to 1,200 households"
@@ -265,6 +273,13 @@ def _carried_out(toks: list[Token], lo: int, hi: int) -> bool:
     return False
 
 
+_DISPLACED_AFTER = frozenset(normalize(w) for w in "displaced uprooted déplacés déplacées".split())
+# "250,000 people live in the town" is a population; "400,000 already live", "displaced
+# people live in camps", "are living in schools" are not
+_POPULATION_VERBS = frozenset(normalize(w) for w in
+                              "live lives inhabit vivent habitent يعيش يعيشون يسكن يسكنون".split())
+
+
 def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
               previous: Candidate | None) -> Candidate | None:
     """The amount as a displacement figure candidate, or None. toks[lo:hi] is its clause."""
@@ -274,6 +289,9 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     if unit is None:
         unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous)
     if unit is None:
+        return None
+    if not displaced and noun_end + 1 < len(toks) and toks[noun_end + 1].norm in (
+            _POPULATION_VERBS):
         return None
     part = _partition(toks, amt)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","

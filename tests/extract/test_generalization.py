@@ -281,3 +281,36 @@ def test_crossing_a_country_border_is_no_destination_there(text: str) -> None:
 def test_strikes_on_a_place_make_it_no_destination() -> None:
     f = one("Israeli strikes on Rafah forced 100,000 people to flee to Al-Mawasi.")
     assert f.destination is not None and f.destination.name == "Al-Mawasi"
+
+
+# -- deaths beside displacement, populations beside displacement ------------------------------
+@pytest.mark.parametrize(
+    ("text", "count", "country"),
+    [
+        ("Some 3,500 people have been killed and 15,000 displaced in eastern DRC.", 15000,
+         "CD"),
+        ("Plus de 300 morts et 20 000 déplacés dans le Nord-Kivu.", 20000, "CD"),
+        ("Fighting killed 12 civilians and uprooted 6,000 others in Ituri.", 6000, "CD"),
+    ],
+)
+def test_displaced_after_a_death_toll(text: str, count: int, country: str) -> None:
+    f = one(text)
+    assert (f.count, dest_country(f)) == (count, country)
+
+
+def test_wounded_after_a_death_toll_is_no_figure() -> None:
+    assert figs("At least 40 people were killed and 2,000 wounded near Goma.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("About 250,000 people live in the town, which has received 40,000 displaced people "
+         "since January.", [40000]),
+        ("Environ 80 000 personnes habitent la ville, qui accueille 12 000 déplacés.", [12000]),
+        ("About 10,000 displaced people live in Rafah.", [10000]),
+        ("An estimated 10,000 people are now living in makeshift shelters in Rafah.", [10000]),
+    ],
+)
+def test_population_verbs(text: str, counts: list[int]) -> None:
+    assert [f.count for f in figs(text)] == counts
