@@ -179,6 +179,24 @@ def _strongest(triggers: Iterable[Trigger]) -> Trigger | None:
     return max(triggers, key=lambda t: (t.measure, -t.day.toordinal()), default=None)
 
 
+def _echoes(parent: Trigger, child: Trigger) -> bool:
+    """True when a parent's trigger says nothing its descendant's same-rule trigger of the same
+    day did not: Syria "jumping" because the Khmeimim base did is one event, not two alerts."""
+    if parent.day != child.day:
+        return False
+    p = parent.rule.params
+    if parent.rule.kind == "threshold":
+        return parent.measure == child.measure
+    if parent.rule.kind == "new_destination":
+        return True
+    if parent.rule.kind == "jump":
+        def rise(t: Trigger) -> int:
+            return t.current.estimate - (t.previous.estimate if t.previous else 0)
+        return rise(parent) - rise(child) < int(p["min_increase"])
+    step = int(p.get("min_arrivals") or p.get("min_increase") or 1)
+    return parent.measure - child.measure < step
+
+
 def evaluate(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
              now: datetime | None = None) -> list[Alert]:
     """Runs the enabled rules over the changed (destination, days) and applies what fires;
@@ -192,7 +210,10 @@ def evaluate(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[d
     now = now or utcnow()
     lookback = max([r.params.get("window_days", 1) for r in rules] + [1])
     touched: list[Alert] = []
-    for place_id, days in sorted(changed.items()):
+    fired: list[Trigger] = []
+    # deepest places first, so a parent can see what its children already said
+    for place_id, days in sorted(changed.items(),
+                                 key=lambda item: (-len(gazetteer.ancestors(item[0])), item[0])):
         applicable = [r for r in rules if r.destinations is None or place_id in r.destinations]
         if not applicable or not days:
             continue
@@ -210,7 +231,13 @@ def evaluate(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[d
         for rule in applicable:
             best = _strongest(t for d in sorted(days) if d in points
                               if (t := _check(rule, name, d, points, before)) is not None)
+            if best is not None and place is not None and any(
+                    t.rule.id == rule.id and _echoes(best, t)
+                    for t in fired if (child := gazetteer.get(t.place_id)) is not None
+                    and gazetteer.within(child, place)):
+                continue
             if best is not None:
+                fired.append(best)
                 alert = _apply(session, gazetteer, best, now)
                 if alert is not None:
                     touched.append(alert)

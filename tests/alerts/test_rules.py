@@ -181,7 +181,20 @@ def test_the_same_figure_from_another_outlet_notifies_no_one_again(desk: Desk) -
     before = desk.events()
     desk.figure("LB-BH", D0, 10_000, source="B")
     assert desk.events() == before
-    assert len(before) == 4  # Baalbek-Hermel and Lebanon, two rules each
+    assert len(before) == 2  # Baalbek-Hermel, two rules; Lebanon only echoes it
+
+
+def test_a_parent_does_not_echo_its_childs_alert(desk: Desk) -> None:
+    desk.only("jump", "arrival_rate", "threshold")
+    desk.figure("SY-LA", D0, 1500)
+    desk.figure("SY-LA", D0 + timedelta(days=2), 12_000)
+    for kind in ("jump", "threshold"):
+        assert desk.alert(kind, "SY-LA") is not None
+        assert desk.alert(kind, "SY") is None
+    # the parent still speaks when its own figures say more than any child's
+    desk.figure("SY", D0 + timedelta(days=2), 60_000, source="National")
+    assert desk.alert("threshold", "SY") is not None
+    assert desk.alert("jump", "SY") is not None
 
 
 def test_lifecycle_ack_escalate_resolve_reopen(desk: Desk, session: Session) -> None:
