@@ -13,10 +13,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, func, select
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base
@@ -65,6 +67,14 @@ class Fingerprint:
         return float(np.mean(theirs == self.signature))
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[str, Any]:
+    """The hashing scheme and permutations of (NUM_PERM, _SEED), made once: making them is most
+    of the cost of a new MinHash."""
+    model = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    return model.scheme, model.permutations
+
+
 def shingles(text: str) -> set[str]:
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
     if len(words) < SHINGLE:
@@ -77,7 +87,8 @@ def fingerprint(text: str) -> Fingerprint | None:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    scheme, permutations = _permutations()
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=scheme, permutations=permutations)
     minhash.update_batch([g.encode() for g in grams])
     signature = np.asarray(minhash.hashvalues, dtype=np.uint64).astype(np.uint32)
     bands = tuple(
@@ -111,6 +122,8 @@ def near_duplicate(session: Session, print_: Fingerprint, *, other_than_source: 
 
 def remember(session: Session, report_id: int, print_: Fingerprint) -> None:
     """Indexes a newly stored report so later copies find it."""
-    session.add(ReportFingerprint(report_id=report_id, signature=print_.signature.tobytes()))
-    session.add_all(ReportBand(band_key=key, report_id=report_id)
-                    for key in sorted(set(print_.bands)))
+    # plain executemany inserts: no ORM bookkeeping for rows nobody loads again in this session
+    session.execute(insert(ReportFingerprint), [
+        {"report_id": report_id, "signature": print_.signature.tobytes()}])
+    session.execute(insert(ReportBand), [
+        {"band_key": key, "report_id": report_id} for key in sorted(set(print_.bands))])

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.alerts.service import evaluate as evaluate_alerts
@@ -56,14 +56,15 @@ def content_hash(text: str) -> str:
 
 def find_existing(session: Session, text_hash: str, url: str | None,
                   source_id: int | None = None) -> Report | None:
-    """The first report with this text or canonical URL (from `source_id` only, if given)."""
+    """The first report with this text or canonical URL; `source_id`'s own first, if given
+    (one query answers both "did this source send it?" and "did anyone?")."""
     conditions = [Report.content_hash == text_hash]
     if url:
         conditions.append(Report.canonical_url == url)
-    query = select(Report).where(or_(*conditions))
-    if source_id is not None:
-        query = query.where(Report.source_id == source_id)
-    return session.scalars(query.order_by(Report.id).limit(1)).first()
+    order = [case((Report.source_id == source_id, 0), else_=1)] if source_id is not None else []
+    return session.scalars(
+        select(Report).where(or_(*conditions)).order_by(*order, Report.id).limit(1)
+    ).first()
 
 
 def _figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figure:
@@ -96,12 +97,12 @@ def ingest(session: Session, settings: Settings, source: Source, new: NewReport)
     text_hash = content_hash(text)
     url = canonical_url(new.url)
     existing = find_existing(session, text_hash, url, source_id=source.id)
-    if existing is not None:
+    if existing is not None and existing.source_id == source.id:
         return Ingested(existing, created=False, changed_series={})
     # the same story from another outlet is stored for that outlet too, marked as a duplicate
     # of the first report so that its figures are not counted twice
     print_ = dedup.fingerprint(text)
-    original = find_existing(session, text_hash, url) or (
+    original = existing or (
         dedup.near_duplicate(session, print_, other_than_source=source.id) if print_ else None)
 
     gazetteer = current_gazetteer(session)

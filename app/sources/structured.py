@@ -94,7 +94,7 @@ def ingest_structured(session: Session, settings: Settings, source: Source,
         raise InvalidInput("a structured row needs a quote describing it")
     text_hash = content_hash(text)
     existing = find_existing(session, text_hash, None, source_id=source.id)
-    if existing is not None:
+    if existing is not None and existing.source_id == source.id:
         return Ingested(existing, created=False, changed_series={})
     gazetteer = current_gazetteer(session)
     # canonical_url stays empty: every row of a dataset shares its URL, which must not make

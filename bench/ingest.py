@@ -1,0 +1,266 @@
+"""Benchmarks a worker's ingest from a local feed server, with 10,000 then 100,000 reports stored.
+
+    .venv/bin/python bench/ingest.py [--database-url URL] [--items 1500] [--sizes 10000,100000]
+
+Each run serves an RSS feed of new items on 127.0.0.1 and times `run_source` on it: the real
+path of a worker (fetch through the outbound gate, exact and near-duplicate checks, extraction,
+storing, series and alerts), one transaction per report. Before each run the database is filled
+up to the size with bulk inserts: reports of another outlet with their MinHash index and, for a
+share of them, figures at the same destinations the feed talks about. It prints reports/s at
+each size and the ratio of the last to the first. SQLite in a temporary folder by default;
+`--database-url` names a PostgreSQL server database, beside which a scratch database is created
+and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from alembic import command
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.cli import alembic_config
+from app.db import make_engine, make_sessionmaker
+from app.gazetteer.index import load_gazetteer
+from app.reports import dedup
+from app.reports.models import Figure, Report
+from app.reports.service import content_hash
+from app.settings import Settings
+from app.sources.models import Source
+from app.sources.service import run_source
+
+DESTINATIONS = [("Akkar", "LB-AK", "LB"), ("Baalbek-Hermel", "LB-BH", "LB"),
+                ("Latakia", "SY-LA", "SY"), ("Tartus", "SY-TA", "SY"), ("Homs", "SY-HI", "SY"),
+                ("Idlib", "SY-ID", "SY"), ("Aleppo", "SY-HL", "SY"), ("Beirut", "LB-BA", "LB"),
+                ("Mount Lebanon", "LB-JL", "LB"), ("North Darfur", "SD-DN", "SD"),
+                ("Kassala", "SD-KA", "SD"), ("Gedaref", "SD-GD", "SD")]
+FILLER = [
+    "Officials said talks between the parties would resume next week in the capital.",
+    "Residents described shelling that lasted through the night and into the morning.",
+    "Humanitarian agencies warned that access to the area remained severely restricted.",
+    "Prices of bread and fuel have doubled since the start of the month, traders said.",
+    "Electricity and water supplies have been cut in several neighbourhoods.",
+    "Schools remained closed for a third consecutive day, parents said.",
+    "A spokesperson for the United Nations called for restraint on all sides.",
+    "The road between the two cities was closed after heavy fighting.",
+    "Aid convoys were waiting at the crossing for permission to enter.",
+    "Local councils opened public buildings as temporary shelters.",
+]
+_SYLLABLES = ("ka", "lo", "mi", "ra", "su", "te", "ban", "dor", "el", "fi", "gu", "ha", "jin",
+              "ke", "ma", "no", "pa", "qu", "ri", "sa", "tu", "vo", "wa", "ya", "zen")
+# a vocabulary of made-up words: news stories share few word triples, and so should these
+WORDS = sorted({a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES})
+FIGURE = "About {n:,} people have arrived in {dest} since {day}, officials said."
+BASE_DAY = date(2025, 3, 1)
+DAYS = 60
+
+
+def _story(rng: random.Random, number: int) -> str:
+    """An article-like text: two stock sentences and about 120 words of its own."""
+    own = " ".join(" ".join(rng.choice(WORDS) for _ in range(12)) + "." for _ in range(10))
+    return f"Report {number}: " + " ".join(rng.sample(FILLER, 2)) + " " + own
+
+
+def _figure_text(rng: random.Random, number: int) -> tuple[str, str, str, date]:
+    name, place_id, country = rng.choice(DESTINATIONS)
+    day = BASE_DAY + timedelta(days=rng.randrange(DAYS))
+    text = (_story(rng, number) + " "
+            + FIGURE.format(n=rng.randrange(200, 20000), dest=name, day=day.strftime("%d %B")))
+    return text, place_id, country, day
+
+
+def seed(factory: sessionmaker[Session], source_id: int, start: int, stop: int,
+         rng: random.Random, figure_share: float, batch: int = 5000) -> None:
+    """Bulk-inserts reports start..stop-1 of the seed outlet, their MinHash index, and figures."""
+    for first in range(start, stop, batch):
+        reports: list[dict[str, object]] = []
+        prints: list[dict[str, object]] = []
+        bands: list[dict[str, object]] = []
+        figures: list[dict[str, object]] = []
+        with factory.begin() as session:
+            next_id = (session.scalar(select(func.max(Report.id))) or 0) + 1
+            for offset, number in enumerate(range(first, min(first + batch, stop))):
+                report_id = next_id + offset
+                day = BASE_DAY + timedelta(days=rng.randrange(DAYS))
+                with_figure = rng.random() < figure_share
+                if with_figure:
+                    body, place_id, country, day = _figure_text(rng, number)
+                else:
+                    body = _story(rng, number)
+                reports.append({
+                    "id": report_id, "source_id": source_id, "text": body,
+                    "url": f"https://seed.example/{number}",
+                    "canonical_url": f"https://seed.example/{number}", "title": f"Seed {number}",
+                    "lang": "en", "content_hash": content_hash(body), "extractor_version": "seed",
+                    "published_at": datetime.combine(day, datetime.min.time(), UTC),
+                })
+                print_ = dedup.fingerprint(body)
+                if print_ is not None:
+                    prints.append({"report_id": report_id,
+                                   "signature": print_.signature.tobytes()})
+                    bands.extend({"band_key": key, "report_id": report_id}
+                                 for key in sorted(set(print_.bands)))
+                if with_figure:
+                    people = rng.randrange(200, 20000)
+                    figures.append({
+                        "report_id": report_id, "source_id": source_id, "count": people,
+                        "qualifier": "about", "unit": "people", "people": people,
+                        "kind": "total", "destination_id": place_id,
+                        "destination_name": place_id, "destination_country": country,
+                        "destination_level": "admin1", "observed_on": day, "span_start": 0,
+                        "span_end": 10, "quote": body[-80:], "extractor_version": "seed",
+                    })
+            session.execute(insert(Report), reports)
+            session.execute(insert(dedup.ReportFingerprint), prints)
+            session.execute(insert(dedup.ReportBand), bands)
+            if figures:
+                session.execute(insert(Figure), figures)
+        if factory.kw["bind"].dialect.name == "postgresql":
+            with factory.begin() as session:
+                session.execute(text(
+                    "SELECT setval(pg_get_serial_sequence('reports', 'id'), "
+                    "(SELECT max(id) FROM reports))"))
+
+
+def feed(rng: random.Random, items: int, tag: str, figure_share: float,
+         copies: list[str]) -> bytes:
+    """An RSS feed of `items` new reports: some with figures, some syndicated copies."""
+    entries = []
+    for i in range(items):
+        roll = rng.random()
+        if roll < 0.05 and copies:
+            body = "(Syndicated) " + rng.choice(copies) + " Reporting by wire staff."
+        elif roll < 0.05 + figure_share:
+            body = _figure_text(rng, i)[0]
+        else:
+            body = _story(rng, i)
+        when = datetime.combine(BASE_DAY + timedelta(days=rng.randrange(DAYS)),
+                                datetime.min.time(), UTC)
+        entries.append(f"<item><title>{tag} {i}</title><link>https://wire.example/{tag}/{i}"
+                       f"</link><pubDate>{format_datetime(when, usegmt=True)}</pubDate>"
+                       f"<description>{escape(body)}</description></item>")
+    return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Wire"
+            "</title><link>https://wire.example/</link><description>bench</description>"
+            + "".join(entries) + "</channel></rss>").encode()
+
+
+@contextmanager
+def feed_server(feeds: dict[str, bytes]) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = feeds.get(self.path, b"")
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def scratch_database(url: str | None) -> Iterator[str]:
+    if url is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    name = f"dispmon_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a PostgreSQL server database (default SQLite)")
+    parser.add_argument("--items", type=int, default=1500, help="new feed items per run")
+    parser.add_argument("--sizes", default="10000,100000", help="reports stored before runs")
+    parser.add_argument("--figure-share", type=float, default=0.25,
+                        help="share of reports that carry a displacement figure")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rng = random.Random(args.seed)
+    with scratch_database(args.database_url) as url:
+        command.upgrade(alembic_config(url), "head")
+        engine = make_engine(url)
+        factory = make_sessionmaker(engine)
+        settings = Settings(database_url=url, outbound_allowlist="127.0.0.1/32",
+                            outbound_timeout_seconds=120, scheduler="off")
+        feeds: dict[str, bytes] = {}
+        with feed_server(feeds) as base, factory.begin() as session:
+            seed_source = Source(name="Seed outlet", kind="manual", params={})
+            wire = Source(name="Bench wire", kind="rss", url=base, params={"max_items": 100000})
+            session.add_all([seed_source, wire])
+            session.flush()
+            seed_id, wire_id = seed_source.id, wire.id
+        load_gazetteer()  # a worker loads it once, at its first report: not part of the rate
+        with feed_server(feeds) as base:
+            stored = 0
+            rates: list[tuple[int, float]] = []
+            for size in sizes:
+                started = time.perf_counter()
+                seed(factory, seed_id, stored, size, rng, args.figure_share)
+                stored = size
+                seeded_in = time.perf_counter() - started
+                with factory() as session:
+                    copies = list(session.scalars(select(Report.text).where(
+                        Report.source_id == seed_id).order_by(func.random()).limit(200)))
+                path = f"/feed-{size}.xml"
+                feeds[path] = feed(rng, args.items, f"run{size}", args.figure_share, copies)
+                with factory.begin() as session:
+                    session.get_one(Source, wire_id).url = base + path
+                started = time.perf_counter()
+                outcome = run_source(factory, settings, wire_id, "bench")
+                elapsed = time.perf_counter() - started
+                if outcome.status != "ok":
+                    raise SystemExit(f"the run failed: {outcome.error}")
+                with factory() as session:
+                    total = session.scalar(select(func.count(Report.id)))
+                    duplicates = session.scalar(select(func.count(Report.id)).where(
+                        Report.source_id == wire_id, Report.duplicate_of_id.is_not(None)))
+                rate = outcome.items_found / elapsed
+                rates.append((size, rate))
+                print(f"{size:>7,} stored (seeded in {seeded_in:.0f} s): {outcome.items_found:,}"
+                      f" items, {outcome.reports_new:,} new, in {elapsed:.1f} s = "
+                      f"{rate:,.0f} reports/s; {total:,} reports now, {duplicates:,} of the "
+                      "wire's marked as duplicates so far")
+        engine.dispose()
+    backend = make_url(url).get_backend_name()
+    first, last = rates[0], rates[-1]
+    print(f"{backend}: {first[1]:,.0f} reports/s at {first[0]:,} stored, {last[1]:,.0f} at "
+          f"{last[0]:,}; ratio {last[1] / first[1]:.2f} (figure share {args.figure_share:.0%})")
+
+
+if __name__ == "__main__":
+    main()
