@@ -172,7 +172,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
     nxt = toks[last + 1].norm if last + 1 < len(toks) else ""
     if prev in _MONEY or nxt in _MONEY or nxt in ("%", "٪", "percent", "per", "pour"):
         return True
-    if prev in _AGE_BEFORE or prev in v.MONTHS or nxt in v.MONTHS:
+    nxt2 = toks[last + 2].norm if last + 2 < len(toks) else ""
+    may_verb = nxt == "may" and nxt2 in ("have", "be", "not", "now", "still", "also")
+    if prev in _AGE_BEFORE or prev in v.MONTHS or (nxt in v.MONTHS and not may_verb):
         return True
     if prev in ("of", "de", "to") and prev2 in v.POPULATION_BEFORE:
         return True  # "a town of 80,000", "home to 80,000"
@@ -209,6 +211,10 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
         w = t.norm
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
         if w in v.NEGATIVE or w in v.AID_VERBS:
+            # "نزح عشرات الآلاف من سكان رفح": residents of a place fled, no population
+            if w in _RESIDENTS and k > 0 and after[k - 1].norm == "من" and (
+                    _arabic_verb_before(toks, first, lo)):
+                continue
             return True
         if w in v.ORDERS and nxt_w in ("to", "de"):
             return True
@@ -273,6 +279,7 @@ def _carried_out(toks: list[Token], lo: int, hi: int) -> bool:
     return False
 
 
+_RESIDENTS = frozenset({"سكان"})
 _DISPLACED_AFTER = frozenset(normalize(w) for w in "displaced uprooted déplacés déplacées".split())
 # "250,000 people live in the town" is a population; "400,000 already live", "displaced
 # people live in camps", "are living in schools" are not
@@ -341,7 +348,8 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int,
             end += 1
         return previous.unit, end, True
     k = j
-    while k < n and toks[k].norm in _AUX:
+    while k < n and (toks[k].norm in _AUX or (
+            toks[k].norm in _HEDGING and k + 1 < n and toks[k + 1].norm == "have")):
         k += 1
     # "10,000 have fled", "another 1,300 arrived"
     if k < n and toks[k].norm in v.DISPLACEMENT and (k > j or toks[k].norm.endswith("ed")):

@@ -314,3 +314,20 @@ def test_wounded_after_a_death_toll_is_no_figure() -> None:
 )
 def test_population_verbs(text: str, counts: list[int]) -> None:
     assert [f.count for f in figs(text)] == counts
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "country"),
+    [
+        ("Hundreds of thousands may have fled to Tawila, aid groups said.", 200000, "SD"),
+        ("About 12,000 may have crossed into Chad.", 12000, "TD"),
+        ("نزح عشرات الآلاف من سكان رفح إلى المواصي.", 20000, "PS"),
+    ],
+)
+def test_hedged_and_verb_first_without_noun(text: str, count: int, country: str) -> None:
+    f = one(text)
+    assert (f.count, dest_country(f)) == (count, country)
+
+
+def test_arabic_population_stays_no_figure() -> None:
+    assert figs("يبلغ عدد سكان رفح 300 ألف نسمة ونزح كثيرون.") == []
