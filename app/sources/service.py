@@ -135,14 +135,17 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         result = fetcher(snapshot, settings)
         rejected = list(result.rejected)
         items: list[NewReport | StructuredReport] = [*result.reports, *result.structured]
+        with factory() as session:
+            # read once: ingesting only reads its id and language, not worth a query per item
+            source = session.get_one(Source, snapshot.id)
         for number, item in enumerate(items, start=1):
             try:
                 with factory.begin() as session:
-                    source = session.get_one(Source, snapshot.id)
                     if utcnow() - renewed > lease / 3:
                         # a long ingest keeps its claim; a dead worker's claim lapses
                         renewed = utcnow()
-                        source.lease_until = renewed + lease
+                        session.execute(update(Source).where(Source.id == snapshot.id)
+                                        .values(lease_until=renewed + lease))
                     stored = (ingest(session, settings, source, item)
                               if isinstance(item, NewReport)
                               else ingest_structured(session, settings, source, item))
