@@ -252,3 +252,16 @@ def test_hapi_403_is_a_configuration_error(web: FakeWeb, factory: sessionmaker[S
     assert "HTTP 403" in outcome.error and "Missing app identifier" in outcome.error
     row = source_row(factory, source_id)
     assert row.next_fetch_at and row.next_fetch_at - datetime.now(UTC) > timedelta(hours=23)
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read(
+        web: FakeWeb, factory: sessionmaker[Session], settings: Settings) -> None:
+    page = b'<?xml version="1.0" encoding="iso-8859-1"?>\n' + fixture("article.html").replace(
+        b"<!DOCTYPE html>", b"").replace(b"BEIRUT - ", "BEYROUTH \u2013 ".encode("latin-1",
+                                                                                 "replace"))
+    url = web.route("/xhtml", reply(200, page, {"Content-Type": "application/xhtml+xml"}))
+    source_id = add_source(factory, "XHTML", "html", url)
+    outcome = run_source(factory, settings, source_id, "test")
+    assert outcome.status == "ok", outcome.error
+    [report] = reports_of(factory, source_id)
+    assert "Around 9,000 people, most of them Alawite civilians" in report.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.sources.fetchers.common import decode, get, looks_like_html, parse_date
 
 log = logging.getLogger(__name__)
 _DATE_KEYS = ("datePublished", "dateCreated", "uploadDate")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def _json_ld_date(tree: Any) -> datetime | None:
@@ -56,7 +58,8 @@ def read_article(response: OutboundResponse, lang: str | None) -> NewReport:
     """The article in an HTML page; FetchFailed when the page has none."""
     if not response.content.strip():
         raise FetchFailed(f"{response.url} sent an empty page", http_status=response.status_code)
-    text_html = decode(response)
+    # lxml refuses a str that still declares its encoding (XHTML pages often do)
+    text_html = _XML_DECLARATION.sub("", decode(response), count=1)
     try:
         tree = lxml.html.fromstring(text_html)
     except (ParserError, ValueError) as exc:
