@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.reports.models import Figure, Report
 from app.sources.models import FetchAttempt
 from tests.fakeweb import FakeWeb, reply
-from tests.servers import dispmon_process, wait_for
-from tests.sources.conftest import add_source, attempts, count
+from tests.servers import dispmon_process, served, wait_for
+from tests.sources.conftest import add_source, attempts, count, fixture
 
 
 def _env(db_url: str, **extra: str) -> dict[str, str]:
@@ -152,3 +154,23 @@ def test_a_worker_killed_mid_ingest_leaves_every_report_once_after_restart(
     assert killed.status == "error" and killed.error and "stopped before finishing" in killed.error
     assert finished_attempt.status == "ok"
     assert finished_attempt.reports_new == items - partial
+
+
+@pytest.mark.slow
+def test_serve_with_the_embedded_scheduler_fetches_the_declared_sources(
+        db_url: str, web: FakeWeb, factory: sessionmaker[Session], tmp_path: Path,
+        admin: dict[str, str]) -> None:
+    url = web.route("/feed.xml", reply(200, fixture("feed_rss2.xml"),
+                                       {"Content-Type": "application/rss+xml"}))
+    declared = tmp_path / "sources.yaml"
+    declared.write_text(f"- {{name: Example Wire, kind: rss, url: '{url}', credibility: B}}\n",
+                        encoding="utf-8")
+    env = _env(db_url, DISPMON_SCHEDULER="embedded", DISPMON_SOURCES_FILE=str(declared))
+    with served(env) as base:
+        wait_for(lambda: count(factory, Report) == 3, timeout=60, what="the feed's reports")
+        [source] = httpx.get(f"{base}/api/v1/sources", headers=admin).json()["items"]
+        attempts_page = httpx.get(f"{base}/api/v1/sources/{source['id']}/attempts",
+                                  headers=admin).json()
+    assert source["name"] == "Example Wire" and source["credibility"] == "B"
+    assert [a["status"] for a in attempts_page["items"]] == ["ok"]
+    assert len(web.hits("/feed.xml")) == 1
