@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -150,12 +151,19 @@ class _PinnedBackend(httpcore.SyncBackend):
         return super().connect_tcp(pinned, port, timeout, local_address, socket_options)
 
 
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for the process: loading the CA bundle costs tens of ms, and a
+    context is safe to share between threads once built."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _PinnedTransport(httpx.HTTPTransport):
     def __init__(self, host: str, address: str) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)
         # the pool httpx builds cannot take a network backend, so build the same one with it
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=1,
+            ssl_context=_ssl_context(), max_connections=1,
             network_backend=_PinnedBackend({host: address}),
         )
 
