@@ -65,8 +65,9 @@ _SYLLABLES = ("ka", "lo", "mi", "ra", "su", "te", "ban", "dor", "el", "fi", "gu"
 # a vocabulary of made-up words: news stories share few word triples, and so should these
 WORDS = sorted({a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES})
 FIGURE = "About {n:,} people have arrived in {dest} since {day}, officials said."
-BASE_DAY = date(2025, 3, 1)
-DAYS = 60
+HISTORY_START = date(2023, 1, 1)
+PER_DAY = 150  # reports a day of stored history: more history is a longer past, not a denser one
+WINDOW = 14  # new items talk about the last two weeks
 
 
 def _story(rng: random.Random, number: int) -> str:
@@ -75,9 +76,8 @@ def _story(rng: random.Random, number: int) -> str:
     return f"Report {number}: " + " ".join(rng.sample(FILLER, 2)) + " " + own
 
 
-def _figure_text(rng: random.Random, number: int) -> tuple[str, str, str, date]:
+def _figure_text(rng: random.Random, number: int, day: date) -> tuple[str, str, str, date]:
     name, place_id, country = rng.choice(DESTINATIONS)
-    day = BASE_DAY + timedelta(days=rng.randrange(DAYS))
     text = (_story(rng, number) + " "
             + FIGURE.format(n=rng.randrange(200, 20000), dest=name, day=day.strftime("%d %B")))
     return text, place_id, country, day
@@ -95,10 +95,10 @@ def seed(factory: sessionmaker[Session], source_id: int, start: int, stop: int,
             next_id = (session.scalar(select(func.max(Report.id))) or 0) + 1
             for offset, number in enumerate(range(first, min(first + batch, stop))):
                 report_id = next_id + offset
-                day = BASE_DAY + timedelta(days=rng.randrange(DAYS))
+                day = HISTORY_START + timedelta(days=number // PER_DAY)
                 with_figure = rng.random() < figure_share
                 if with_figure:
-                    body, place_id, country, day = _figure_text(rng, number)
+                    body, place_id, country, day = _figure_text(rng, number, day)
                 else:
                     body = _story(rng, number)
                 reports.append({
@@ -129,27 +129,28 @@ def seed(factory: sessionmaker[Session], source_id: int, start: int, stop: int,
             session.execute(insert(dedup.ReportBand), bands)
             if figures:
                 session.execute(insert(Figure), figures)
-        if factory.kw["bind"].dialect.name == "postgresql":
-            with factory.begin() as session:
-                session.execute(text(
-                    "SELECT setval(pg_get_serial_sequence('reports', 'id'), "
-                    "(SELECT max(id) FROM reports))"))
+    if factory.kw["bind"].dialect.name == "postgresql":
+        with factory.begin() as session:
+            session.execute(text("SELECT setval(pg_get_serial_sequence('reports', 'id'), "
+                                 "(SELECT max(id) FROM reports))"))
+            # what autovacuum does after a bulk load: without statistics the planner scans
+            session.execute(text("ANALYZE"))
 
 
 def feed(rng: random.Random, items: int, tag: str, figure_share: float,
-         copies: list[str]) -> bytes:
+         copies: list[str], today: date) -> bytes:
     """An RSS feed of `items` new reports: some with figures, some syndicated copies."""
     entries = []
     for i in range(items):
         roll = rng.random()
+        day = today - timedelta(days=rng.randrange(WINDOW))
         if roll < 0.05 and copies:
             body = "(Syndicated) " + rng.choice(copies) + " Reporting by wire staff."
         elif roll < 0.05 + figure_share:
-            body = _figure_text(rng, i)[0]
+            body = _figure_text(rng, i, day)[0]
         else:
             body = _story(rng, i)
-        when = datetime.combine(BASE_DAY + timedelta(days=rng.randrange(DAYS)),
-                                datetime.min.time(), UTC)
+        when = datetime.combine(day, datetime.min.time(), UTC)
         entries.append(f"<item><title>{tag} {i}</title><link>https://wire.example/{tag}/{i}"
                        f"</link><pubDate>{format_datetime(when, usegmt=True)}</pubDate>"
                        f"<description>{escape(body)}</description></item>")
@@ -234,10 +235,13 @@ def main() -> None:
                 stored = size
                 seeded_in = time.perf_counter() - started
                 with factory() as session:
+                    # syndicated copies of the latest stories, as a wire's partners run them
                     copies = list(session.scalars(select(Report.text).where(
-                        Report.source_id == seed_id).order_by(func.random()).limit(200)))
+                        Report.source_id == seed_id).order_by(Report.id.desc()).limit(200)))
                 path = f"/feed-{size}.xml"
-                feeds[path] = feed(rng, args.items, f"run{size}", args.figure_share, copies)
+                today = HISTORY_START + timedelta(days=size // PER_DAY)
+                feeds[path] = feed(rng, args.items, f"run{size}", args.figure_share, copies,
+                                   today)
                 with factory.begin() as session:
                     session.get_one(Source, wire_id).url = base + path
                 started = time.perf_counter()

@@ -102,11 +102,10 @@ def fingerprint(text: str) -> Fingerprint | None:
 def near_duplicate(session: Session, print_: Fingerprint, *, other_than_source: int
                    ) -> Report | None:
     """The earliest report of another source that tells the same story, if any."""
+    # the band index alone answers this (no join), so the plan stays an index lookup
     shared = func.count(ReportBand.band_key)
-    candidates = session.execute(
-        select(ReportBand.report_id, shared)
-        .join(Report, Report.id == ReportBand.report_id)
-        .where(ReportBand.band_key.in_(print_.bands), Report.source_id != other_than_source)
+    candidates = session.scalars(
+        select(ReportBand.report_id).where(ReportBand.band_key.in_(print_.bands))
         .group_by(ReportBand.report_id).order_by(shared.desc(), ReportBand.report_id)
         .limit(MAX_CANDIDATES)
     ).all()
@@ -114,7 +113,9 @@ def near_duplicate(session: Session, print_: Fingerprint, *, other_than_source: 
         return None
     signatures = session.execute(
         select(ReportFingerprint.report_id, ReportFingerprint.signature)
-        .where(ReportFingerprint.report_id.in_([row[0] for row in candidates]))
+        .join(Report, Report.id == ReportFingerprint.report_id)
+        .where(ReportFingerprint.report_id.in_(candidates),
+               Report.source_id != other_than_source)
     ).all()
     similar = sorted(rid for rid, sig in signatures if print_.similarity(sig) >= THRESHOLD)
     return session.get(Report, similar[0]) if similar else None
