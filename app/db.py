@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -20,6 +22,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+SQLITE_LOCK_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's single writer
+_WRITER = "dispmon_sqlite_writer"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -70,14 +76,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_TIMEOUT * 1000:.0f}")
             cursor.close()
+
+        # SQLite has one writer. Threads of this process queue on a lock that wakes the next
+        # one at commit, instead of SQLite's busy handler, which polls with growing sleeps and
+        # lets a stream of API requests starve the scheduler's jobs.
+        writer = threading.Lock()
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
-            # take the write lock up front: a deferred transaction that reads, then writes after
-            # another writer committed, fails at once instead of waiting for busy_timeout
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if not writer.acquire(timeout=SQLITE_LOCK_TIMEOUT):
+                raise OperationalError("BEGIN IMMEDIATE", None,
+                                       Exception("database is locked by another thread"))
+            conn.info[_WRITER] = True
+            try:
+                # take the write lock up front: a deferred transaction that reads, then writes
+                # after another writer committed, would fail at once instead of waiting
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                del conn.info[_WRITER]
+                writer.release()
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _release_writer(conn: Any) -> None:
+            if conn.info.pop(_WRITER, False):
+                writer.release()
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
