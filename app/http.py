@@ -15,6 +15,7 @@ answer at all raise `FetchFailed` (or `OutboundBlocked`) with a message a person
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import socket
 import ssl
@@ -24,6 +25,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
@@ -149,6 +151,22 @@ class _PinnedBackend(httpcore.SyncBackend):
         if pinned is None:  # httpx only ever connects to the URL's host; anything else is a bug
             raise httpcore.ConnectError(f"no checked address for host {host!r}")
         return super().connect_tcp(pinned, port, timeout, local_address, socket_options)
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (RFC 9110: delay-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,6 @@ deduplicate. A dead worker's lease expires and its delivery is sent again (at le
 from __future__ import annotations
 
 import base64
-import email.utils
 import json
 import logging
 import random
@@ -31,7 +30,7 @@ from standardwebhooks import Webhook
 
 from app.db import utcnow
 from app.errors import Conflict, FetchFailed, InvalidInput, NotFound
-from app.http import send
+from app.http import retry_after_seconds, send
 from app.settings import Settings
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -262,22 +261,6 @@ def signed_headers(secret: str, message_id: str, body: bytes, at: datetime) -> d
         "webhook-signature": signature,
         "content-type": "application/json",
     }
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def next_delay(retries: int, retry_after: float | None) -> timedelta | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from app.db import utcnow
+from app.http import retry_after_seconds
 from app.settings import Settings
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.service import (
@@ -20,7 +21,6 @@ from app.webhooks.service import (
     RETRY_SCHEDULE,
     deliver_due,
     next_delay,
-    retry_after_seconds,
 )
 from tests.webhooks.helpers import outbox, post_demo, subscribe
 from tests.webhooks.receiver import Receiver, receiver

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 from collections.abc import Mapping
@@ -21,22 +20,6 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _snippet(content: bytes) -> str:
     text = content[:300].decode("utf-8", "replace")
     return " ".join(text.split())[:200]
@@ -47,7 +30,7 @@ def raise_for_status(response: http.OutboundResponse, what: str) -> None:
     status = response.status_code
     if 200 <= status < 300:
         return
-    wait = retry_after(response.headers.get("retry-after"))
+    wait = http.retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
     if status in (401, 403):
         raise SourceMisconfigured(
             f"{what} refused access (HTTP {status}): {_snippet(response.content) or 'no detail'};"
