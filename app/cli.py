@@ -71,11 +71,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 def worker() -> None:
     """Runs the scheduled jobs (fetching sources...) without the API, until SIGTERM or Ctrl-C."""
     from app.scheduler import Scheduler
+    from app.sources.service import declare_configured_sources
 
     settings = _settings()
     _logging(settings)
     engine = make_engine(settings.database_url)
-    scheduler = Scheduler(make_sessionmaker(engine), settings)
+    factory = make_sessionmaker(engine)
+    try:
+        declare_configured_sources(factory, settings)
+    except DispmonError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    scheduler = Scheduler(factory, settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -26,7 +26,7 @@ from app.scheduler import Scheduler, worker_id
 from app.series.router import router as series_router
 from app.settings import Settings, get_settings
 from app.sources.router import router as sources_router
-from app.sources.service import ensure_demo_source, load_sources_file, run_source
+from app.sources.service import declare_configured_sources, ensure_demo_source, run_source
 from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = factory
         load_gazetteer()  # pay the load once, before the first request
-        if settings.sources_file:
-            with factory.begin() as session:
-                declared = load_sources_file(session, settings.sources_file)
-            log.info("%d sources declared from %s", len(declared), settings.sources_file)
+        declare_configured_sources(factory, settings)
         if settings.demo:
             load_demo(factory, settings)
         scheduler = Scheduler(factory, settings) if settings.scheduler == "embedded" else None

@@ -307,6 +307,14 @@ def fetch_now(factory: sessionmaker[Session], settings: Settings, source_id: int
     return run_source(factory, settings, source_id, worker)
 
 
+def declare_configured_sources(factory: sessionmaker[Session], settings: Settings) -> None:
+    """At the start of `serve` and `worker`: the sources of DISPMON_SOURCES_FILE, if set."""
+    if settings.sources_file:
+        with factory.begin() as session:
+            declared = load_sources_file(session, settings.sources_file)
+        log.info("%d sources declared from %s", len(declared), settings.sources_file)
+
+
 def load_sources_file(session: Session, path: Path) -> list[Source]:
     """Declares the sources of a YAML file (a list, or a mapping with `sources:`), matched by
     name: new ones are created, existing ones updated; their fetch history is kept."""

@@ -174,3 +174,22 @@ def test_serve_with_the_embedded_scheduler_fetches_the_declared_sources(
     assert source["name"] == "Example Wire" and source["credibility"] == "B"
     assert [a["status"] for a in attempts_page["items"]] == ["ok"]
     assert len(web.hits("/feed.xml")) == 1
+
+
+@pytest.mark.slow
+def test_a_worker_alone_fetches_the_declared_sources(
+        db_url: str, web: FakeWeb, factory: sessionmaker[Session], tmp_path: Path) -> None:
+    url = web.route("/feed.xml", reply(200, fixture("feed_rss2.xml"),
+                                       {"Content-Type": "application/rss+xml"}))
+    declared = tmp_path / "sources.yaml"
+    declared.write_text(f"sources:\n  - {{name: Wire, kind: rss, url: '{url}'}}\n",
+                        encoding="utf-8")
+    with worker(db_url, DISPMON_SOURCES_FILE=str(declared)) as (proc, lines):
+        wait_for(lambda: _started(proc, lines), timeout=60, what="the worker to start")
+        wait_for(lambda: count(factory, Report) == 3, timeout=60, what="the feed's reports")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sources: {not: a list}\n", encoding="utf-8")
+    with worker(db_url, DISPMON_SOURCES_FILE=str(broken)) as (proc, lines):
+        assert proc.wait(timeout=60) == 2
+        wait_for(lambda: any("expected a list" in line for line in lines), timeout=10,
+                 what="the reason on stderr")
