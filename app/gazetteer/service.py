@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from dataclasses import replace
 
@@ -22,6 +23,9 @@ from app.gazetteer.models import AliasAddition, PlaceAddition
 LEVELS = ("country", "admin1", "admin2", "city", "site")
 
 _lock = threading.Lock()
+# How stale another process's additions may be here: reading the two tables on every report
+# costs more than the rest of an uneventful ingest's lookups together.
+CATCH_UP_SECONDS = 1.0
 
 
 class _Applied:
@@ -32,12 +36,16 @@ class _Applied:
     places: tuple[int, str] = (0, "")
     aliases: tuple[int, str] = (0, "")
     dirty = False
+    # when the tables were last read; additions through this process force the next read
+    checked_at = -CATCH_UP_SECONDS
+    force = True
 
 
 def _forget(db: str | None) -> None:
     if _Applied.dirty:
         load_gazetteer.cache_clear()
     _Applied.db, _Applied.places, _Applied.aliases, _Applied.dirty = db, (0, ""), (0, ""), False
+    _Applied.force = True
 
 
 def _alias_key(row: AliasAddition) -> str:
@@ -84,6 +92,10 @@ def current_gazetteer(session: Session) -> Gazetteer:
     The lock guards memory only, never a query: a caller may already hold the database's write
     lock (ingestion), and waiting for ours while another thread waits for that would deadlock."""
     db = str(session.get_bind().engine.url)
+    with _lock:
+        if (_Applied.db == db and not _Applied.force
+                and time.monotonic() - _Applied.checked_at < CATCH_UP_SECONDS):
+            return load_gazetteer()
     for _ in range(3):
         with _lock:
             if _Applied.db != db:
@@ -100,6 +112,7 @@ def current_gazetteer(session: Session) -> Gazetteer:
                 _Applied.dirty = True
                 _forget(db)
                 continue
+            _Applied.checked_at, _Applied.force = time.monotonic(), False
             return _apply(places, aliases)
     return load_gazetteer()
 
@@ -134,6 +147,7 @@ def add_place(session: Session, *, name: str, country: str, level: str,
                         parent_id=parent.id, pcode=pcode, aliases=clean_aliases)
     session.add(row)
     session.flush()
+    _Applied.force = True
     # memory learns it from the table once committed (current_gazetteer), never before
     return Place(id=place_id, name=row.name, country=country, level=level, parent_id=parent.id,
                  pcode=pcode, aliases=tuple(clean_aliases))
@@ -154,6 +168,7 @@ def add_alias(session: Session, place_id: str, alias: str) -> Place:
         raise Conflict(f"{alias!r} already names {place_id}")
     session.add(AliasAddition(place_id=place_id, alias=alias))
     session.flush()
+    _Applied.force = True
     return replace(place, aliases=(*place.aliases, alias))
 
 

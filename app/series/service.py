@@ -54,17 +54,19 @@ class _Day:
         return not self.sources and self.estimate == 0 and self.new_arrivals == 0
 
 
-def _bounds(figure: Figure) -> tuple[int, int]:
-    """The figure's lower and upper bounds, in people."""
-    factor = figure.people / figure.count if figure.count else 1.0
-    low = figure.low if figure.low is not None else figure.count
-    high = figure.high if figure.high is not None else max(figure.count, low)
+def _bounds(count: int, low: int | None, high: int | None, people: int) -> tuple[int, int]:
+    """A figure's lower and upper bounds, in people."""
+    factor = people / count if count else 1.0
+    low = low if low is not None else count
+    high = high if high is not None else max(count, low)
     return round(low * factor), round(high * factor)
 
 
 def _readings(session: Session, place_id: str, first: date, last: date) -> list[_Reading]:
+    # plain columns, not ORM objects: a busy destination has hundreds of figures in a window
     rows = session.execute(
-        select(Figure, Source.name)
+        select(Figure.id, Figure.source_id, Source.name, Figure.observed_on, Figure.kind,
+               Figure.people, Figure.count, Figure.low, Figure.high)
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id)
         .where(
@@ -74,11 +76,10 @@ def _readings(session: Session, place_id: str, first: date, last: date) -> list[
             Report.duplicate_of_id.is_(None),
         )
     ).all()
-    readings = []
-    for figure, source_name in rows:
-        low, high = _bounds(figure)
-        readings.append(_Reading(figure.id, figure.source_id, source_name, figure.observed_on,
-                                 figure.kind, figure.people, low, high))
+    readings = [
+        _Reading(fid, source_id, source_name, day, kind, people, *_bounds(n, low, high, people))
+        for fid, source_id, source_name, day, kind, people, n, low, high in rows
+    ]
     readings.sort(key=lambda r: (r.day, r.figure_id))
     return readings
 
@@ -158,7 +159,9 @@ def _recompute(session: Session, gazetteer: Gazetteer, place_id: str, start: dat
     """Rewrites the points of one place over [start, end]; returns the days whose point changed."""
     readings = _readings(session, place_id, start - timedelta(days=window - 1), end)
     own = _own_days(readings, start, end, window)
-    children = _children_days(session, place_id, start, end)
+    # most destinations (sites, towns) have no children: skip the query that sums them
+    children = (_children_days(session, place_id, start, end)
+                if gazetteer.children(place_id) else {})
     existing = {
         p.day: p for p in session.scalars(
             select(SeriesPoint).where(
