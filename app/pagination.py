@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from app.errors import InvalidInput
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Page(BaseModel, Generic[T]):
@@ -37,3 +39,12 @@ def decode_int_cursor(cursor: str | None) -> int | None:
     if value is not None and not isinstance(value, int):
         raise InvalidInput("the cursor is not one this service gave out")
     return value
+
+
+def page_of(rows: Sequence[R], size: int, shape: Callable[[R], T],
+            row_id: Callable[[R], int]) -> Page[T]:
+    """A page from `size + 1` rows fetched newest first: the extra row only says there is more."""
+    kept = rows[:size]
+    more = len(rows) > size and bool(kept)
+    return Page(items=[shape(r) for r in kept],
+                next_cursor=encode_cursor(row_id(kept[-1])) if more else None)

@@ -20,7 +20,7 @@ from app.alerts.schemas import (
 from app.auth.deps import AdminAccess, ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.gazetteer.service import current_gazetteer
-from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.pagination import Page, decode_int_cursor, page_of
 from app.settings import SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -73,10 +73,7 @@ def list_alerts(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
     size = limit or settings.page_size
     rows = service.list_alerts(session, status=status, destination=destination,
                                before_id=decode_int_cursor(cursor), limit=size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(items=[service.alert_out(a, r, s) for a, r, s in rows],
-                next_cursor=encode_cursor(rows[-1][0].id) if more else None)
+    return page_of(rows, size, lambda row: service.alert_out(*row), lambda row: row[0].id)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import ReadAccess, WriteAccess
 from app.db import SessionDep
-from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.pagination import Page, decode_int_cursor, page_of
 from app.reports import service
 from app.reports.models import Figure, Report
 from app.reports.schemas import (
@@ -90,10 +90,7 @@ def list_reports(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
                  source: int | None = None) -> Page[ReportSummary]:
     size = limit or settings.page_size
     rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source)
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(items=[_summary(r, n) for r, n in rows],
-                next_cursor=encode_cursor(rows[-1][0].id) if more else None)
+    return page_of(rows, size, lambda row: _summary(*row), lambda row: row[0].id)
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
@@ -116,7 +113,4 @@ def list_figures(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
     size = limit or settings.page_size
     rows = service.list_figures(session, before_id=decode_int_cursor(cursor), limit=size + 1,
                                 destination=destination, since=since, source_id=source)
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(items=[figure_out(f, s) for f, s in rows],
-                next_cursor=encode_cursor(rows[-1][0].id) if more else None)
+    return page_of(rows, size, lambda row: figure_out(*row), lambda row: row[0].id)

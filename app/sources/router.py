@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.auth.deps import AdminAccess
 from app.db import SessionDep
-from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.pagination import Page, decode_int_cursor, page_of
 from app.scheduler import worker_id
 from app.settings import SettingsDep
 from app.sources import service
@@ -40,10 +40,7 @@ def list_sources(session: SessionDep, settings: SettingsDep, _key: AdminAccess,
                  cursor: Cursor = None, limit: Limit = None) -> Page[SourceOut]:
     size = limit or settings.page_size
     rows = service.list_sources(session, decode_int_cursor(cursor), size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(items=[_out(s) for s in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, size, _out, lambda source: source.id)
 
 
 @router.get("/sources/{source_id}", response_model=SourceOut)
@@ -87,7 +84,4 @@ def list_attempts(source_id: int, session: SessionDep, settings: SettingsDep,
     service.get_source(session, source_id)
     size = limit or settings.page_size
     rows = service.list_attempts(session, source_id, decode_int_cursor(cursor), size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(items=[_attempt(a) for a in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, size, _attempt, lambda attempt: attempt.id)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import AdminAccess
 from app.db import SessionDep
-from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.pagination import Page, decode_int_cursor, page_of
 from app.settings import SettingsDep
 from app.webhooks import service
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -67,10 +67,7 @@ def list_webhooks(session: SessionDep, settings: SettingsDep, _key: AdminAccess,
                   cursor: Cursor = None, limit: Limit = None) -> Page[WebhookOut]:
     size = limit or settings.page_size
     rows = service.list_endpoints(session, decode_int_cursor(cursor), size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(items=[_out(e) for e in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, size, _out, lambda endpoint: endpoint.id)
 
 
 @router.get("/webhooks/{webhook_id}", response_model=WebhookOut)
@@ -101,10 +98,8 @@ def list_deliveries(webhook_id: int, session: SessionDep, settings: SettingsDep,
     """Deliveries newest first, each with every attempt and the body it sends."""
     size = limit or settings.page_size
     rows = service.list_deliveries(session, webhook_id, decode_int_cursor(cursor), size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(items=[_delivery_out(d, e, a, with_payload=True) for d, e, a in rows],
-                next_cursor=encode_cursor(rows[-1][0].id) if more else None)
+    return page_of(rows, size, lambda row: _delivery_out(*row, with_payload=True),
+                   lambda row: row[0].id)
 
 
 @router.post("/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut,
