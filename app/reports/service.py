@@ -83,11 +83,9 @@ def _figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figu
     )
 
 
-def ingest(session: Session, settings: Settings, source: Source, new: NewReport,
-           pending: Touched | None = None) -> Ingested:
-    """Stores `new` from `source` with its figures and updates the series (or adds what they
-    touch to `pending`, see `record_figures`); returns the existing report instead when the
-    same text or URL is already stored."""
+def ingest(session: Session, settings: Settings, source: Source, new: NewReport) -> Ingested:
+    """Stores `new` from `source` with its figures and updates the series; returns the existing
+    report instead when the same text or URL is already stored."""
     text = new.text.strip()
     if not text:
         raise InvalidInput("the report has no text")
@@ -125,31 +123,17 @@ def ingest(session: Session, settings: Settings, source: Source, new: NewReport,
     )
     observed_on = published or report.ingested_at.date()
     rows = [_figure_row(fig, report, observed_on) for fig in extracted]
-    changed = record_figures(session, settings, gazetteer, rows, pending)
+    changed = record_figures(session, settings, gazetteer, rows)
     return Ingested(report, created=True, changed_series=changed)
 
 
-Touched = set[tuple[str, date]]
-"""(destination, day) pairs whose series a batch of new figures has yet to update."""
-
-
 def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
-                   rows: list[Figure], pending: Touched | None = None) -> dict[str, set[date]]:
+                   rows: list[Figure]) -> dict[str, set[date]]:
     """Stores a new report's figure rows (read from text or from structured data) and updates
-    the series they touch; returns the changed days per destination. With `pending`, the
-    series are left for `settle` to update once for a whole batch of reports."""
+    the series they touch; returns the changed days per destination."""
     session.add_all(rows)
     session.flush()
     touched = {(row.destination_id, row.observed_on) for row in rows if row.destination_id}
-    if pending is not None:
-        pending |= touched
-        return {}
-    return settle(session, settings, gazetteer, touched)
-
-
-def settle(session: Session, settings: Settings, gazetteer: Gazetteer,
-           touched: Touched) -> dict[str, set[date]]:
-    """Updates the series that new figures touched and evaluates the alerts on what changed."""
     changed = update_series(session, gazetteer, touched, settings.freshness_days)
     # alerts and their webhook outbox rows land in this transaction, with the figures
     evaluate_alerts(session, gazetteer, changed)

@@ -28,9 +28,8 @@ from app.errors import (
     NotFound,
     SourceMisconfigured,
 )
-from app.gazetteer.service import current_gazetteer
 from app.reports.models import Report
-from app.reports.service import NewReport, Touched, ingest, settle
+from app.reports.service import NewReport, ingest
 from app.settings import Settings
 from app.sources.fetchers import FETCHERS, FetchResult, SourceSnapshot
 from app.sources.models import FetchAttempt, Source
@@ -40,7 +39,6 @@ from app.sources.structured import StructuredReport, ingest_structured
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
-INGEST_BATCH = 50
 MAX_BACKOFF = timedelta(hours=1)
 MISCONFIGURED_RETRY = timedelta(hours=24)
 DEMO_SOURCE_NAME = "DEMO: Syrian coast, March 2025 (fictional reports)"
@@ -140,30 +138,21 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         with factory() as session:
             # read once: ingesting only reads its id and language, not worth a query per item
             source = session.get_one(Source, snapshot.id)
-        for first in range(0, len(items), INGEST_BATCH):
-            # a batch is one transaction: its reports land together (a crash loses only the
-            # batch, which the next fetch stores again) and each destination's series and
-            # alerts are updated once for the batch, not once per report
-            batch_new = 0
-            with factory.begin() as session:
-                if utcnow() - renewed > lease / 3:
-                    # a long ingest keeps its claim; a dead worker's claim lapses
-                    renewed = utcnow()
-                    session.execute(update(Source).where(Source.id == snapshot.id)
-                                    .values(lease_until=renewed + lease))
-                pending: Touched = set()
-                for number, item in enumerate(items[first:first + INGEST_BATCH], start=first + 1):
-                    try:
-                        with session.begin_nested():  # a bad item undoes only itself
-                            stored = (ingest(session, settings, source, item, pending)
-                                      if isinstance(item, NewReport)
-                                      else ingest_structured(session, settings, source, item,
-                                                             pending))
-                        batch_new += stored.created
-                    except DispmonError as exc:
-                        rejected.append(f"item {number}: {exc.detail}")
-                settle(session, settings, current_gazetteer(session), pending)
-            reports_new += batch_new
+        for number, item in enumerate(items, start=1):
+            try:
+                with factory.begin() as session:
+                    if utcnow() - renewed > lease / 3:
+                        # a long ingest keeps its claim; a dead worker's claim lapses
+                        renewed = utcnow()
+                        session.execute(update(Source).where(Source.id == snapshot.id)
+                                        .values(lease_until=renewed + lease))
+                    stored = (ingest(session, settings, source, item)
+                              if isinstance(item, NewReport)
+                              else ingest_structured(session, settings, source, item))
+                    if stored.created:
+                        reports_new += 1
+            except DispmonError as exc:
+                rejected.append(f"item {number}: {exc.detail}")
     except DispmonError as exc:
         error = exc
     except Exception as exc:  # a fetcher bug must not stop the scheduler: record and go on

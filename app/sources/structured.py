@@ -19,13 +19,7 @@ from app.errors import InvalidInput
 from app.gazetteer.index import Gazetteer, Place
 from app.gazetteer.service import current_gazetteer
 from app.reports.models import Figure, Report
-from app.reports.service import (
-    Ingested,
-    Touched,
-    content_hash,
-    find_existing,
-    record_figures,
-)
+from app.reports.service import Ingested, content_hash, find_existing, record_figures
 from app.settings import Settings
 from app.sources.models import Source
 
@@ -92,7 +86,7 @@ def resolve_place(gazetteer: Gazetteer, fig: StructuredFigure) -> Place | None:
 
 
 def ingest_structured(session: Session, settings: Settings, source: Source,
-                      row: StructuredReport, pending: Touched | None = None) -> Ingested:
+                      row: StructuredReport) -> Ingested:
     """Stores one structured row with its figures and updates the series; an unchanged row
     (same text from the same source) returns the stored report."""
     text = row.quote.strip()
@@ -133,5 +127,5 @@ def ingest_structured(session: Session, settings: Settings, source: Source,
             as_of=fig.as_of, observed_on=fig.as_of or fallback_day, span_start=0,
             span_end=len(text), quote=text, extractor_version=row.method[:32],
         ))
-    changed = record_figures(session, settings, gazetteer, figures, pending)
+    changed = record_figures(session, settings, gazetteer, figures)
     return Ingested(report, created=True, changed_series=changed)
