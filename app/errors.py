@@ -85,16 +85,10 @@ class UpstreamError(DispmonError):
     slug = "upstream-error"
 
 
-_TITLES = {
-    400: ("Bad request", "bad-request"),
-    401: (NotAuthenticated.title, NotAuthenticated.slug),
-    403: (PermissionDenied.title, PermissionDenied.slug),
-    404: (NotFound.title, NotFound.slug),
-    405: ("Method not allowed", "method-not-allowed"),
-    409: (Conflict.title, Conflict.slug),
-    413: (PayloadTooLarge.title, PayloadTooLarge.slug),
-    422: (InvalidInput.title, InvalidInput.slug),
-}
+_TITLES = {cls.status: (cls.title, cls.slug) for cls in (
+    NotAuthenticated, PermissionDenied, NotFound, Conflict, PayloadTooLarge, InvalidInput)}
+_TITLES.update({400: ("Bad request", "bad-request"),
+                405: ("Method not allowed", "method-not-allowed")})
 
 
 def problem(status: int, detail: str, title: str | None = None, slug: str | None = None,

@@ -15,6 +15,7 @@ from app.dashboard.charts import ChartPoint
 from app.gazetteer.index import Gazetteer, Place
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
+from app.series.service import series_points
 from app.sources.models import FetchAttempt, Source
 
 RECENT_DAYS = 60
@@ -145,9 +146,7 @@ def source_states(session: Session) -> list[SourceRow]:
 
 
 def series_of(session: Session, place_id: str) -> list[ChartPoint]:
-    return _chart(list(session.scalars(
-        select(SeriesPoint).where(SeriesPoint.destination_id == place_id)
-        .order_by(SeriesPoint.day))))
+    return _chart(series_points(session, place_id, None, None))
 
 
 def figures_behind(session: Session, place_id: str) -> list[FigureRow]:

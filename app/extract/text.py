@@ -96,37 +96,6 @@ def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int
     return start, end
 
 
-def sentences(text: str, original: str | None = None) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; linear time, no backtracking. `original` (same length
-    as `text`) is where capitals are read when `text` is a folded copy."""
-    cased = original if original is not None and len(original) == len(text) else text
-    spans: list[tuple[int, int]] = []
-    start = 0
-    n = len(text)
-    for m in _SENT_END.finditer(text):
-        end = m.end()
-        if end >= n:
-            break
-        if "\n" not in m.group():
-            nxt = cased[end]
-            if nxt.islower():
-                continue
-            # "Dr. Smith", "U.N. officials": the word before the dot is an abbreviation
-            j = m.start()
-            k = j
-            while k > start and (text[k - 1].isalpha() or text[k - 1] == "."):
-                k -= 1
-            word = text[k:j].lower()
-            if word in _ABBREV or (len(word) == 1 and word.isalpha()):
-                continue
-        if text[start:m.start()].strip():
-            spans.append((start, m.start() + len(m.group().rstrip())))
-        start = end
-    if text[start:].strip():
-        spans.append((start, n))
-    return spans
-
-
 @dataclass(slots=True)
 class Token:
     text: str   # folded (lower-case, ASCII digits), accents kept

@@ -74,16 +74,6 @@ def get(url: str, settings: Settings, *, what: str, etag: str | None = None,
     return response
 
 
-def post_json(url: str, settings: Settings, body: Any, *, what: str) -> Any:
-    """A JSON POST through the gate; the decoded JSON answer."""
-    with http.host_lock(url):
-        response = http.send("POST", url, settings=settings, content=json.dumps(body).encode(),
-                             headers={"Content-Type": "application/json",
-                                      "Accept": "application/json"})
-    raise_for_status(response, what)
-    return parse_json(response, what)
-
-
 def parse_json(response: http.OutboundResponse, what: str) -> Any:
     try:
         return json.loads(decode(response))
