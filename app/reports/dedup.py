@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, func, insert, select
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Table, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base
@@ -53,6 +55,11 @@ class ReportBand(Base):
     band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     report_id: Mapped[int] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+_FINGERPRINTS = cast(Table, ReportFingerprint.__table__)
+_BANDS = cast(Table, ReportBand.__table__)
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,32 +106,48 @@ def fingerprint(text: str) -> Fingerprint | None:
     return Fingerprint(signature, bands)
 
 
-def near_duplicate(session: Session, print_: Fingerprint, *, other_than_source: int
-                   ) -> Report | None:
-    """The earliest report of another source that tells the same story, if any."""
+def near_duplicates(session: Session, prints: Mapping[K, Fingerprint], *,
+                    other_than_source: int) -> dict[K, int]:
+    """For each fingerprint, the earliest report of another source that tells the same story
+    (or, when that one is itself a copy, the report it copies). Two queries for the lot."""
+    keys = {key for print_ in prints.values() for key in print_.bands}
+    if not keys:
+        return {}
     # the band index alone answers this (no join), so the plan stays an index lookup
-    shared = func.count(ReportBand.band_key)
-    candidates = session.scalars(
-        select(ReportBand.report_id).where(ReportBand.band_key.in_(print_.bands))
-        .group_by(ReportBand.report_id).order_by(shared.desc(), ReportBand.report_id)
-        .limit(MAX_CANDIDATES)
-    ).all()
+    holders: dict[int, list[int]] = defaultdict(list)
+    for key, report_id in session.execute(
+            select(ReportBand.band_key, ReportBand.report_id).where(ReportBand.band_key.in_(keys))):
+        holders[key].append(report_id)
+    shortlists: dict[K, list[int]] = {}
+    for item, print_ in prints.items():
+        shared = Counter(rid for key in set(print_.bands) for rid in holders.get(key, ()))
+        best = sorted(shared.items(), key=lambda pair: (-pair[1], pair[0]))[:MAX_CANDIDATES]
+        if best:
+            shortlists[item] = [rid for rid, _ in best]
+    candidates = {rid for shortlist in shortlists.values() for rid in shortlist}
     if not candidates:
-        return None
-    signatures = session.execute(
-        select(ReportFingerprint.report_id, ReportFingerprint.signature)
+        return {}
+    stored = {rid: (signature, copies) for rid, signature, copies in session.execute(
+        select(ReportFingerprint.report_id, ReportFingerprint.signature, Report.duplicate_of_id)
         .join(Report, Report.id == ReportFingerprint.report_id)
         .where(ReportFingerprint.report_id.in_(candidates),
-               Report.source_id != other_than_source)
-    ).all()
-    similar = sorted(rid for rid, sig in signatures if print_.similarity(sig) >= THRESHOLD)
-    return session.get(Report, similar[0]) if similar else None
+               Report.source_id != other_than_source))}
+    found: dict[K, int] = {}
+    for item, shortlist in shortlists.items():
+        similar = sorted(rid for rid in shortlist
+                         if rid in stored and prints[item].similarity(stored[rid][0]) >= THRESHOLD)
+        if similar:
+            found[item] = stored[similar[0]][1] or similar[0]
+    return found
 
 
-def remember(session: Session, report_id: int, print_: Fingerprint) -> None:
-    """Indexes a newly stored report so later copies find it."""
-    # plain executemany inserts: no ORM bookkeeping for rows nobody loads again in this session
-    session.execute(insert(ReportFingerprint), [
-        {"report_id": report_id, "signature": print_.signature.tobytes()}])
-    session.execute(insert(ReportBand), [
-        {"band_key": key, "report_id": report_id} for key in sorted(set(print_.bands))])
+def remember(session: Session, prints: Mapping[int, Fingerprint]) -> None:
+    """Indexes newly stored reports (by id) so later copies find them."""
+    if not prints:
+        return
+    # Core executemany inserts: no ORM bookkeeping for rows nobody loads in this session
+    session.execute(insert(_FINGERPRINTS), [
+        {"report_id": rid, "signature": p.signature.tobytes()} for rid, p in prints.items()])
+    session.execute(insert(_BANDS), [
+        {"band_key": key, "report_id": rid}
+        for rid, p in prints.items() for key in sorted(set(p.bands))])

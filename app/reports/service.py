@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.alerts.service import evaluate as evaluate_alerts
@@ -45,13 +46,37 @@ class NewReport:
 class Ingested:
     report: Report
     created: bool
-    changed_series: dict[str, set[date]]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A report on its way in, checked, normalised and fingerprinted: the work that needs no
+    database, done before a transaction begins."""
+
+    new: NewReport
+    text: str
+    text_hash: str
+    url: str | None
+    print_: dedup.Fingerprint | None
 
 
 def content_hash(text: str) -> str:
     """Hash of the text with case, Unicode forms and whitespace normalised."""
     normal = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
     return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def check(settings: Settings, new: NewReport) -> Checked:
+    """Refuses an empty or oversized report; hashes and fingerprints the others."""
+    text = new.text.strip()
+    if not text:
+        raise InvalidInput("the report has no text")
+    if len(text.encode("utf-8", "surrogatepass")) > settings.max_report_bytes:
+        raise PayloadTooLarge(
+            f"the report's text is over {settings.max_report_bytes:,} bytes; split it or send "
+            "the relevant part"
+        )
+    return Checked(new, text, content_hash(text), canonical_url(new.url), dedup.fingerprint(text))
 
 
 def find_existing(session: Session, text_hash: str, url: str | None,
@@ -65,6 +90,16 @@ def find_existing(session: Session, text_hash: str, url: str | None,
     return session.scalars(
         select(Report).where(or_(*conditions)).order_by(*order, Report.id).limit(1)
     ).first()
+
+
+def _stored_matches(session: Session, items: Sequence[Checked]) -> list[Report]:
+    """The stored reports with the text or canonical URL of any of `items`, in one query."""
+    hashes = {item.text_hash for item in items}
+    urls = {item.url for item in items if item.url}
+    match: ColumnElement[bool] = Report.content_hash.in_(hashes)
+    if urls:
+        match = or_(match, Report.canonical_url.in_(urls))
+    return list(session.scalars(select(Report).where(match).order_by(Report.id)))
 
 
 def _figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figure:
@@ -86,45 +121,76 @@ def _figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figu
 def ingest(session: Session, settings: Settings, source: Source, new: NewReport) -> Ingested:
     """Stores `new` from `source` with its figures and updates the series; returns the existing
     report instead when the same text or URL is already stored."""
-    text = new.text.strip()
-    if not text:
-        raise InvalidInput("the report has no text")
-    if len(text.encode("utf-8", "surrogatepass")) > settings.max_report_bytes:
-        raise PayloadTooLarge(
-            f"the report's text is over {settings.max_report_bytes:,} bytes; split it or send "
-            "the relevant part"
+    return ingest_many(session, settings, source, [check(settings, new)])[0]
+
+
+def ingest_many(session: Session, settings: Settings, source: Source,
+                items: Sequence[Checked]) -> list[Ingested]:
+    """Stores a batch of reports from `source` with their figures, then updates the series and
+    alerts they touch once for the whole batch. Per item, in order: the report stored (or the
+    one already stored with the same text or URL from this source, which is skipped before
+    extraction).
+
+    A report that another outlet's report already tells (same text or URL, or near-duplicate
+    text) is stored for this outlet too, marked `duplicate_of` the first one, so that its figures
+    do not count twice. Each step is one query for the batch, whatever its size."""
+    stored = _stored_matches(session, items)
+    results: list[Ingested | None] = [None] * len(items)
+    earlier: dict[str, int] = {}  # a text hash or URL -> the item of this batch that has it
+    repeats: dict[int, int] = {}  # an item -> the earlier item of this batch it repeats
+    originals: dict[int, Report] = {}  # an item -> another outlet's report with its text or URL
+    new: list[int] = []
+    for index, item in enumerate(items):
+        keys = [item.text_hash] + ([item.url] if item.url else [])
+        matches = [r for r in stored if r.content_hash == item.text_hash
+                   or (item.url and r.canonical_url == item.url)]
+        own = next((r for r in matches if r.source_id == source.id), None)
+        if own is not None:
+            results[index] = Ingested(own, created=False)
+        elif (first := next((earlier[k] for k in keys if k in earlier), None)) is not None:
+            repeats[index] = first
+        else:
+            if matches:
+                originals[index] = matches[0]
+            new.append(index)
+            for key in keys:
+                earlier.setdefault(key, index)
+    prints = {i: p for i in new if i not in originals and (p := items[i].print_) is not None}
+    near = dedup.near_duplicates(session, prints, other_than_source=source.id)
+
+    reports: dict[int, Report] = {}
+    for index in new:
+        item = items[index]
+        original = originals.get(index)
+        duplicate_of = ((original.duplicate_of_id or original.id) if original is not None
+                        else near.get(index))
+        reports[index] = Report(
+            source_id=source.id, url=item.new.url, canonical_url=item.url, title=item.new.title,
+            text=item.text, lang=item.new.lang or source.lang,
+            published_at=item.new.published_at, content_hash=item.text_hash,
+            extractor_version=EXTRACTOR_VERSION, duplicate_of_id=duplicate_of,
         )
-    text_hash = content_hash(text)
-    url = canonical_url(new.url)
-    existing = find_existing(session, text_hash, url, source_id=source.id)
-    if existing is not None and existing.source_id == source.id:
-        return Ingested(existing, created=False, changed_series={})
-    # the same story from another outlet is stored for that outlet too, marked as a duplicate
-    # of the first report so that its figures are not counted twice
-    print_ = dedup.fingerprint(text)
-    original = existing or (
-        dedup.near_duplicate(session, print_, other_than_source=source.id) if print_ else None)
+    session.add_all(reports.values())
+    session.flush()
+    dedup.remember(session, {reports[i].id: p for i in new if (p := items[i].print_)})
 
     gazetteer = current_gazetteer(session)
-    report = Report(
-        source_id=source.id, url=new.url, canonical_url=url, title=new.title, text=text,
-        lang=new.lang or source.lang, published_at=new.published_at, content_hash=text_hash,
-        extractor_version=EXTRACTOR_VERSION,
-        duplicate_of_id=(original.duplicate_of_id or original.id) if original else None,
-    )
-    session.add(report)
-    session.flush()
-    if print_:
-        dedup.remember(session, report.id, print_)
-    published = new.published_at.date() if new.published_at else None
-    extracted = extract(
-        text, published, report.lang, gazetteer=gazetteer,
-        household_size=settings.household_size, household_sizes=settings.household_sizes,
-    )
-    observed_on = published or report.ingested_at.date()
-    rows = [_figure_row(fig, report, observed_on) for fig in extracted]
-    changed = record_figures(session, settings, gazetteer, rows)
-    return Ingested(report, created=True, changed_series=changed)
+    rows: list[Figure] = []
+    for report in reports.values():
+        published = report.published_at.date() if report.published_at else None
+        extracted = extract(
+            report.text, published, report.lang, gazetteer=gazetteer,
+            household_size=settings.household_size, household_sizes=settings.household_sizes,
+        )
+        observed_on = published or report.ingested_at.date()
+        rows.extend(_figure_row(fig, report, observed_on) for fig in extracted)
+    record_figures(session, settings, gazetteer, rows)
+
+    for index, report in reports.items():
+        results[index] = Ingested(report, created=True)
+    for index, first in repeats.items():
+        results[index] = Ingested(reports[first], created=False)
+    return [result for result in results if result is not None]
 
 
 def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,

@@ -212,7 +212,9 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
             ranges[pid] = (min(old[0], day), max(old[1], end)) if old else (day, end)
     depth = {pid: len(gazetteer.ancestors(pid)) for pid in ranges}
     changed: dict[str, set[date]] = {}
-    for pid in sorted(ranges, key=lambda p: -depth[p]):
+    # one order for every transaction (deepest first, then by id), so that two workers updating
+    # the same places lock their rows in the same order and never deadlock
+    for pid in sorted(ranges, key=lambda p: (-depth[p], p)):
         start, end = ranges[pid]
         days = _recompute(session, gazetteer, pid, start, end, freshness_days)
         if days:

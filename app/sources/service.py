@@ -1,4 +1,4 @@
-"""Running sources: claim the due ones, fetch, ingest each report in its own transaction, record.
+"""Running sources: claim the due ones, fetch, ingest the reports in batches, record.
 
 Claims live in the database, never in the scheduler: a source is taken by setting a lease on it
 (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, then a conditional UPDATE that only one
@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
@@ -29,7 +30,7 @@ from app.errors import (
     SourceMisconfigured,
 )
 from app.reports.models import Report
-from app.reports.service import NewReport, ingest
+from app.reports.service import Checked, NewReport, check, ingest_many
 from app.settings import Settings
 from app.sources.fetchers import FETCHERS, FetchResult, SourceSnapshot
 from app.sources.models import FetchAttempt, Source
@@ -39,6 +40,8 @@ from app.sources.structured import StructuredReport, ingest_structured
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
+INGEST_BATCH = 100  # reports per transaction
+BATCH_ATTEMPTS = 3
 MAX_BACKOFF = timedelta(hours=1)
 MISCONFIGURED_RETRY = timedelta(hours=24)
 DEMO_SOURCE_NAME = "DEMO: Syrian coast, March 2025 (fictional reports)"
@@ -121,8 +124,7 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         session.add(attempt)
         session.flush()
         attempt_id = attempt.id
-    lease = timedelta(seconds=settings.source_lease_seconds)
-    renewed = utcnow()
+    lease = _Lease(snapshot.id, timedelta(seconds=settings.source_lease_seconds), utcnow())
 
     result: FetchResult | None = None
     error: DispmonError | None = None
@@ -134,25 +136,22 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
             raise SourceMisconfigured(f"no fetcher for source kind {snapshot.kind!r}")
         result = fetcher(snapshot, settings)
         rejected = list(result.rejected)
-        items: list[NewReport | StructuredReport] = [*result.reports, *result.structured]
         with factory() as session:
             # read once: ingesting only reads its id and language, not worth a query per item
             source = session.get_one(Source, snapshot.id)
-        for number, item in enumerate(items, start=1):
-            try:
-                with factory.begin() as session:
-                    if utcnow() - renewed > lease / 3:
-                        # a long ingest keeps its claim; a dead worker's claim lapses
-                        renewed = utcnow()
-                        session.execute(update(Source).where(Source.id == snapshot.id)
-                                        .values(lease_until=renewed + lease))
-                    stored = (ingest(session, settings, source, item)
-                              if isinstance(item, NewReport)
-                              else ingest_structured(session, settings, source, item))
-                    if stored.created:
-                        reports_new += 1
-            except DispmonError as exc:
-                rejected.append(f"item {number}: {exc.detail}")
+        numbered = list(enumerate([*result.reports, *result.structured], start=1))
+        reports = [(n, item) for n, item in numbered if isinstance(item, NewReport)]
+        for first in range(0, len(reports), INGEST_BATCH):
+            reports_new += _store_batch(factory, settings, source, lease,
+                                        reports[first:first + INGEST_BATCH], rejected)
+        for number, item in numbered:
+            if isinstance(item, StructuredReport):
+                try:
+                    with factory.begin() as session:
+                        lease.keep(session)
+                        reports_new += ingest_structured(session, settings, source, item).created
+                except DispmonError as exc:
+                    rejected.append(f"item {number}: {exc.detail}")
     except DispmonError as exc:
         error = exc
     except Exception as exc:  # a fetcher bug must not stop the scheduler: record and go on
@@ -182,6 +181,60 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         source.lease_until = None
         source.leased_by = None
     return RunOutcome(snapshot.id, status, attempt.items_found, reports_new, message)
+
+
+@dataclass(slots=True)
+class _Lease:
+    """A worker's claim on the source it runs: renewed while a long ingest goes on, so that only
+    a dead worker's claim lapses."""
+
+    source_id: int
+    length: timedelta
+    renewed: datetime
+
+    def keep(self, session: Session) -> None:
+        if utcnow() - self.renewed > self.length / 3:
+            self.renewed = utcnow()
+            session.execute(update(Source).where(Source.id == self.source_id)
+                            .values(lease_until=self.renewed + self.length))
+
+
+def _store_batch(factory: sessionmaker[Session], settings: Settings, source: Source,
+                 lease: _Lease, batch: list[tuple[int, NewReport]], rejected: list[str]) -> int:
+    """Ingests one batch of a fetch's reports in one transaction; returns how many are new.
+
+    The checks and fingerprints are made before the transaction begins, so that the database
+    (SQLite's single writer above all) is held only for the queries and the extraction. A crash
+    loses the open batch only, which the next fetch stores again. When the batch cannot be
+    stored (another worker committed the same series rows first, a deadlock), it is tried
+    again on what that worker committed, then item by item, so that an item the database still
+    refuses is recorded as rejected and the others land."""
+    checked: list[tuple[int, Checked]] = []
+    for number, item in batch:
+        try:
+            checked.append((number, check(settings, item)))
+        except DispmonError as exc:
+            rejected.append(f"item {number}: {exc.detail}")
+    if not checked:
+        return 0
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            with factory.begin() as session:
+                lease.keep(session)
+                stored = ingest_many(session, settings, source, [c for _, c in checked])
+            return sum(s.created for s in stored)
+        except DBAPIError as exc:
+            log.warning("a batch of %d reports from %s failed (attempt %d of %d): %s",
+                        len(checked), source.name, attempt, BATCH_ATTEMPTS, exc.orig)
+    new = 0
+    for number, one in checked:
+        try:
+            with factory.begin() as session:
+                lease.keep(session)
+                new += ingest_many(session, settings, source, [one])[0].created
+        except DBAPIError as exc:
+            rejected.append(f"item {number}: the database refused it: {exc.orig}")
+    return new
 
 
 def run_due(factory: sessionmaker[Session], settings: Settings, worker: str,

@@ -95,7 +95,7 @@ def ingest_structured(session: Session, settings: Settings, source: Source,
     text_hash = content_hash(text)
     existing = find_existing(session, text_hash, None, source_id=source.id)
     if existing is not None and existing.source_id == source.id:
-        return Ingested(existing, created=False, changed_series={})
+        return Ingested(existing, created=False)
     gazetteer = current_gazetteer(session)
     # canonical_url stays empty: every row of a dataset shares its URL, which must not make
     # them duplicates of one another
@@ -127,5 +127,5 @@ def ingest_structured(session: Session, settings: Settings, source: Source,
             as_of=fig.as_of, observed_on=fig.as_of or fallback_day, span_start=0,
             span_end=len(text), quote=text, extractor_version=row.method[:32],
         ))
-    changed = record_figures(session, settings, gazetteer, figures)
-    return Ingested(report, created=True, changed_series=changed)
+    record_figures(session, settings, gazetteer, figures)
+    return Ingested(report, created=True)
