@@ -14,14 +14,17 @@ that destination's ancestors, so one report's cost does not grow with history.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.gazetteer.index import Gazetteer
 from app.reports.models import Figure, Report
@@ -62,25 +65,33 @@ def _bounds(count: int, low: int | None, high: int | None, people: int) -> tuple
     return round(low * factor), round(high * factor)
 
 
-def _readings(session: Session, place_id: str, first: date, last: date) -> list[_Reading]:
+def _within(place: InstrumentedAttribute[Any], day: InstrumentedAttribute[date],
+            spans: dict[str, tuple[date, date]]) -> ColumnElement[bool]:
+    """Rows of each place between its own first and last day: an exact filter, so one report
+    about a day long past does not pull the history of every other place in the batch."""
+    return or_(*(and_(place == pid, day >= first, day <= last)
+                 for pid, (first, last) in sorted(spans.items())))
+
+
+def _readings(session: Session,
+              windows: dict[str, tuple[date, date]]) -> dict[str | None, list[_Reading]]:
+    """The figures of every place over its window, one query, by (day, figure) per place."""
     # plain columns, not ORM objects: a busy destination has hundreds of figures in a window
     rows = session.execute(
-        select(Figure.id, Figure.source_id, Source.name, Figure.observed_on, Figure.kind,
-               Figure.people, Figure.count, Figure.low, Figure.high)
+        select(Figure.destination_id, Figure.id, Figure.source_id, Source.name, Figure.observed_on,
+               Figure.kind, Figure.people, Figure.count, Figure.low, Figure.high)
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id)
-        .where(
-            Figure.destination_id == place_id,
-            Figure.observed_on >= first,
-            Figure.observed_on <= last,
-            Report.duplicate_of_id.is_(None),
-        )
+        .where(_within(Figure.destination_id, Figure.observed_on, windows),
+               Report.duplicate_of_id.is_(None))
     ).all()
-    readings = [
-        _Reading(fid, source_id, source_name, day, kind, people, *_bounds(n, low, high, people))
-        for fid, source_id, source_name, day, kind, people, n, low, high in rows
-    ]
-    readings.sort(key=lambda r: (r.day, r.figure_id))
+    readings: dict[str | None, list[_Reading]] = defaultdict(list)
+    for place_id, fid, source_id, source_name, day, kind, people, n, low, high in rows:
+        readings[place_id].append(
+            _Reading(fid, source_id, source_name, day, kind, people, *_bounds(n, low, high, people))
+        )
+    for place_readings in readings.values():
+        place_readings.sort(key=lambda r: (r.day, r.figure_id))
     return readings
 
 
@@ -88,6 +99,22 @@ def _own_days(readings: list[_Reading], start: date, end: date, window: int) -> 
     by_source: dict[int, list[_Reading]] = defaultdict(list)
     for reading in readings:
         by_source[reading.source_id].append(reading)
+    # a reading stands behind up to `window` days: its entry is made once and shared, as nothing
+    # edits a point's sources in place
+    entries = {r.figure_id: {"source_id": r.source_id, "source": r.source,
+                             "figure_id": r.figure_id, "people": r.people,
+                             "day": r.day.isoformat()} for r in readings}
+    # a source's fresh readings on a day are one slice of its sorted readings: find it by bisection
+    # rather than scanning them all for every day
+    prepared: list[tuple[list[_Reading], list[date], list[int]]] = []
+    for source_readings in by_source.values():
+        latest_total: list[int] = []  # per position, the last total at or before it (-1: none)
+        last = -1
+        for i, r in enumerate(source_readings):
+            if r.kind == "total":
+                last = i
+            latest_total.append(last)
+        prepared.append((source_readings, [r.day for r in source_readings], latest_total))
     days: dict[date, _Day] = {}
     day = start
     while day <= end:
@@ -95,25 +122,28 @@ def _own_days(readings: list[_Reading], start: date, end: date, window: int) -> 
         point = _Day()
         lows: list[int] = []
         highs: list[int] = []
-        for source_readings in by_source.values():
-            fresh = [r for r in source_readings if oldest <= r.day <= day]
-            if not fresh:
+        for source_readings, source_days, latest_total in prepared:
+            first, stop = bisect_left(source_days, oldest), bisect_right(source_days, day)
+            if first == stop:
                 continue
-            totals = [r for r in fresh if r.kind == "total"]
-            base = totals[-1] if totals else None
-            since = [r for r in fresh if r.kind == "new" and (base is None or r.day > base.day)]
+            at = latest_total[stop - 1]
+            base = source_readings[at] if at >= first else None
+            if base is None:
+                since = [r for r in source_readings[first:stop] if r.kind == "new"]
+            else:
+                since = [r for r in source_readings[at + 1:stop]
+                         if r.kind == "new" and r.day > base.day]
             low = (base.low if base else 0) + sum(r.low for r in since)
             high = (base.high if base else 0) + sum(r.high for r in since)
             lows.append(low)
             highs.append(high)
-            behind = ([base] if base else []) + since
-            point.sources.extend(
-                {"source_id": r.source_id, "source": r.source, "figure_id": r.figure_id,
-                 "people": r.people, "day": r.day.isoformat()}
-                for r in behind
-            )
+            if base:
+                point.sources.append(entries[base.figure_id])
+            point.sources.extend(entries[r.figure_id] for r in since)
+            today = bisect_left(source_days, day, first, stop)
             point.new_arrivals = max(
-                point.new_arrivals, sum(r.people for r in fresh if r.kind == "new" and r.day == day)
+                point.new_arrivals,
+                sum(r.people for r in source_readings[today:stop] if r.kind == "new"),
             )
         if lows:
             point.estimate, point.low, point.high = max(lows), min(lows), max(highs)
@@ -122,21 +152,27 @@ def _own_days(readings: list[_Reading], start: date, end: date, window: int) -> 
     return days
 
 
-def _children_days(session: Session, place_id: str, start: date, end: date) -> dict[date, _Day]:
-    points = session.scalars(
-        select(SeriesPoint).where(
-            SeriesPoint.parent_id == place_id, SeriesPoint.day >= start, SeriesPoint.day <= end
-        )
+def _children_days(session: Session,
+                   spans: dict[str, tuple[date, date]]) -> dict[str, dict[date, _Day]]:
+    """The sum of the children's points of each place over its span, one query."""
+    if not spans:
+        return {}
+    rows = session.execute(
+        select(SeriesPoint.parent_id, SeriesPoint.day, SeriesPoint.estimate, SeriesPoint.low,
+               SeriesPoint.high, SeriesPoint.new_arrivals, SeriesPoint.sources)
+        .where(_within(SeriesPoint.parent_id, SeriesPoint.day, spans))
+        # the order the children's sources are listed in on the parent's point
+        .order_by(SeriesPoint.id)
     ).all()
-    days: dict[date, _Day] = {}
-    for p in points:
-        d = days.setdefault(p.day, _Day())
-        d.estimate += p.estimate
-        d.low += p.low
-        d.high += p.high
-        d.new_arrivals += p.new_arrivals
-        d.sources.extend(p.sources)
-    return days
+    out: dict[str, dict[date, _Day]] = defaultdict(dict)
+    for parent_id, day, estimate, low, high, new_arrivals, sources in rows:
+        d = out[parent_id].setdefault(day, _Day())
+        d.estimate += estimate
+        d.low += low
+        d.high += high
+        d.new_arrivals += new_arrivals
+        d.sources.extend(sources)
+    return out
 
 
 def _combine(own: _Day | None, children: _Day | None) -> _Day:
@@ -154,22 +190,25 @@ def _combine(own: _Day | None, children: _Day | None) -> _Day:
     )
 
 
-def _recompute(session: Session, gazetteer: Gazetteer, place_id: str, start: date, end: date,
-               window: int) -> set[date]:
-    """Rewrites the points of one place over [start, end]; returns the days whose point changed."""
-    readings = _readings(session, place_id, start - timedelta(days=window - 1), end)
-    own = _own_days(readings, start, end, window)
-    # most destinations (sites, towns) have no children: skip the query that sums them
-    children = (_children_days(session, place_id, start, end)
-                if gazetteer.children(place_id) else {})
-    existing = {
-        p.day: p for p in session.scalars(
-            select(SeriesPoint).where(
-                SeriesPoint.destination_id == place_id,
-                SeriesPoint.day >= start, SeriesPoint.day <= end,
-            )
-        )
-    }
+def _existing(session: Session,
+              spans: dict[str, tuple[date, date]]) -> dict[str, dict[date, SeriesPoint]]:
+    """The stored points of every place over its span, one query; objects, as they get rewritten."""
+    out: dict[str, dict[date, SeriesPoint]] = defaultdict(dict)
+    for point in session.scalars(
+        select(SeriesPoint).where(_within(SeriesPoint.destination_id, SeriesPoint.day, spans))
+    ):
+        out[point.destination_id][point.day] = point
+    return out
+
+
+_VALUES = ("estimate", "low", "high", "new_arrivals", "sources")
+
+
+def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, start: date, end: date,
+             own: dict[date, _Day], children: dict[date, _Day],
+             existing: dict[date, SeriesPoint]) -> set[date]:
+    """Rewrites the points of one place over [start, end] (the caller flushes); returns the days
+    whose point changed."""
     place = gazetteer.get(place_id)
     parent_id = place.parent_id if place else None
     changed: set[date] = set()
@@ -193,16 +232,23 @@ def _recompute(session: Session, gazetteer: Gazetteer, place_id: str, start: dat
         ):
             point.estimate, point.low, point.high = value.estimate, value.low, value.high
             point.new_arrivals, point.sources = value.new_arrivals, value.sources
+            # every column in every UPDATE: the flush batches updates by the columns they set, so
+            # this sends a level's updates as one batch rather than one per mix of changes
+            for column in _VALUES:
+                flag_modified(point, column)
             changed.add(day)
         day += timedelta(days=1)
-    session.flush()
     return changed
 
 
 def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tuple[str, date]],
                   freshness_days: int) -> dict[str, set[date]]:
     """Recomputes the destinations and days that figures observed on (destination, day) touch,
-    then their ancestors, children before parents. Returns the changed days per destination."""
+    then their ancestors, children before parents. Returns the changed days per destination.
+
+    A few queries per call, not per place: the readings and the stored points of all the places
+    at once, then per level of the gazetteer, deepest first, the children's points of the level's
+    parents, read after the level below was flushed."""
     ranges: dict[str, tuple[date, date]] = {}
     for place_id, day in touched:
         end = day + timedelta(days=freshness_days - 1)
@@ -210,15 +256,32 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
         for pid in chain:
             old = ranges.get(pid)
             ranges[pid] = (min(old[0], day), max(old[1], end)) if old else (day, end)
+    if not ranges:
+        return {}
     depth = {pid: len(gazetteer.ancestors(pid)) for pid in ranges}
+    lookback = timedelta(days=freshness_days - 1)
+    readings = _readings(session, {pid: (start - lookback, end)
+                                   for pid, (start, end) in ranges.items()})
+    existing = _existing(session, ranges)
     changed: dict[str, set[date]] = {}
-    # one order for every transaction (deepest first, then by id), so that two workers updating
-    # the same places lock their rows in the same order and never deadlock
-    for pid in sorted(ranges, key=lambda p: (-depth[p], p)):
-        start, end = ranges[pid]
-        days = _recompute(session, gazetteer, pid, start, end, freshness_days)
-        if days:
-            changed[pid] = days
+    # one order for every transaction, so that two workers updating the same places lock their
+    # rows in the same order and never deadlock: levels deepest first, and within a level's flush
+    # updates and deletes by primary key, inserts in the order added (by place id, then day)
+    order = sorted(ranges, key=lambda p: (-depth[p], p))
+    for _, level in groupby(order, key=lambda p: depth[p]):
+        places = list(level)
+        # most destinations (sites, towns) have no children: leave them out of the sums
+        children = _children_days(session, {pid: ranges[pid] for pid in places
+                                            if gazetteer.children(pid)})
+        for pid in places:
+            start, end = ranges[pid]
+            own = _own_days(readings.get(pid, []), start, end, freshness_days)
+            days = _rewrite(session, gazetteer, pid, start, end, own, children.get(pid, {}),
+                            existing.get(pid, {}))
+            if days:
+                changed[pid] = days
+        # the next level's sums read these points
+        session.flush()
     return changed
 
 

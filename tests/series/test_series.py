@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from app.gazetteer.index import load_gazetteer
@@ -38,7 +38,7 @@ class World:
 
     def figure(self, source: str, place: str, day: date, count_: int, *, kind: str = "total",
                low: int | None = None, high: int | None = None, unit: str = "people",
-               factor: int = 1, duplicate_of: int | None = None) -> Report:
+               factor: int = 1, duplicate_of: int | None = None, update: bool = True) -> Report:
         src = self.source(source)
         n = next(_n)
         report = Report(source_id=src.id, text=f"report {n}", content_hash=f"{n:064d}",
@@ -51,7 +51,8 @@ class World:
             destination_id=place, observed_on=day, span_start=0, span_end=1, quote="q",
             extractor_version="test"))
         self.session.flush()
-        update_series(self.session, self.gazetteer, [(place, day)], WINDOW)
+        if update:
+            update_series(self.session, self.gazetteer, [(place, day)], WINDOW)
         return report
 
     def at(self, place: str, day: date) -> SeriesPoint | None:
@@ -135,3 +136,54 @@ def test_one_figure_touches_only_its_window(world: World) -> None:
         SeriesPoint.destination_id == "SY-LA")).all()
     assert min(days) == D0 + timedelta(days=100)
     assert max(days) == D0 + timedelta(days=101 + WINDOW - 1)
+
+
+BATCH = [("A", "site:wadi-khaled", 0, 1200, "total"), ("A", "site:wadi-khaled", 3, 300, "new"),
+         ("B", "site:arida-crossing", 1, 800, "total"), ("B", "LB-AK", 2, 2500, "total"),
+         ("C", "LB-AK", 9, 400, "new"), ("A", "LB-BH", 5, 7000, "total"),
+         ("C", "LB", 4, 9000, "total"), ("B", "SY-LA", 30, 600, "total"),
+         ("A", "site:wadi-khaled", 20, 900, "total")]
+
+
+def _snapshot(session: Session) -> list[tuple[object, ...]]:
+    points = session.scalars(select(SeriesPoint).order_by(SeriesPoint.destination_id,
+                                                          SeriesPoint.day)).all()
+    return [(p.destination_id, p.parent_id, p.day, p.estimate, p.low, p.high, p.new_arrivals,
+             sorted(s["figure_id"] for s in p.sources)) for p in points]
+
+
+def test_a_batch_gives_the_points_one_figure_at_a_time_gives(world: World) -> None:
+    touched = []
+    for source, place, offset, n, kind in BATCH:
+        world.figure(source, place, D0 + timedelta(days=offset), n, kind=kind, update=False)
+        touched.append((place, D0 + timedelta(days=offset)))
+    changed = update_series(world.session, world.gazetteer, touched, WINDOW)
+    batch = _snapshot(world.session)
+    assert set(changed) == {p[0] for p in batch}
+
+    world.session.execute(delete(SeriesPoint))
+    for place, day in touched:
+        update_series(world.session, world.gazetteer, [(place, day)], WINDOW)
+    assert _snapshot(world.session) == batch
+
+
+def test_a_batch_reads_a_few_times_not_once_per_place(world: World) -> None:
+    touched = []
+    for source, place, offset, n, kind in BATCH:
+        world.figure(source, place, D0 + timedelta(days=offset), n, kind=kind, update=False)
+        touched.append((place, D0 + timedelta(days=offset)))
+    selects: list[str] = []
+
+    def count(*args: object) -> None:
+        statement = args[2]
+        if isinstance(statement, str) and statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    engine = world.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        changed = update_series(world.session, world.gazetteer, touched, WINDOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # readings, stored points, then the children's points of the regions and of the countries
+    assert len(changed) == 7 and len(selects) == 4
