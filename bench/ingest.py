@@ -4,12 +4,12 @@
 
 Each run serves an RSS feed of new items on 127.0.0.1 and times `run_source` on it: the real
 path of a worker (fetch through the outbound gate, exact and near-duplicate checks, extraction,
-storing, series and alerts), in its batches of reports, one transaction each. Before each run the database is filled
-up to the size with bulk inserts: reports of another outlet with their MinHash index and, for a
-share of them, figures at the same destinations the feed talks about. It prints reports/s at
-each size and the ratio of the last to the first. SQLite in a temporary folder by default;
-`--database-url` names a PostgreSQL server database, beside which a scratch database is created
-and dropped.
+storing, series and alerts), in its batches of reports, one transaction each. Before each
+run the database is filled up to the size with bulk inserts: reports of another outlet with
+their MinHash index and, for a share of them, figures at the same destinations the feed talks
+about. It prints reports/s at each size and the ratio of the last to the first. SQLite in a
+temporary folder by default; `--database-url` names a PostgreSQL server database, beside which
+a scratch database is created and dropped.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@ and an item the database refuses costs only itself, not its batch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -57,7 +56,7 @@ def test_a_feed_longer_than_a_batch_is_stored_whole_and_counted_once(
 
 
 @pytest.fixture
-def poisoned_titles(factory: sessionmaker[Session], backend: str) -> Iterator[None]:
+def poisoned_titles(factory: sessionmaker[Session], backend: str) -> None:
     """A database that refuses any report titled 'Poisoned', as a constraint would."""
     with factory.begin() as session:
         if backend == "sqlite":
@@ -71,7 +70,6 @@ def poisoned_titles(factory: sessionmaker[Session], backend: str) -> Iterator[No
                 "RETURN NEW; END $$ LANGUAGE plpgsql"))
             session.execute(text("CREATE TRIGGER poison BEFORE INSERT ON reports "
                                  "FOR EACH ROW EXECUTE FUNCTION poison()"))
-    yield
 
 
 @pytest.mark.usefixtures("poisoned_titles")
