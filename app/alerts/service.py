@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.alerts.models import Alert, AlertRule, Silence
 from app.alerts.schemas import AlertOut, validate_params
@@ -123,17 +124,22 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-def _prior_max(points: dict[date, SeriesPoint], before: int, day: date) -> int:
-    return max([before] + [p.estimate for d, p in points.items() if d < day])
+def _prior_highs(points: Mapping[date, SeriesPoint], before: int) -> dict[date, int]:
+    """The highest estimate before each day of `points`; `before`, the highest before them."""
+    highs = {}
+    for day in sorted(points):
+        highs[day] = before
+        before = max(before, points[day].estimate)
+    return highs
 
 
 def _check(rule: AlertRule, name: str, day: date, points: dict[date, SeriesPoint],
-           before: int) -> Trigger | None:
+           highs: Mapping[date, int]) -> Trigger | None:
     """The rule's trigger on `day`, if the series fires it there."""
     point = points[day]
     p = rule.params
     if rule.kind == "new_destination":
-        if point.estimate >= p["floor"] and _prior_max(points, before, day) < p["floor"]:
+        if point.estimate >= p["floor"] and highs[day] < p["floor"]:
             return Trigger(rule, point.destination_id, day, point.estimate,
                            f"New destination: {_fmt(point.estimate)} people reported displaced "
                            f"to {name}", point, None)
@@ -163,7 +169,7 @@ def _check(rule: AlertRule, name: str, day: date, points: dict[date, SeriesPoint
                            f"{name} passed {_fmt(crossed[-1])} people displaced "
                            f"({_fmt(point.estimate)} on {day})", point, previous)
     elif rule.kind == "new_high":
-        high = _prior_max(points, before, day)
+        high = highs[day]
         if high > 0 and point.estimate >= high + max(p["min_increase"], 1):
             previous = max((q for d, q in points.items() if d < day),
                            key=lambda q: q.estimate, default=None)
@@ -200,103 +206,209 @@ def _echoes(parent: Trigger, child: Trigger) -> bool:
 def evaluate(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
              now: datetime | None = None) -> list[Alert]:
     """Runs the enabled rules over the changed (destination, days) and applies what fires;
-    returns the alerts that opened, escalated or were refreshed. The caller commits."""
+    returns the alerts that opened, escalated or were refreshed. The caller commits.
+
+    A few queries per call, however many places changed: the rules, the series points, the
+    highest estimates before them, the alerts, the evidence figures, the silences."""
     if not changed:
         return []
     rules = list(session.scalars(
         select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)))
     if not rules:
         return []
-    now = now or utcnow()
+    fired = _fire(session, gazetteer, rules, changed)
+    if not fired:
+        return []
+    return _apply(session, gazetteer, fired, now or utcnow())
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    id: str
+    days: set[date]
+    rules: list[AlertRule]
+    first: date  # the first day loaded: the earliest changed day less the longest window
+
+
+def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
+          changed: Mapping[str, set[date]]) -> list[Trigger]:
+    """What fires, in the order it is applied: deepest places first, so a parent can see what
+    its children already said, then by place id and rule id."""
     lookback = max([r.params.get("window_days", 1) for r in rules] + [1])
-    touched: list[Alert] = []
-    fired: list[Trigger] = []
-    # deepest places first, so a parent can see what its children already said
+    places: list[_Place] = []
     for place_id, days in sorted(changed.items(),
                                  key=lambda item: (-len(gazetteer.ancestors(item[0])), item[0])):
         applicable = [r for r in rules if r.destinations is None or place_id in r.destinations]
-        if not applicable or not days:
-            continue
-        first = min(days) - timedelta(days=lookback)
-        points = {p.day: p for p in session.scalars(
-            select(SeriesPoint).where(SeriesPoint.destination_id == place_id,
-                                      SeriesPoint.day >= first,
-                                      SeriesPoint.day <= max(days)))}
-        # the highest estimate before the loaded window: one indexed aggregate, not history
-        before = session.scalar(
-            select(func.max(SeriesPoint.estimate)).where(
-                SeriesPoint.destination_id == place_id, SeriesPoint.day < first)) or 0
-        place = gazetteer.get(place_id)
-        name = place.name if place else place_id
-        for rule in applicable:
-            best = _strongest(t for d in sorted(days) if d in points
-                              if (t := _check(rule, name, d, points, before)) is not None)
-            if best is not None and place is not None and any(
+        if applicable and days:
+            places.append(_Place(place_id, days, applicable,
+                                 min(days) - timedelta(days=lookback)))
+    if not places:
+        return []
+    windows: dict[tuple[date, date], list[str]] = {}
+    starts: dict[date, list[str]] = {}
+    for place in places:
+        windows.setdefault((place.first, max(place.days)), []).append(place.id)
+        starts.setdefault(place.first, []).append(place.id)
+    points: dict[str, dict[date, SeriesPoint]] = {place.id: {} for place in places}
+    for point in session.scalars(
+            select(SeriesPoint).where(or_(*(
+                and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day >= first,
+                     SeriesPoint.day <= last)
+                for (first, last), ids in windows.items())))
+            .order_by(SeriesPoint.destination_id, SeriesPoint.day)):
+        points[point.destination_id][point.day] = point
+    # the highest estimate before each place's loaded window: one grouped indexed aggregate
+    before: dict[str, int | None] = dict(session.execute(
+        select(SeriesPoint.destination_id, func.max(SeriesPoint.estimate))
+        .where(or_(*(and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day < first)
+                     for first, ids in starts.items())))
+        .group_by(SeriesPoint.destination_id)).all())
+
+    fired: list[Trigger] = []
+    for place in places:
+        series = points[place.id]
+        highs = _prior_highs(series, before.get(place.id) or 0)
+        where = gazetteer.get(place.id)
+        name = where.name if where else place.id
+        for rule in place.rules:
+            best = _strongest(t for d in sorted(place.days) if d in series
+                              if (t := _check(rule, name, d, series, highs)) is not None)
+            if best is not None and where is not None and any(
                     t.rule.id == rule.id and _echoes(best, t)
                     for t in fired if (child := gazetteer.get(t.place_id)) is not None
-                    and gazetteer.within(child, place)):
+                    and gazetteer.within(child, where)):
                 continue
             if best is not None:
                 fired.append(best)
-                alert = _apply(session, gazetteer, best, now)
-                if alert is not None:
-                    touched.append(alert)
-    return touched
+    return fired
 
 
 def _fingerprint(rule_id: int, place_id: str) -> str:
     return f"rule:{rule_id}:{place_id}"
 
 
-def _apply(session: Session, gazetteer: Gazetteer, trigger: Trigger,
-           now: datetime) -> Alert | None:
+def _outcome(alert: Alert, trigger: Trigger) -> str:
+    """What a trigger does to its existing alert: replay (nothing), reopen, escalate, refresh
+    (a new value or day, no notification) or touch (only last_triggered_at)."""
+    if alert.status == "resolved":
+        if trigger.day <= alert.data_day and trigger.measure <= alert.notified_value:
+            return "replay"  # the same figures again: not a new event
+        return "reopen"
     rule = trigger.rule
-    fingerprint = _fingerprint(rule.id, trigger.place_id)
-    alert = session.scalar(select(Alert).where(Alert.fingerprint == fingerprint)
-                           .with_for_update())
-    evidence = _evidence(session, trigger)
-    if alert is None:
-        place = gazetteer.get(trigger.place_id)
-        alert = Alert(
-            fingerprint=fingerprint, rule_id=rule.id, destination_id=trigger.place_id,
-            destination_name=place.name if place else trigger.place_id,
-            country=place.country if place else None, severity=rule.severity, status="firing",
-            summary=trigger.summary, value=trigger.measure, notified_value=trigger.measure,
-            data_day=trigger.day, evidence=evidence, episode=1, opened_at=now,
-            last_triggered_at=now,
-        )
+    if (trigger.measure > alert.notified_value if rule.kind == "threshold"
+            else rule.step is not None and trigger.measure >= alert.notified_value + rule.step):
+        return "escalate"
+    if trigger.measure >= alert.value or trigger.day > alert.data_day:
+        return "refresh"
+    return "touch"
+
+
+def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
+           now: datetime) -> list[Alert]:
+    keys = [_fingerprint(t.rule.id, t.place_id) for t in fired]
+    # one query locks them all, in fingerprint order: two workers never deadlock on them
+    alerts = {a.fingerprint: a for a in session.scalars(
+        select(Alert).where(Alert.fingerprint.in_(keys)).order_by(Alert.fingerprint)
+        .with_for_update())}
+    # evidence only where it is written; a new alert may turn out to exist (a race), so it
+    # gets the figures too
+    figures = _evidence_figures(session, [
+        t for t, key in zip(fired, keys, strict=True)
+        if key not in alerts or _outcome(alerts[key], t) not in ("replay", "touch")])
+    inserted = _insert(session, gazetteer, [(t, key) for t, key in zip(fired, keys, strict=True)
+                                           if key not in alerts], figures, alerts, now)
+    outcomes = {key: _outcome(alerts[key], t) for t, key in zip(fired, keys, strict=True)
+                if key not in inserted}
+    # the alerts only touched first, then the others each with every column they may change:
+    # two flushes of one statement each, where mixed changes would be one statement per alert
+    for key, outcome in outcomes.items():
+        if outcome == "touch":
+            alerts[key].last_triggered_at = now
+    session.flush()
+    touched: list[Alert] = []
+    notices: list[tuple[Alert, AlertRule, str]] = []
+    for trigger, key in zip(fired, keys, strict=True):
+        if key in inserted:
+            touched.append(inserted[key])
+            notices.append((inserted[key], trigger.rule, "alert.firing"))
+            continue
+        alert, outcome = alerts[key], outcomes[key]
+        if outcome == "replay":
+            continue
+        touched.append(alert)
+        if outcome == "touch":
+            continue
+        if outcome == "reopen":
+            alert.status, alert.episode, alert.opened_at = "firing", alert.episode + 1, now
+            alert.acknowledged_at = alert.acknowledged_by = None
+            alert.resolved_at = alert.resolution = None
+            notices.append((alert, trigger.rule, "alert.firing"))
+        elif outcome == "escalate":
+            alert.status = "firing"
+            alert.acknowledged_at = alert.acknowledged_by = None
+            notices.append((alert, trigger.rule, "alert.escalated"))
+        _refresh(alert, trigger, _evidence(trigger, figures), now,
+                 notified=outcome != "refresh")
+        for column in _REFRESHED:
+            flag_modified(alert, column)
+    # before the outbox's queries, which would flush the alerts one by one
+    session.flush()
+    # the events in the order of the triggers
+    outbox = _Outbox(session, gazetteer, now)
+    for alert, rule, event_type in notices:
+        outbox.notify(alert, rule, event_type)
+    return touched
+
+
+_REFRESHED = ("status", "episode", "opened_at", "acknowledged_at", "acknowledged_by",
+              "resolved_at", "resolution", "value", "notified_value", "summary", "data_day",
+              "evidence", "severity", "last_triggered_at")
+"""The columns a trigger may change on an existing alert."""
+
+
+def _insert(session: Session, gazetteer: Gazetteer, new: list[tuple[Trigger, str]],
+            figures: Mapping[int, _FigureRow], alerts: dict[str, Alert],
+            now: datetime) -> dict[str, Alert]:
+    """Inserts the alerts of triggers with none yet, all under one savepoint; returns them by
+    fingerprint. When a concurrent evaluation inserted one of them first, each is tried under
+    its own savepoint, and those that exist are locked into `alerts`, to be updated instead."""
+    if not new:
+        return {}
+
+    def build() -> dict[str, Alert]:
+        out = {}
+        for trigger, key in new:
+            place = gazetteer.get(trigger.place_id)
+            out[key] = Alert(
+                fingerprint=key, rule_id=trigger.rule.id, destination_id=trigger.place_id,
+                destination_name=place.name if place else trigger.place_id,
+                country=place.country if place else None, severity=trigger.rule.severity,
+                status="firing", summary=trigger.summary, value=trigger.measure,
+                notified_value=trigger.measure, data_day=trigger.day,
+                evidence=_evidence(trigger, figures), episode=1, opened_at=now,
+                last_triggered_at=now,
+            )
+        return out
+
+    fresh = build()
+    try:
+        with session.begin_nested():
+            session.add_all(fresh.values())
+    except IntegrityError:
+        pass
+    else:
+        return fresh
+    inserted = {}
+    for key, alert in build().items():
         try:
-            # a concurrent evaluation may insert the same fingerprint: then this one updates
             with session.begin_nested():
                 session.add(alert)
         except IntegrityError:
-            alert = session.scalars(select(Alert).where(Alert.fingerprint == fingerprint)
-                                    .with_for_update()).one()
+            alerts[key] = session.scalars(select(Alert).where(Alert.fingerprint == key)
+                                          .with_for_update()).one()
         else:
-            _notify(session, gazetteer, alert, "alert.firing", now)
-            return alert
-    if alert.status == "resolved":
-        if trigger.day <= alert.data_day and trigger.measure <= alert.notified_value:
-            return None  # the same figures again (a replay): not a new event
-        alert.status, alert.episode, alert.opened_at = "firing", alert.episode + 1, now
-        alert.acknowledged_at = alert.acknowledged_by = None
-        alert.resolved_at = alert.resolution = None
-        _refresh(alert, trigger, evidence, now, notified=True)
-        _notify(session, gazetteer, alert, "alert.firing", now)
-        return alert
-    escalates = (trigger.measure > alert.notified_value if rule.kind == "threshold"
-                 else rule.step is not None and trigger.measure >= alert.notified_value + rule.step)
-    if escalates:
-        alert.status = "firing"
-        alert.acknowledged_at = alert.acknowledged_by = None
-        _refresh(alert, trigger, evidence, now, notified=True)
-        _notify(session, gazetteer, alert, "alert.escalated", now)
-    elif trigger.measure >= alert.value or trigger.day > alert.data_day:
-        _refresh(alert, trigger, evidence, now, notified=False)
-    else:
-        alert.last_triggered_at = now
-    session.flush()
-    return alert
+            inserted[key] = alert
+    return inserted
 
 
 def _refresh(alert: Alert, trigger: Trigger, evidence: dict[str, Any], now: datetime, *,
@@ -318,8 +430,13 @@ def _point_json(point: SeriesPoint | None) -> dict[str, Any] | None:
             "high": point.high, "new_arrivals": point.new_arrivals}
 
 
-def _evidence(session: Session, trigger: Trigger) -> dict[str, Any]:
-    """Previous and current values, the change, and the figures behind them with their quotes."""
+_FigureRow = tuple[Figure, str | None, str | None, datetime | None, str]
+"""A figure with its report's URL, title and publication time, and its source's name."""
+
+
+def _evidence_ids(trigger: Trigger) -> dict[int, str]:
+    """The figures behind the trigger's current and previous points, the current side's and
+    the newest first, at most MAX_EVIDENCE_FIGURES: figure id -> side."""
     sides = [("current", trigger.current)] + (
         [("previous", trigger.previous)] if trigger.previous is not None else [])
     wanted: dict[int, str] = {}
@@ -327,23 +444,38 @@ def _evidence(session: Session, trigger: Trigger) -> dict[str, Any]:
         for s in point.sources:
             wanted.setdefault(int(s["figure_id"]), side)
     ids = sorted(wanted, key=lambda i: (wanted[i] != "current", -i))[:MAX_EVIDENCE_FIGURES]
+    return {i: wanted[i] for i in ids}
+
+
+def _evidence_figures(session: Session, triggers: Iterable[Trigger]) -> dict[int, _FigureRow]:
+    """The evidence figures of all the triggers, in one query."""
+    ids = {i for t in triggers for i in _evidence_ids(t)}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Figure, Report.url, Report.title, Report.published_at, Source.name)
+        .join(Report, Report.id == Figure.report_id)
+        .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
+    )
+    return {row[0].id: row for row in rows}
+
+
+def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow]) -> dict[str, Any]:
+    """Previous and current values, the change, and the figures behind them with their quotes;
+    `rows` holds the figures (see _evidence_figures)."""
+    wanted = _evidence_ids(trigger)
     figures = []
-    if ids:
-        rows = session.execute(
-            select(Figure, Report.url, Report.title, Report.published_at, Source.name)
-            .join(Report, Report.id == Figure.report_id)
-            .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
-        ).all()
-        for figure, url, title, published_at, source in sorted(rows, key=lambda r: r[0].id):
-            quote = figure.quote if len(figure.quote) <= MAX_QUOTE_CHARS else (
-                figure.quote[:MAX_QUOTE_CHARS - 1] + "…")
-            figures.append({
-                "figure_id": figure.id, "report_id": figure.report_id, "for": wanted[figure.id],
-                "people": figure.people, "kind": figure.kind,
-                "date": figure.observed_on.isoformat(),
-                "quote": quote, "source": source, "url": url, "title": title,
-                "published_at": published_at.isoformat() if published_at else None,
-            })
+    for figure, url, title, published_at, source in (rows[i] for i in sorted(wanted)
+                                                     if i in rows):
+        quote = figure.quote if len(figure.quote) <= MAX_QUOTE_CHARS else (
+            figure.quote[:MAX_QUOTE_CHARS - 1] + "…")
+        figures.append({
+            "figure_id": figure.id, "report_id": figure.report_id, "for": wanted[figure.id],
+            "people": figure.people, "kind": figure.kind,
+            "date": figure.observed_on.isoformat(),
+            "quote": quote, "source": source, "url": url, "title": title,
+            "published_at": published_at.isoformat() if published_at else None,
+        })
     previous = trigger.previous.estimate if trigger.previous else None
     current = trigger.current.estimate
     change = current - previous if previous is not None else None
@@ -400,11 +532,33 @@ def _notify(session: Session, gazetteer: Gazetteer, alert: Alert, event_type: st
     session.flush()
     if active_silence(session, alert, now) is not None:
         return 0
-    rule = session.get_one(AlertRule, alert.rule_id)
+    return _enqueue(session, gazetteer, alert, session.get_one(AlertRule, alert.rule_id),
+                    event_type)
+
+
+def _enqueue(session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRule,
+             event_type: str) -> int:
     data = _fit(alert_out(alert, rule).model_dump(mode="json"))
     places = [alert.destination_id] + [p.id for p in gazetteer.ancestors(alert.destination_id)]
     return enqueue(session, event_type, data, places=places, severity=alert.severity,
                    alert_id=alert.id)
+
+
+class _Outbox:
+    """Notifies for one evaluation: the active silences are read once, on first use."""
+
+    def __init__(self, session: Session, gazetteer: Gazetteer, now: datetime) -> None:
+        self.session, self.gazetteer, self.now = session, gazetteer, now
+        self._silences: list[Silence] | None = None
+
+    def notify(self, alert: Alert, rule: AlertRule, event_type: str) -> int:
+        if self._silences is None:
+            self._silences = list(self.session.scalars(
+                select(Silence).where(Silence.until > self.now)))
+        if any(s.destination_id in (None, alert.destination_id)
+               and s.rule_id in (None, alert.rule_id) for s in self._silences):
+            return 0
+        return _enqueue(self.session, self.gazetteer, alert, rule, event_type)
 
 
 # -- lifecycle by hand and by the clock -----------------------------------------------------
