@@ -1,7 +1,8 @@
-"""Ingesting a report: store it once, read its figures, update the series it touches.
+"""Ingesting reports: store each once, read its figures, update the series they touch.
 
-One report is one unit of work: the caller's transaction holds the report, its figures and the
-series points they change, so it lands whole or not at all. Services here only flush.
+A report, or a batch of a fetch's reports, is one unit of work: the caller's transaction holds
+the reports, their figures and the series points and alerts they change, so it lands whole or
+not at all. Services here only flush.
 """
 
 from __future__ import annotations
