@@ -151,6 +151,9 @@ def feed(rng: random.Random, items: int, tag: str, figure_share: float,
         day = today - timedelta(days=rng.randrange(WINDOW))
         if roll < 0.05 and copies:
             body = "(Syndicated) " + rng.choice(copies) + " Reporting by wire staff."
+            # a copy runs after its original: dated before it, the original's "since 12 May"
+            # would read as May of the year before
+            day = today
         elif roll < 0.05 + figure_share:
             body = _figure_text(rng, i, day)[0]
         else:
