@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.models import Figure, Report
@@ -122,12 +122,21 @@ def test_a_worker_killed_mid_ingest_leaves_every_report_once_after_restart(
     source_id = add_source(factory, "Big wire", "rss", url, interval_seconds=86400,
                            params={"max_items": 1000})
     lease = {"DISPMON_SOURCE_LEASE_SECONDS": "3"}
+    # the observer reads as a plain WAL reader does, without queueing for SQLite's writer: the
+    # worker, writing batch after batch, must not be able to hide its progress from it
+    observer = create_engine(db_url)
+
+    def stored_so_far() -> int:
+        with observer.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(Report)) or 0)
+
     with worker(db_url, **lease) as (proc, out):
         wait_for(lambda: _started(proc, out), timeout=60, what="the worker to start")
-        stored = wait_for(lambda: (n := count(factory, Report)) >= 25 and n, timeout=60,
+        stored = wait_for(lambda: (n := stored_so_far()) >= 25 and n, timeout=60,
                           what="the ingest to be under way")
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+    observer.dispose()
     assert proc.returncode == -signal.SIGKILL
     partial = count(factory, Report)
     assert stored <= partial < items, "the kill must land in the middle of the ingest"
