@@ -136,7 +136,7 @@ def ingest_many(session: Session, settings: Settings, source: Source,
     text) is stored for this outlet too, marked `duplicate_of` the first one, so that its figures
     do not count twice. Each step is one query for the batch, whatever its size."""
     stored = _stored_matches(session, items)
-    results: list[Ingested | None] = [None] * len(items)
+    results: dict[int, Ingested] = {}  # by the item's place in `items`
     earlier: dict[str, int] = {}  # a text hash or URL -> the item of this batch that has it
     repeats: dict[int, int] = {}  # an item -> the earlier item of this batch it repeats
     originals: dict[int, Report] = {}  # an item -> another outlet's report with its text or URL
@@ -191,7 +191,7 @@ def ingest_many(session: Session, settings: Settings, source: Source,
         results[index] = Ingested(report, created=True)
     for index, first in repeats.items():
         results[index] = Ingested(reports[first], created=False)
-    return [result for result in results if result is not None]
+    return [results[index] for index in range(len(items))]
 
 
 def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
