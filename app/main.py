@@ -23,6 +23,7 @@ from app.limits import BodySizeLimit
 from app.reports.models import Report
 from app.reports.router import router as reports_router
 from app.scheduler import Scheduler, worker_id
+from app.security_headers import SecurityHeaders
 from app.series.router import router as series_router
 from app.settings import Settings, get_settings
 from app.sources.router import router as sources_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.https)
     app.include_router(health.router)
     app.include_router(reports_router)
     app.include_router(places_router)

@@ -1,7 +1,7 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from app.alerts.models import Alert, AlertRule, Silence
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, WebSession
 from app.db import Base
 from app.gazetteer.models import AliasAddition, PlaceAddition
 from app.reports.dedup import ReportBand, ReportFingerprint
@@ -12,4 +12,5 @@ from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = ["Alert", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt", "Figure",
            "PlaceAddition", "Report", "ReportBand", "ReportFingerprint", "SeriesPoint", "Silence",
-           "Source", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]
+           "Source", "WebSession", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+           "WebhookEvent"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from pydantic import Field, field_validator, model_validator
@@ -28,6 +29,13 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=2_000_000, ge=1_000)
     page_size: int = Field(default=50, ge=1, le=500)
     log_level: str = "info"
+    # the dashboard on the open web (app/dashboard/security.py, app/security_headers.py)
+    public_url: str | None = Field(
+        default=None, description="where users reach the service, e.g. https://dispmon.example.org;"
+        " https makes cookies Secure, and the dashboard's forms must be posted from this origin"
+    )
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 90,
+                                 description="how long a dashboard sign-in lasts")
     # the outbound gate (app/http.py): every request the service makes goes through it
     outbound_allowlist: str = Field(
         default="", description="addresses or CIDRs (comma-separated) let through although private"
@@ -61,6 +69,21 @@ class Settings(BaseSettings):
             raise ValueError("DISPMON_WEBHOOK_LEASE_SECONDS must exceed "
                              "DISPMON_WEBHOOK_TIMEOUT_SECONDS")
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _origin_like(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"DISPMON_PUBLIC_URL {value!r} is not an http(s) URL with a host")
+        return value.strip().rstrip("/")
+
+    @property
+    def https(self) -> bool:
+        """Users reach the service over https (cookies are Secure, HSTS is sent)."""
+        return self.public_url is not None and urlsplit(self.public_url).scheme == "https"
 
     @field_validator("household_sizes")
     @classmethod

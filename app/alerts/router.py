@@ -18,9 +18,12 @@ from app.alerts.schemas import (
     SilenceOut,
 )
 from app.auth.deps import AdminAccess, ReadAccess, WriteAccess
+from app.auth.models import ApiKey
+from app.auth.service import sees_secrets
 from app.db import SessionDep
 from app.gazetteer.service import current_gazetteer
 from app.pagination import Page, decode_int_cursor, page_of
+from app.redaction import redact_evidence
 from app.settings import SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -33,6 +36,13 @@ def _rule_out(rule: AlertRule) -> RuleOut:
     return RuleOut(id=rule.id, name=rule.name, kind=rule.kind, severity=rule.severity,
                    params=rule.params, destinations=rule.destinations, step=rule.step,
                    enabled=rule.enabled, created_at=rule.created_at, updated_at=rule.updated_at)
+
+
+def _shown(out: AlertOut, key: ApiKey | None) -> AlertOut:
+    """The alert as `key` may see it: its evidence's URLs redacted unless `key` is admin."""
+    if sees_secrets(key):
+        return out
+    return out.model_copy(update={"evidence": redact_evidence(out.evidence)})
 
 
 def _silence_out(s: Silence) -> SilenceOut:
@@ -65,7 +75,7 @@ def update_rule(rule_id: int, body: RulePatch, session: SessionDep, _key: AdminA
 
 
 @router.get("/alerts", response_model=Page[AlertOut])
-def list_alerts(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
                 status: Annotated[Literal["firing", "acknowledged", "resolved", "open"] | None,
                                   Query(description="open: firing or acknowledged")] = None,
                 destination: Annotated[str | None, Query(description="a place id")] = None,
@@ -73,12 +83,13 @@ def list_alerts(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
     size = limit or settings.page_size
     rows = service.list_alerts(session, status=status, destination=destination,
                                before_id=decode_int_cursor(cursor), limit=size + 1)
-    return page_of(rows, size, lambda row: service.alert_out(*row), lambda row: row[0].id)
+    return page_of(rows, size, lambda row: _shown(service.alert_out(*row), key),
+                   lambda row: row[0].id)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)
-def read_alert(alert_id: int, session: SessionDep, _key: ReadAccess) -> AlertOut:
-    return service.alert_out(*service.get_alert(session, alert_id))
+def read_alert(alert_id: int, session: SessionDep, key: ReadAccess) -> AlertOut:
+    return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
@@ -86,13 +97,13 @@ def acknowledge(alert_id: int, session: SessionDep, key: WriteAccess,
                 body: AckIn | None = None) -> AlertOut:
     """Someone is on it: no state change is notified; an escalation makes it fire again."""
     service.acknowledge(session, alert_id, key.name)
-    return service.alert_out(*service.get_alert(session, alert_id))
+    return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
 def resolve(alert_id: int, session: SessionDep, key: WriteAccess) -> AlertOut:
     service.resolve(session, current_gazetteer(session), alert_id, key.name)
-    return service.alert_out(*service.get_alert(session, alert_id))
+    return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
 
 
 @router.post("/silences", response_model=SilenceOut, status_code=status.HTTP_201_CREATED)

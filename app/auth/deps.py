@@ -10,27 +10,22 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.auth.models import ApiKey
-from app.auth.service import authenticate, grants
+from app.auth.service import authenticate, grants, session_key
 from app.db import SessionDep
 from app.errors import NotAuthenticated, PermissionDenied
 from app.settings import SettingsDep
 
-# the dashboard's sign-in cookie; it authenticates reads only, so a page elsewhere cannot make a
-# signed-in browser change anything (and the cookie is SameSite=Strict besides)
-DASHBOARD_COOKIE = "dispmon_key"
+# the dashboard's session cookie (a random id, see WebSession); in the API it authenticates
+# reads only, so a page elsewhere cannot make a signed-in browser change anything through it
+SESSION_COOKIE = "dispmon_session"
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer KEY`")
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def _cookie_key(request: Request, session: Session) -> ApiKey | None:
-    plain = request.cookies.get(DASHBOARD_COOKIE)
-    if not plain:
-        return None
-    try:
-        return authenticate(session, plain)
-    except NotAuthenticated:
-        return None
+    plain = request.cookies.get(SESSION_COOKIE)
+    return session_key(session, plain) if plain else None
 
 
 def _require(needed: str) -> Callable[..., ApiKey | None]:

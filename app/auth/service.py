@@ -1,14 +1,16 @@
-"""Creating and checking API keys. A key is shown once; only its SHA-256 is stored."""
+"""Creating and checking API keys, and the dashboard's sessions signed in with them. A key is
+shown once and a session id lives only in its cookie; only their SHA-256 is stored."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, WebSession
 from app.db import utcnow
 from app.errors import InvalidInput, NotAuthenticated
 
@@ -44,3 +46,50 @@ def authenticate(session: Session, plain: str) -> ApiKey:
 def grants(scope: str, needed: str) -> bool:
     """admin includes write, which includes read."""
     return SCOPES.index(scope) >= SCOPES.index(needed)
+
+
+def sees_secrets(key: ApiKey | None) -> bool:
+    """Only admins see source URLs with their credentials and app identifiers."""
+    return key is not None and grants(key.scope, "admin")
+
+
+def revoke_key(session: Session, key: ApiKey) -> None:
+    """The key stops working, and so does every browser signed in with it."""
+    now = utcnow()
+    key.revoked_at = now
+    session.execute(update(WebSession).where(WebSession.api_key_id == key.id,
+                                             WebSession.revoked_at.is_(None))
+                    .values(revoked_at=now))
+
+
+def start_session(session: Session, key: ApiKey, lifetime: timedelta) -> str:
+    """A new sign-in for `key`: returns the random id for the cookie; only its hash is stored."""
+    now = utcnow()
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))  # keep the table small
+    plain = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_digest(plain), api_key_id=key.id, created_at=now,
+                           expires_at=now + lifetime))
+    session.flush()
+    return plain
+
+
+def session_key(session: Session, plain: str) -> ApiKey | None:
+    """The key a session cookie signs in with; None when it is unknown, expired, signed out or
+    its key revoked."""
+    row = session.execute(
+        select(WebSession, ApiKey).join(ApiKey, ApiKey.id == WebSession.api_key_id)
+        .where(WebSession.token_hash == _digest(plain))
+    ).first()
+    if row is None:
+        return None
+    web, key = row
+    if web.revoked_at is not None or key.revoked_at is not None or web.expires_at <= utcnow():
+        return None
+    return key
+
+
+def end_session(session: Session, plain: str) -> None:
+    """Signs the session out: its cookie, even if kept, signs in no more."""
+    session.execute(update(WebSession).where(WebSession.token_hash == _digest(plain),
+                                             WebSession.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote as urlquote
@@ -10,18 +11,36 @@ from urllib.parse import quote as urlquote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from app.alerts import service as alerts
-from app.auth.deps import DASHBOARD_COOKIE as COOKIE
+from app.auth.deps import SESSION_COOKIE
 from app.auth.models import ApiKey
-from app.auth.service import authenticate, grants
+from app.auth.service import (
+    authenticate,
+    end_session,
+    grants,
+    sees_secrets,
+    session_key,
+    start_session,
+)
 from app.dashboard import service
 from app.dashboard.charts import Marker, people, series_chart, sparkline
+from app.dashboard.security import (
+    SIGNIN_COOKIE,
+    CheckedPost,
+    csrf_token,
+    safe_next,
+    secure_cookies,
+    signin_binding,
+)
 from app.dashboard.text import direction, mark_figures, mark_number
 from app.db import SessionDep
 from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import current_gazetteer
-from app.settings import SettingsDep
+from app.redaction import redact_text, redact_url
+from app.settings import Settings, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("app.dashboard") / "templates"))
@@ -36,10 +55,32 @@ templates.env.globals.update(sparkline=sparkline, direction=direction, mark_numb
 class Viewer:
     key: ApiKey | None
     can_read: bool
+    csrf: str | None = None  # the token of this session's forms
 
     @property
     def is_admin(self) -> bool:
         return self.key is not None and grants(self.key.scope, "admin")
+
+
+def _sees_secrets(context: Context) -> bool:
+    viewer = context.get("viewer")
+    return isinstance(viewer, Viewer) and sees_secrets(viewer.key)
+
+
+@pass_context
+def _shown_url(context: Context, url: str | None) -> str | None:
+    """A source's URL as this viewer may see it (admins: as stored)."""
+    return url if url is None or _sees_secrets(context) else redact_url(url)
+
+
+@pass_context
+def _shown_text(context: Context, text: str | None) -> str | None:
+    """A message (a fetch error) with its URLs as this viewer may see them."""
+    return text if text is None or _sees_secrets(context) else redact_text(text)
+
+
+templates.env.filters["shown_url"] = _shown_url
+templates.env.filters["shown_text"] = _shown_text
 
 
 class SignInRequired(Exception):
@@ -47,17 +88,12 @@ class SignInRequired(Exception):
 
 
 def _viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer:
-    key = None
-    plain = request.cookies.get(COOKIE)
-    if plain:
-        try:
-            key = authenticate(session, plain)
-        except NotAuthenticated:
-            key = None
+    plain = request.cookies.get(SESSION_COOKIE)
+    key = session_key(session, plain) if plain else None
     can_read = settings.public_read or (key is not None and grants(key.scope, "read"))
     if not can_read:
         raise SignInRequired
-    return Viewer(key, can_read)
+    return Viewer(key, can_read, csrf_token(plain) if plain and key else None)
 
 
 ViewerDep = Annotated[Viewer, Depends(_viewer)]
@@ -65,12 +101,15 @@ ViewerDep = Annotated[Viewer, Depends(_viewer)]
 
 def _page(request: Request, name: str, viewer: Viewer | None, status: int = 200,
           **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"viewer": viewer, **context},
-                                      status_code=status)
+    response = templates.TemplateResponse(request, name, {"viewer": viewer, **context},
+                                          status_code=status)
+    if viewer is not None and viewer.key is not None:
+        response.headers["Cache-Control"] = "no-store"  # a signed-in page is no one else's
+    return response
 
 
 def signin_redirect(request: Request, _exc: Exception) -> Response:
-    target = urlquote(request.url.path, safe="/")
+    target = urlquote(safe_next(request.url.path), safe="/")
     return RedirectResponse(f"/signin?next={target}", status_code=303)
 
 
@@ -126,13 +165,14 @@ def _alert_action(request: Request, session: SessionDep, viewer: Viewer, alert_i
 
 
 @router.post("/alerts/{alert_id}/ack")
-def acknowledge(alert_id: int, request: Request, session: SessionDep,
+def acknowledge(alert_id: int, request: Request, _checked: CheckedPost, session: SessionDep,
                 viewer: ViewerDep) -> Response:
     return _alert_action(request, session, viewer, alert_id, "ack")
 
 
 @router.post("/alerts/{alert_id}/resolve")
-def resolve(alert_id: int, request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+def resolve(alert_id: int, request: Request, _checked: CheckedPost, session: SessionDep,
+            viewer: ViewerDep) -> Response:
     return _alert_action(request, session, viewer, alert_id, "resolve")
 
 
@@ -148,28 +188,49 @@ def report_page(report_id: int, request: Request, session: SessionDep,
                  dir=direction(report.text, report.lang))
 
 
+def _signin_page(request: Request, settings: Settings, next: str, status: int = 200,
+                 error: str | None = None) -> HTMLResponse:
+    binding, finish = signin_binding(request, settings)
+    page = _page(request, "signin.html", None, status, next=safe_next(next), error=error,
+                 csrf=csrf_token(binding))
+    finish(page)
+    return page
+
+
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(request: Request, next: str = "/") -> HTMLResponse:
-    return _page(request, "signin.html", None, next=next if next.startswith("/") else "/")
+def signin_form(request: Request, settings: SettingsDep, next: str = "/") -> HTMLResponse:
+    return _signin_page(request, settings, next)
 
 
 @router.post("/signin")
-def signin(request: Request, session: SessionDep, key: Annotated[str, Form()],
-           next: Annotated[str, Form()] = "/") -> Response:
+def signin(request: Request, _checked: CheckedPost, session: SessionDep, settings: SettingsDep,
+           key: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
     try:
-        authenticate(session, key.strip())
+        api_key = authenticate(session, key.strip())
     except NotAuthenticated:
-        return _page(request, "signin.html", None, 401, next=next,
-                     error="That key is unknown or revoked.")
-    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
-    # the key itself, HttpOnly and same-site only: checked against its hash on every page
-    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=30 * 86400)
+        return _signin_page(request, settings, next, 401, "That key is unknown or revoked.")
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        end_session(session, old)  # a fresh id on every sign-in: none can be planted before it
+    lifetime = timedelta(hours=settings.session_hours)
+    plain = start_session(session, api_key, lifetime)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    # a random id, HttpOnly; Lax so that a link to an alert opens signed in, while posts from
+    # elsewhere carry neither the cookie nor the form's token
+    response.set_cookie(SESSION_COOKIE, plain, max_age=int(lifetime.total_seconds()),
+                        httponly=True, samesite="lax", secure=secure_cookies(request, settings))
+    response.delete_cookie(SIGNIN_COOKIE, httponly=True, samesite="strict",
+                           secure=secure_cookies(request, settings))
     return response
 
 
 @router.post("/signout")
-def signout() -> Response:
+def signout(request: Request, _checked: CheckedPost, session: SessionDep,
+            settings: SettingsDep) -> Response:
+    plain = request.cookies.get(SESSION_COOKIE)
+    if plain:
+        end_session(session, plain)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax",
+                           secure=secure_cookies(request, settings))
     return response

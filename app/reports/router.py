@@ -8,8 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import ReadAccess, WriteAccess
+from app.auth.models import ApiKey
+from app.auth.service import sees_secrets
 from app.db import SessionDep
 from app.pagination import Page, decode_int_cursor, page_of
+from app.redaction import redact_url
 from app.reports import service
 from app.reports.models import Figure, Report
 from app.reports.schemas import (
@@ -53,9 +56,10 @@ def _source_ref(s: Source) -> SourceRef:
     return SourceRef(id=s.id, name=s.name, kind=s.kind, credibility=s.credibility, demo=s.demo)
 
 
-def _summary(r: Report, figure_count: int) -> ReportSummary:
+def _summary(r: Report, figure_count: int, key: ApiKey | None) -> ReportSummary:
+    url = r.url if r.url is None or sees_secrets(key) else redact_url(r.url)
     return ReportSummary(
-        id=r.id, title=r.title, url=r.url, published_at=r.published_at, lang=r.lang,
+        id=r.id, title=r.title, url=url, published_at=r.published_at, lang=r.lang,
         source=_source_ref(r.source), duplicate_of=r.duplicate_of_id, ingested_at=r.ingested_at,
         figure_count=figure_count, demo=r.source.demo,
     )
@@ -85,19 +89,19 @@ def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _k
 
 
 @router.get("/reports", response_model=Page[ReportSummary])
-def list_reports(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+def list_reports(session: SessionDep, settings: SettingsDep, key: ReadAccess,
                  cursor: Cursor = None, limit: Limit = None,
                  source: int | None = None) -> Page[ReportSummary]:
     size = limit or settings.page_size
     rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source)
-    return page_of(rows, size, lambda row: _summary(*row), lambda row: row[0].id)
+    return page_of(rows, size, lambda row: _summary(*row, key), lambda row: row[0].id)
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
-def read_report(report_id: int, session: SessionDep, _key: ReadAccess) -> ReportOut:
+def read_report(report_id: int, session: SessionDep, key: ReadAccess) -> ReportOut:
     r = service.get_report(session, report_id)
     return ReportOut(
-        **_summary(r, len(r.figures)).model_dump(), text=r.text,
+        **_summary(r, len(r.figures), key).model_dump(), text=r.text,
         extractor_version=r.extractor_version,
         figures=[figure_out(f, r.source) for f in r.figures],
     )

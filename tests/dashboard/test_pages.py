@@ -14,6 +14,7 @@ from app.alerts.models import Alert
 from app.auth.service import create_key
 from app.main import create_app
 from app.settings import Settings
+from tests.dashboard.forms import sign_in, submit
 
 
 @pytest.fixture
@@ -70,15 +71,15 @@ def test_pages_need_a_key_unless_reads_are_public(settings: Settings,
         response = client.get("/destinations/LB-BH")
         assert response.status_code == 303
         assert response.headers["location"] == "/signin?next=/destinations/LB-BH"
-        wrong = client.post("/signin", data={"key": "dm_wrong", "next": "/"})
+        wrong = sign_in(client, "dm_wrong")
         assert wrong.status_code == 401 and "unknown or revoked" in wrong.text
-        signed = client.post("/signin", data={"key": _key(factory, "read"), "next": "/"})
+        signed = sign_in(client, _key(factory, "read"))
         assert signed.status_code == 303
         assert "httponly" in signed.headers["set-cookie"].lower()
         assert client.get("/").status_code == 200
         assert client.get("/api/v1/reports").status_code == 200  # export links work signed in
         assert client.post("/api/v1/reports", json={"text": "x"}).status_code == 401
-        client.post("/signout")
+        assert submit(client, "/", "/signout").status_code == 303
         assert client.get("/").status_code == 303
 
 
@@ -89,12 +90,13 @@ def test_only_a_signed_in_admin_acknowledges_and_resolves(demo: TestClient,
     assert alert_id is not None
     page = demo.get(f"/alerts/{alert_id}").text
     assert "Evidence" in page and "<blockquote" in page and "Acknowledge" not in page
-    demo.post("/signin", data={"key": _key(factory, "read")})
-    assert demo.post(f"/alerts/{alert_id}/ack").status_code == 403
-    demo.post("/signin", data={"key": _key(factory, "admin")})
-    assert "Acknowledge</button>" in demo.get(f"/alerts/{alert_id}").text
-    assert demo.post(f"/alerts/{alert_id}/ack").status_code == 303
+    page_of_alert = f"/alerts/{alert_id}"
+    sign_in(demo, _key(factory, "read"))
+    assert submit(demo, page_of_alert, f"/alerts/{alert_id}/ack").status_code == 403
+    sign_in(demo, _key(factory, "admin"))
+    assert "Acknowledge</button>" in demo.get(page_of_alert).text
+    assert submit(demo, page_of_alert, f"/alerts/{alert_id}/ack").status_code == 303
     assert demo.get(f"/api/v1/alerts/{alert_id}").json()["status"] == "acknowledged"
-    assert demo.post(f"/alerts/{alert_id}/resolve").status_code == 303
+    assert submit(demo, page_of_alert, f"/alerts/{alert_id}/resolve").status_code == 303
     after = demo.get(f"/alerts/{alert_id}").text
     assert "resolved" in after and "Resolve</button>" not in after

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.errors import FetchFailed
 from app.http import OutboundResponse
+from app.redaction import redact_url
 from app.settings import Settings
 from app.sources.fetchers.common import decode, get, looks_like_html
 from app.sources.structured import StructuredFigure, StructuredReport
@@ -168,7 +169,8 @@ def fetch(url: str | None, params: dict[str, Any], settings: Settings, *, etag: 
         raise FetchFailed(f"{url} sent an HTML page, not a CSV; use the resource's download "
                           "URL", http_status=response.status_code)
     try:
-        reports, rejected = read_hxl(decode(response), url, params.get("country"))
+        # rows quote the dataset's URL: never with its credentials or tokens
+        reports, rejected = read_hxl(decode(response), redact_url(url), params.get("country"))
     except FetchFailed as exc:
         raise FetchFailed(exc.detail, http_status=response.status_code) from exc
     return response, reports, rejected

@@ -1,0 +1,85 @@
+"""What a URL shows to someone who may read but not administer: no credentials, no secrets.
+
+Source URLs and the URLs in fetch errors can carry a password (`user:pass@host`), an API key or
+token in the query, or an app identifier a provider approved for this installation (ReliefWeb's
+`appname`, HAPI's `app_identifier`). `redact_url` is the one function that removes them; admins
+see URLs as stored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+# a query key is secret when one of its words is one of these ("api_key", "X-Amz-Signature")
+_SECRET_WORDS = frozenset({
+    "key", "apikey", "token", "secret", "password", "passwd", "pwd", "pass", "auth",
+    "authorization", "signature", "sig", "session", "sessionid", "sid", "credential",
+    "credentials", "jwt", "bearer", "otp", "appname", "appid", "appkey",
+})
+# ... or when all of its words run together are one of these ("app_identifier", "access-token")
+_SECRET_KEYS = frozenset({
+    "appidentifier", "appname", "appid", "appkey", "apikey", "accesstoken", "refreshtoken",
+    "idtoken", "clientsecret", "privatekey", "sessionid", "authtoken",
+})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# a value that is a secret whatever its key: a JWT, or a long random-looking string
+_JWT = re.compile(r"^eyJ[\w-]*\.[\w-]+\.[\w-]*$")
+_RANDOM = re.compile(r"^[A-Za-z0-9_~+/=.-]{24,}$")
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+
+
+def _secret_key(key: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(key)]
+    return bool(_SECRET_WORDS.intersection(words)) or "".join(words) in _SECRET_KEYS
+
+
+def _secret_value(value: str) -> bool:
+    if _JWT.match(value):
+        return True
+    # mixed case and digits: hex ids and slugs are kept, keys and tokens are not
+    return bool(_RANDOM.match(value)) and any(c.isupper() for c in value) and any(
+        c.islower() for c in value) and any(c.isdigit() for c in value)
+
+
+def _without_secrets(pairs: str) -> str:
+    kept = []
+    for pair in pairs.split("&"):
+        key, _, value = pair.partition("=")
+        key, value = unquote_plus(key), unquote_plus(value)
+        if pair and not _secret_key(key) and not _secret_value(value):
+            kept.append(pair)
+    return "&".join(kept)
+
+
+def redact_url(url: str) -> str:
+    """`url` without its user and password and without the query (or fragment) parameters that
+    look secret, by name or by value; the rest exactly as written."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        fragment = _without_secrets(parts.fragment) if "=" in parts.fragment else parts.fragment
+        return urlunsplit((parts.scheme, host, parts.path, _without_secrets(parts.query),
+                           fragment))
+    except ValueError:  # not parseable (a broken IPv6 host): keep only what cannot be secret
+        scheme, sep, rest = url.partition("://")
+        host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+        return f"{scheme}{sep}{host}" if sep else ""
+
+
+def redact_text(text: str) -> str:
+    """`text` (an error message, say) with every URL in it redacted."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+
+
+def redact_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """An alert's evidence with the URL of each figure's report redacted."""
+    figures = evidence.get("figures")
+    if not isinstance(figures, list):
+        return evidence
+    return {**evidence, "figures": [
+        {**f, "url": redact_url(f["url"])} if isinstance(f, dict) and isinstance(
+            f.get("url"), str) else f
+        for f in figures
+    ]}
