@@ -55,8 +55,13 @@ def test_every_page_renders_in_chromium(db_url: str, backend: str, tmp_path: Pat
             "report": (f"/reports/{arabic['id']}", ['dir="rtl"', "<mark>", 'id="reading-1"']),
         }
         for name, (path, expected) in pages.items():
-            dom = _browse(chromium, tmp_path / "profile", base + path, "--dump-dom")
+            dom = _browse(chromium, tmp_path / "profile", base + path, "--dump-dom",
+                          "--enable-logging=stderr", "--v=0")
             assert dom.returncode == 0, dom.stderr[-2000:]
+            # the page's Content-Security-Policy blocks nothing it needs (the console says so)
+            blocked = [line for line in dom.stderr.splitlines()
+                       if "Content Security Policy" in line]
+            assert not blocked, (name, blocked[:3])
             for fragment in expected:
                 assert fragment in dom.stdout, (name, fragment)
             shot = ARTIFACTS / f"{name}-{backend}.png"
