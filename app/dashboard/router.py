@@ -193,6 +193,7 @@ def _signin_page(request: Request, settings: Settings, next: str, status: int = 
     binding, finish = signin_binding(request, settings)
     page = _page(request, "signin.html", None, status, next=safe_next(next), error=error,
                  csrf=csrf_token(binding))
+    page.headers["Cache-Control"] = "no-store"  # its token belongs to this browser's cookie
     finish(page)
     return page
 

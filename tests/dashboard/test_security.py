@@ -71,7 +71,7 @@ def _is_problem(response: httpx2.Response, status: int) -> bool:
 def test_sign_in_never_sends_the_browser_to_another_site(
         browser: TestClient, factory: sessionmaker[Session], target: str) -> None:
     form = browser.get("/signin", params={"next": target})
-    assert "evil.example" not in form.text
+    assert "evil.example" not in form.text and form.headers["cache-control"] == "no-store"
     signed = sign_in(browser, _key(factory, "read"), next=target)
     assert signed.status_code == 303 and signed.headers["location"] == "/"
 
@@ -141,7 +141,8 @@ def test_the_cookie_is_a_session_not_the_key(browser: TestClient,
         stored = session.scalars(select(WebSession)).one()
         assert stored.token_hash == hashlib.sha256(value.encode()).hexdigest()
         assert stored.expires_at - utcnow() > timedelta(hours=11)
-    assert browser.get("/").status_code == 200
+    page = browser.get("/")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
 
 
 def test_the_cookie_is_secure_under_an_https_public_url(settings: Settings,
