@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import ApiKey, WebSession
 from app.db import utcnow
-from app.errors import InvalidInput, NotAuthenticated
+from app.errors import InvalidInput, NotAuthenticated, NotFound
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "dm_"
@@ -60,6 +60,19 @@ def revoke_key(session: Session, key: ApiKey) -> None:
     session.execute(update(WebSession).where(WebSession.api_key_id == key.id,
                                              WebSession.revoked_at.is_(None))
                     .values(revoked_at=now))
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key_by_id(session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"no API key {key_id}")
+    if key.revoked_at is None:
+        revoke_key(session, key)
+    return key
 
 
 def start_session(session: Session, key: ApiKey, lifetime: timedelta) -> str:
