@@ -8,9 +8,9 @@ process, a worker that ingests a report with a figure every 0.2 s straight into 
 At each level, that many clients send requests back to back for `--seconds`, a quarter of
 them each to series, destinations, reports and /healthz. It prints, per level: requests/s, p50,
 p99 and the slowest request, the errors (anything but 200 and 503, and transport failures), the
-503s, and each endpoint's successful requests/s as a ratio of /healthz's in the same run. SQLite in a temporary
-folder by default; `--database-url` names a PostgreSQL server database, beside which a scratch
-database is created and dropped.
+503s, and each endpoint's successful requests/s as a ratio of /healthz's in the same run.
+SQLite in a temporary folder by default; `--database-url` names a PostgreSQL server database,
+beside which a scratch database is created and dropped.
 """
 
 from __future__ import annotations
