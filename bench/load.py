@@ -60,6 +60,7 @@ class Result:
     endpoint: str
     status: int  # 0: the request failed (timeout, connection refused or reset)
     seconds: float
+    failure: str | None = None
 
 
 @contextmanager
@@ -138,11 +139,12 @@ async def _client(client: httpx.AsyncClient, name: str, until: float,
     """One client: requests to one endpoint, back to back, until `until`."""
     while time.monotonic() < until:
         started = time.monotonic()
+        failure = None
         try:
             status = (await client.get(ENDPOINTS[name])).status_code
-        except httpx.HTTPError:
-            status = 0
-        results.append(Result(name, status, time.monotonic() - started))
+        except httpx.HTTPError as exc:
+            status, failure = 0, type(exc).__name__
+        results.append(Result(name, status, time.monotonic() - started, failure))
 
 
 async def run_level(base: str, key: str, clients: int, seconds: float) -> list[Result]:
@@ -173,7 +175,8 @@ def report(clients: int, seconds: float, results: list[Result]) -> None:
     print("              ok/s per endpoint (ratio to /healthz): " + ", ".join(
         f"{name} {rate:.1f} ({rate / health:.2f})" for name, rate in per.items()))
     if errors:
-        print(f"              statuses: {dict(statuses)}")
+        failures = Counter(r.failure for r in results if r.failure)
+        print(f"              statuses: {dict(statuses)}; failures: {dict(failures)}")
 
 
 def main() -> None:
