@@ -56,7 +56,9 @@ def migrate(revision: Annotated[str, typer.Argument(help="target revision")] = "
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="server processes, each "
+                                               "with its own DISPMON_DB_POOL_SIZE")] = 1) -> None:
     """Runs the API (and the scheduler when DISPMON_SCHEDULER=embedded)."""
     import uvicorn
 
@@ -64,6 +66,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     settings = _settings()
     _logging(settings)
+    if workers > 1:
+        if settings.scheduler == "embedded":
+            # each process would run the jobs: harmless (sources are leased) but wasteful
+            typer.echo("note: with --workers, consider DISPMON_SCHEDULER=off and one "
+                       "`dispmon worker`", err=True)
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level=settings.log_level.lower())
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 

@@ -7,6 +7,7 @@
     ├── PermissionDenied            (403) a key whose scope does not allow the operation
     ├── NotFound                    (404) no such report, destination, source...
     ├── Conflict                    (409) the request clashes with what is stored
+    ├── Busy                        (503) no database connection freed up in time; retry later
     └── UpstreamError               (502) a source or a receiver outside failed us
         └── FetchFailed                       a fetch failed; retried with backoff
             ├── OutboundBlocked               the outbound gate refused the URL (scheme, address)
@@ -79,6 +80,19 @@ class Conflict(DispmonError):
     slug = "conflict"
 
 
+class Busy(DispmonError):
+    """Every database slot stayed taken for DISPMON_DB_WAIT_SECONDS: answered at once with
+    `Retry-After`, rather than queueing the request until the client gives up."""
+
+    status = 503
+    title = "Busy"
+    slug = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class UpstreamError(DispmonError):
     status = 502
     title = "Upstream error"
@@ -86,7 +100,7 @@ class UpstreamError(DispmonError):
 
 
 _TITLES = {cls.status: (cls.title, cls.slug) for cls in (
-    NotAuthenticated, PermissionDenied, NotFound, Conflict, PayloadTooLarge, InvalidInput)}
+    NotAuthenticated, PermissionDenied, NotFound, Conflict, Busy, PayloadTooLarge, InvalidInput)}
 _TITLES.update({400: ("Bad request", "bad-request"),
                 405: ("Method not allowed", "method-not-allowed")})
 
@@ -113,6 +127,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DispmonError)
     async def _dispmon(_request: Request, exc: DispmonError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, Busy):
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem(exc.status, exc.detail, exc.title, exc.slug, headers=headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=2_000_000, ge=1_000)
     page_size: int = Field(default=50, ge=1, le=500)
     log_level: str = "info"
+    # database connections under load (app/db.py): requests wait for a slot without a thread
+    db_pool_size: int = Field(
+        default=10, ge=1, le=100, description="database connections API requests share; "
+        "requests beyond it wait for one in the event loop, holding no server thread"
+    )
+    db_wait_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="how long a request waits for a database "
+        "connection before it is answered 503 with Retry-After"
+    )
     # the dashboard on the open web (app/dashboard/security.py, app/security_headers.py)
     public_url: str | None = Field(
         default=None, description="where users reach the service, e.g. https://dispmon.example.org;"
@@ -107,7 +116,8 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def _settings_of(request: Request) -> Settings:
+async def _settings_of(request: Request) -> Settings:
+    # async: a plain read of app state needs no trip through the thread pool
     settings: Settings = request.app.state.settings
     return settings
 

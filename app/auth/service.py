@@ -40,8 +40,24 @@ def authenticate(session: Session, plain: str) -> ApiKey:
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(plain)))
     if key is None or key.revoked_at is not None:
         raise NotAuthenticated("unknown or revoked API key")
-    key.last_used_at = utcnow()
+    _touch(session, key)
     return key
+
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _touch(session: Session, key: ApiKey) -> None:
+    """Records the key's use, at most once a minute, and never waiting: every request with
+    the same key writing its row would hold that row's lock to the end of the request, and
+    queue all the key's concurrent requests behind one another (SKIP LOCKED on PostgreSQL;
+    SQLite has one writer anyway)."""
+    now = utcnow()
+    if key.last_used_at is not None and now - key.last_used_at < TOUCH_EVERY:
+        return
+    free = select(ApiKey.id).where(ApiKey.id == key.id).with_for_update(skip_locked=True)
+    session.execute(update(ApiKey).where(ApiKey.id.in_(free)).values(last_used_at=now)
+                    .execution_options(synchronize_session=False))
 
 
 def grants(scope: str, needed: str) -> bool:

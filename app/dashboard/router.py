@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote as urlquote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -121,19 +121,22 @@ def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRe
                  alerts=service.open_alerts(session), sources=service.source_states(session))
 
 
+FiguresPage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of figures")]
+
+
 @router.get("/destinations/{place_id}", response_class=HTMLResponse)
 def destination(place_id: str, request: Request, session: SessionDep,
-                viewer: ViewerDep) -> HTMLResponse:
+                viewer: ViewerDep, page: FiguresPage = 1) -> HTMLResponse:
     place = current_gazetteer(session).get(place_id)
     if place is None:
         return _page(request, "missing.html", viewer, 404, what=f"No place with id {place_id}.")
     points = service.series_of(session, place.id)
     place_alerts = service.alerts_of(session, place.id)
     markers = [Marker(a.data_day, f"{a.severity}: {a.summary}", a.severity) for a in place_alerts]
-    figures = service.figures_behind(session, place.id)
+    figures = service.figures_behind(session, place.id, page)
     return _page(request, "destination.html", viewer, place=place, points=points,
                  chart=series_chart(points, markers), alerts=place_alerts, figures=figures,
-                 demo=any(row.source.demo for row in figures))
+                 demo=figures.demo)
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)

@@ -124,10 +124,41 @@ def _matches(endpoint: WebhookEndpoint, places: Sequence[str], severity: str) ->
     return endpoint.destinations is None or any(p in endpoint.destinations for p in places)
 
 
-def _check_size(event_type: str, data: dict[str, Any]) -> None:
-    size = len(json.dumps({"type": event_type, "timestamp": "", "data": data}).encode())
-    if size > MAX_PAYLOAD_BYTES:
-        raise InvalidInput(f"a {event_type} payload of {size} bytes is over the 20 KB limit")
+PAYLOAD_SLACK = 200
+"""Bytes kept free under MAX_PAYLOAD_BYTES for the timestamp and the envelope's punctuation."""
+_TRIM_STEPS = (1000, 300, 100, 30, 10, 3)
+
+
+def payload_size(event_type: str, data: Any) -> int:
+    body = {"type": event_type, "timestamp": "", "data": data}
+    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _trimmed(value: Any, keep: int) -> Any:
+    """`value` with every string cut to `keep` characters and every list to `keep` items."""
+    if isinstance(value, str):
+        return value if len(value) <= keep else value[:keep - 1] + "…"
+    if isinstance(value, list):
+        return [_trimmed(v, keep) for v in value[:keep]]
+    if isinstance(value, dict):
+        return {k: _trimmed(v, keep) for k, v in value.items()}
+    return value
+
+
+def fit_payload(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as it is when it fits in MAX_PAYLOAD_BYTES; else with its long strings and lists
+    cut shorter and shorter until it does, and `"truncated": true`. An oversized event never
+    refuses the report that raised it: receivers get what fits, and the API has the rest."""
+    limit = MAX_PAYLOAD_BYTES - PAYLOAD_SLACK
+    if payload_size(event_type, data) <= limit:
+        return data
+    for keep in _TRIM_STEPS:
+        trimmed = {**_trimmed(data, keep), "truncated": True}
+        if payload_size(event_type, trimmed) <= limit:
+            return trimmed
+    # only a dict with thousands of keys gets here: keep the top level's small values
+    return {**{k: v for k, v in data.items() if isinstance(v, int | float | bool) or v is None
+               or (isinstance(v, str) and len(v) <= 100)}, "truncated": True}
 
 
 def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
@@ -145,7 +176,7 @@ def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: 
 
 def _write(session: Session, event_type: str, data: dict[str, Any],
            endpoints: Iterable[WebhookEndpoint], alert_id: int | None) -> list[WebhookDelivery]:
-    _check_size(event_type, data)
+    data = fit_payload(event_type, data)
     event = WebhookEvent(type=event_type, alert_id=alert_id, data=data, created_at=utcnow())
     session.add(event)
     session.flush()
