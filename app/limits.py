@@ -36,6 +36,7 @@ MAX_TEXT = 2000  # notes, reasons, descriptions
 MAX_PLACE_ID = 64  # the place id columns
 MAX_LIST = 100  # place ids in a rule or a webhook, aliases of a place
 MAX_LEVELS = 50  # levels of a threshold rule
+MAX_PAGE = 500  # items on one page of a list
 
 
 def _no_nul(value: str) -> str:
