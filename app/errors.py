@@ -26,11 +26,39 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """What every error answers, as `application/problem+json`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# the problems any API route may answer, for its OpenAPI description
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("The request is malformed"),
+    401: _problem_response("No API key, or an unknown or revoked one"),
+    403: _problem_response("The key's scope does not allow this"),
+    404: _problem_response("No such resource"),
+    409: _problem_response("The request clashes with what is stored"),
+    413: _problem_response("The body or the report is too large"),
+    422: _problem_response("The input is invalid: each field and what is wrong with it"),
+    503: _problem_response("The service is not ready; try again later"),
+}
 
 
 class DispmonError(Exception):

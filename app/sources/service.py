@@ -150,8 +150,8 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
                     with factory.begin() as session:
                         lease.keep(session)
                         reports_new += ingest_structured(session, settings, source, item).created
-                except DispmonError as exc:
-                    rejected.append(f"item {number}: {exc.detail}")
+                except Exception as exc:  # one item's failure is that item's, not the fetch's
+                    rejected.append(f"item {number}: {_reason(exc)}")
     except DispmonError as exc:
         error = exc
     except Exception as exc:  # a fetcher bug must not stop the scheduler: record and go on
@@ -226,15 +226,28 @@ def _store_batch(factory: sessionmaker[Session], settings: Settings, source: Sou
         except DBAPIError as exc:
             log.warning("a batch of %d reports from %s failed (attempt %d of %d): %s",
                         len(checked), source.name, attempt, BATCH_ATTEMPTS, exc.orig)
+        except Exception as exc:  # an item no retry will mend (a number too large): find it
+            log.warning("a batch of %d reports from %s failed: %s", len(checked), source.name,
+                        _reason(exc))
+            break
     new = 0
     for number, one in checked:
         try:
             with factory.begin() as session:
                 lease.keep(session)
                 new += ingest_many(session, settings, source, [one])[0].created
-        except DBAPIError as exc:
-            rejected.append(f"item {number}: the database refused it: {exc.orig}")
+        except Exception as exc:  # recorded against the item; the others land
+            rejected.append(f"item {number}: {_reason(exc)}")
     return new
+
+
+def _reason(exc: Exception) -> str:
+    """Why an item was not stored, in one line for the attempt's error."""
+    if isinstance(exc, DispmonError):
+        return exc.detail
+    if isinstance(exc, DBAPIError):
+        return f"the database refused it: {str(exc.orig).splitlines()[0] if exc.orig else exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def run_due(factory: sessionmaker[Session], settings: Settings, worker: str,
