@@ -32,6 +32,9 @@ def _settings() -> Settings:
 
 
 def _logging(settings: Settings) -> None:
+    from app.redaction import install_log_redaction
+
+    install_log_redaction()
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
