@@ -32,9 +32,13 @@ class ArrivalRateParams(_Params):
     min_arrivals: int = Field(default=1000, ge=1, description="new arrivals in a day, at least")
 
 
+MAX_LEVELS = 50  # each is an alert of its own; thousands would make every payload huge
+
+
 class ThresholdParams(_Params):
     levels: list[int] = Field(default_factory=lambda: [10_000, 50_000, 100_000, 250_000,
-                                                       500_000, 1_000_000], min_length=1)
+                                                       500_000, 1_000_000],
+                        min_length=1, max_length=MAX_LEVELS)
 
     @field_validator("levels")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,7 +34,8 @@ class PlaceIn(BaseModel):
     level: str = Field(description="admin1, admin2, city or site")
     parent_id: str | None = Field(default=None, description="defaults to the country")
     pcode: str | None = Field(default=None, max_length=32)
-    aliases: list[str] = Field(default_factory=list, max_length=50)
+    aliases: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50)
 
 
 class AliasIn(BaseModel):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator
 
 Severity = Literal["info", "warning", "critical"]
+MAX_URL_LENGTH = 2000
+HookUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=MAX_URL_LENGTH)]
+PlaceIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+                     Field(max_length=500)]
 
 
 def _url(value: AnyHttpUrl | str | None) -> str | None:
@@ -17,28 +21,29 @@ def _url(value: AnyHttpUrl | str | None) -> str | None:
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    url: AnyHttpUrl
+    url: HookUrl
     description: str | None = Field(default=None, max_length=2000)
-    destinations: list[str] | None = Field(
+    destinations: PlaceIds | None = Field(
         default=None, description="place ids (a country covers its regions and sites); "
                                   "null for every destination")
     min_severity: Severity = "info"
-    secret: str | None = Field(default=None, description="whsec_ + base64 of 24 to 64 bytes; "
-                                                         "generated when absent")
+    secret: str | None = Field(default=None, max_length=200,
+                               description="whsec_ + base64 of 24 to 64 bytes; generated when "
+                                           "absent")
 
 
 class WebhookPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    url: AnyHttpUrl | None = None
+    url: HookUrl | None = None
     description: str | None = Field(default=None, max_length=2000)
-    destinations: list[str] | None = None
+    destinations: PlaceIds | None = None
     min_severity: Severity | None = None
     enabled: bool | None = None
 
     @field_validator("url")
     @classmethod
-    def _not_null(cls, value: AnyHttpUrl | None) -> AnyHttpUrl:
+    def _not_null(cls, value: HookUrl | None) -> HookUrl:
         if value is None:
             raise ValueError("url cannot be null")
         return value

@@ -47,3 +47,18 @@ def test_every_log_record_is_redacted(settings: Settings,
     assert "x" * 40 not in caplog.text
     assert SECRET[6:] not in (caplog.records[0].exc_text or "")
     assert "(3 tries)" in caplog.text  # numbers stay numbers
+
+
+def test_webhook_fields_have_length_limits(client: TestClient, admin: dict[str, str]) -> None:
+    long_url = "https://hooks.example.org/" + "a" * 2000
+    long_ids = ["LB"] * 501
+    for body in ({"url": long_url}, {"url": "https://h.example/", "destinations": long_ids},
+                 {"url": "https://h.example/", "destinations": ["x" * 101]},
+                 {"url": "https://h.example/", "secret": "whsec_" + "A" * 300}):
+        response = client.post("/api/v1/webhooks", headers=admin, json=body)
+        assert response.status_code == 422, response.text
+    created = client.post("/api/v1/webhooks", headers=admin, json={"url": "https://h.example/"})
+    assert created.status_code == 201
+    patched = client.patch(f"/api/v1/webhooks/{created.json()['id']}", headers=admin,
+                           json={"url": long_url})
+    assert patched.status_code == 422
