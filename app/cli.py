@@ -1,4 +1,4 @@
-"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, apikey."""
+"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def _settings() -> Settings:
 
 
 def _logging(settings: Settings) -> None:
+    from app.redaction import install_log_redaction
+
+    install_log_redaction()
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -163,6 +166,26 @@ def replay(path: Annotated[Path, typer.Argument(help="a JSONL file or a folder o
         source_id = replay_source(session, source or f"Replay: {resolved.name}", str(resolved)).id
     engine.dispose()
     _run(source_id)
+
+
+@cli.command()
+def rekey() -> None:
+    """Re-encrypts every stored secret with DISPMON_SECRET_KEY (rotation: set the old key as
+    DISPMON_SECRET_KEY_PREVIOUS, run this, then drop it)."""
+    from app.crypto import secret_box
+    from app.webhooks.service import rekey as rekey_webhooks
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            count = rekey_webhooks(session, secret_box(settings))
+    except DispmonError as exc:
+        typer.echo(f"error: {exc.detail}; nothing was changed", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"re-encrypted {count} webhook secrets with DISPMON_SECRET_KEY", err=True)
 
 
 @apikey_cli.command("create")

@@ -1,6 +1,7 @@
 """The one exception tree of the service, and its translation into JSON problem objects.
 
     DispmonError                    (500) anything the service raises on purpose
+    ├── SecretUnreadable            (500) a stored secret no configured key decrypts
     ├── InvalidInput                (422) a request or a file the service cannot accept
     │   └── PayloadTooLarge         (413) a body or a report over the configured size
     ├── NotAuthenticated            (401) no API key, or an unknown or revoked one
@@ -70,6 +71,11 @@ class DispmonError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+
+class SecretUnreadable(DispmonError):
+    title = "Secret cannot be decrypted"
+    slug = "secret-unreadable"
 
 
 class InvalidInput(DispmonError):

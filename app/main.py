@@ -21,6 +21,7 @@ from app.errors import install_handlers
 from app.gazetteer.index import load_gazetteer
 from app.gazetteer.router import router as places_router
 from app.limits import BodySizeLimit
+from app.redaction import install_log_redaction
 from app.reports.models import Report
 from app.reports.router import router as reports_router
 from app.scheduler import Scheduler, worker_id
@@ -46,6 +47,7 @@ def load_demo(factory: sessionmaker[Session], settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

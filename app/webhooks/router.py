@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import AdminAccess
+from app.crypto import secret_box
 from app.db import SessionDep
 from app.errors import PROBLEM_RESPONSES
 from app.limits import MAX_PAGE, Id
@@ -57,12 +58,13 @@ def _delivery_out(d: WebhookDelivery, event: WebhookEvent,
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=status.HTTP_201_CREATED)
-def create_webhook(body: WebhookIn, session: SessionDep, _key: AdminAccess) -> WebhookCreated:
-    """A subscription; its secret is in this answer only."""
-    endpoint = service.create_endpoint(
-        session, url=str(body.url), description=body.description, destinations=body.destinations,
-        min_severity=body.min_severity, secret=body.secret)
-    return WebhookCreated(**_out(endpoint).model_dump(), secret=endpoint.secret)
+def create_webhook(body: WebhookIn, session: SessionDep, settings: SettingsDep,
+                   _key: AdminAccess) -> WebhookCreated:
+    """A subscription; its secret is in this answer only (it is stored encrypted)."""
+    endpoint, secret = service.create_endpoint(
+        session, secret_box(settings), url=str(body.url), description=body.description,
+        destinations=body.destinations, min_severity=body.min_severity, secret=body.secret)
+    return WebhookCreated(**_out(endpoint).model_dump(), secret=secret)
 
 
 @router.get("/webhooks", response_model=Page[WebhookOut])
