@@ -8,8 +8,11 @@ LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 # uv only resolves (`make lock`); installs use the pip that the venv ships with
 # Resolved for CPython 3.11 on Linux (dev machines, CI, the image); the hashes cover every
-# platform's wheels of the pinned versions.
-UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
+# platform's wheels of the pinned versions. The build backend ([build-system] requires) is
+# locked too: the project itself installs with --no-build-isolation.
+UV_COMPILE = $(BIN)/python -c 'import tomllib; \
+	print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	| $(BIN)/uv pip compile pyproject.toml - --quiet --generate-hashes \
 	--python-version 3.11 --python-platform linux $(UPGRADE)
 
 .PHONY: run test lint typecheck pytest install lock clean bench
@@ -20,7 +23,7 @@ $(STAMP): $(DEV_LOCK) pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # Re-resolves both lock files from pyproject.toml, keeping every pin that still fits
