@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ensurepip
+import importlib.metadata
 import os
 import re
 import shutil
@@ -59,6 +60,32 @@ def test_the_lock_pins_every_declared_dependency_within_its_range(
 def test_deployments_run_the_versions_the_tests_run_on() -> None:
     runtime, dev = pins(LOCK), pins(DEV_LOCK)
     assert {name: (v, dev.get(name)) for name, v in runtime.items() if dev.get(name) != v} == {}
+
+
+def test_extras_that_the_stock_pip_drops_are_declared_directly() -> None:
+    """The pip of a fresh 3.11 venv (23.2) matches an extra by its name as written: justext asks
+    for lxml[html_clean], lxml 6 provides `html-clean`, so lxml_html_clean was left out and the
+    service did not start. What such an extra brings must be a direct dependency."""
+    direct = {canonicalize_name(r.name) for r in declared()}
+    runtime = pins(LOCK)
+    dropped: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        if canonicalize_name(dist.metadata["Name"]) not in runtime:
+            continue
+        for line in dist.requires or []:
+            req = Requirement(line)
+            if req.marker and not req.marker.evaluate({"extra": ""}):
+                continue  # only under one of the dependant's own extras
+            if not req.extras or canonicalize_name(req.name) not in runtime:
+                continue
+            target = importlib.metadata.distribution(req.name)
+            missed = req.extras - set(target.metadata.get_all("Provides-Extra") or [])
+            brought = [dep for dep in map(Requirement, target.requires or []) if dep.marker
+                       and any(dep.marker.evaluate({"extra": extra}) for extra in missed)
+                       and not dep.marker.evaluate({"extra": ""})]
+            for dep in brought:
+                dropped[canonicalize_name(dep.name)] = f"{line} (in {dist.metadata['Name']})"
+    assert {name: why for name, why in dropped.items() if name not in direct} == {}
 
 
 def copy_checkout(to: Path) -> Path:
