@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -15,6 +15,7 @@ from typing import TypeVar
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+DISPMON = (sys.executable, "-m", "app.cli")
 T = TypeVar("T")
 
 
@@ -38,10 +39,11 @@ def wait_for(check: Callable[[], T | None], timeout: float = 30.0, what: str = "
 
 
 @contextmanager
-def dispmon_process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """Runs `dispmon ARGS` (this checkout's code) and stops it at the end."""
+def dispmon_process(args: list[str], env: dict[str, str], program: Sequence[str] = DISPMON,
+                    cwd: Path = ROOT) -> Iterator[subprocess.Popen[str]]:
+    """Runs `dispmon ARGS` (this checkout's code unless `program` says) and stops it at the end."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env={**os.environ, **env},
+        [*program, *args], cwd=cwd, env={**os.environ, **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -59,10 +61,12 @@ def dispmon_process(args: list[str], env: dict[str, str]) -> Iterator[subprocess
 
 
 @contextmanager
-def served(env: dict[str, str]) -> Iterator[str]:
+def served(env: dict[str, str], program: Sequence[str] = DISPMON,
+           cwd: Path = ROOT) -> Iterator[str]:
     """`dispmon serve` on a free port; yields its base URL once /healthz answers."""
     port = free_port()
-    with dispmon_process(["serve", "--host", "127.0.0.1", "--port", str(port)], env) as proc:
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with dispmon_process(args, env, program, cwd) as proc:
         base = f"http://127.0.0.1:{port}"
 
         def up() -> bool:
