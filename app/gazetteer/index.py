@@ -22,20 +22,21 @@ OWN_GENERIC_LEVELS = frozenset({"country", "admin1"})
 # ("Lebanon" the country, not Lebanon, Pennsylvania); sites beat towns named like them.
 LEVEL_RANK = {"country": 0, "admin1": 1, "site": 2, "admin2": 3, "city": 4}
 
-# Countries this service watches: a prior for names shared across countries (Tripoli in a
-# report with no other clue is more likely the Lebanese one for us). Keep in step with
-# build_data.CRISIS, which gives these countries their small towns.
+# Countries in crisis: their towns are in the data down to small ones (build_data reads
+# this set) and, when same-named places are ranked, count as CRISIS_WEIGHT times their
+# population: a crisis town of 20,000 beats a foreign one of 200,000, not one of 2 million.
 CRISIS = frozenset(
     "SD SS TD SY LB TR JO IQ YE UA PL MD RO PS IL CD RW UG BI ET SO KE HT VE CO PE EC BR CL MX"
     " GT HN SV NI PA AF PK IR MM BD ML BF NE NG CM CF MZ LY TN EG DZ MA AM AZ GE HU SK".split()
 )
-FOCUS = CRISIS | frozenset(
-    # and where migrants land or pass: Lampedusa, Lesbos, the Canaries, Calais, Tanzania's camps
-    "IT GR ES FR TZ".split()
+# The countries this service watches most: a stronger prior, before any population (Tripoli
+# in a report with no other clue is more likely the Lebanese one for us).
+FOCUS = frozenset(
+    "SY LB TR JO IQ SD TD SS CD RW UG BI PS MM BD UA PL MD RO HU SK HT YE AF SO ET"
+    # and where migrants land or pass: Lampedusa, Lesbos, the Canaries, Calais, Darién, Tapachula
+    " IT GR ES FR PA CO MX NE KE TZ".split()
 )
-# A place in a focus country counts as this many times its population when same-named places
-# are ranked: a crisis town of 20,000 beats a foreign one of 200,000, not one of 2 million.
-FOCUS_WEIGHT = 20
+CRISIS_WEIGHT = 20
 
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
                               "ـ": None, "ؤ": "و", "ئ": "ي"})
@@ -45,9 +46,12 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def normalize(name: str) -> str:
     """Folds a name to its lookup key: no case, accents, apostrophes, Arabic letter variants."""
-    s = unicodedata.normalize("NFKD", name)
-    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
-    s = s.translate(_ARABIC_FOLD)
+    if name.isascii():  # most names: no accents or Arabic letters to fold
+        s = name.lower()
+    else:
+        s = unicodedata.normalize("NFKD", name)
+        s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
+        s = s.translate(_ARABIC_FOLD)
     s = _APOSTROPHES.sub("", s)
     return _NON_WORD.sub(" ", s).strip()
 
@@ -115,7 +119,9 @@ class Gazetteer:
 
     def is_generic(self, key: str) -> bool:
         """Whether a normalized name is only words for a kind of place ("the city", "ولاية")."""
-        return all(w in self.generic for w in key.split(" "))
+        if key in self.generic:
+            return True
+        return " " in key and all(w in self.generic for w in key.split(" "))
 
     def _names(self, place: Place) -> list[str]:
         keys = [normalize(place.name)]
@@ -185,7 +191,7 @@ class Gazetteer:
         """Orders same-named places: context countries, exact name, level, focus, population."""
         ctx = set(context)
 
-        def score(p: Place) -> tuple[int, int, int, int, int]:
+        def score(p: Place) -> tuple[int, int, int, int, int, int]:
             # a country beats a town's alternate spelling, even in context ("Moldova" the
             # country, not Fundu Moldovei in a report on Romania); then the report's
             # countries ("Joda" the crossing in a report on Sudan, not a town in India); then
@@ -196,16 +202,17 @@ class Gazetteer:
                 0 if p.country in ctx else 1,
                 0 if own else 1,
                 LEVEL_RANK.get(p.level, 5),
+                0 if p.country in FOCUS else 1,
                 -self.importance(p),
             )
 
         return sorted(places, key=score)
 
     def importance(self, place: Place) -> int:
-        """Population, weighted up in the countries this service watches (see FOCUS_WEIGHT);
-        a place without a known population counts as a town of 1,000."""
+        """Population, weighted up in crisis countries (see CRISIS_WEIGHT); a place without a
+        known population counts as a town of 1,000."""
         pop = self._population.get(place.id) or 1000
-        return pop * FOCUS_WEIGHT if place.country in FOCUS else pop
+        return pop * CRISIS_WEIGHT if place.country in CRISIS else pop
 
     def resolve(self, name: str, country: str | None = None) -> Place | None:
         key = normalize(name)
