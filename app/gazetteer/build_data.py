@@ -156,9 +156,11 @@ def admin1_parents(cities: list[dict[str, Any]], scur: dict[str, dict[str, Any]]
     return out
 
 
-# "North Darfur" is "Darfur-Nord"/"Darfur du Nord" in French, "Darfur del Norte" in Spanish
-_POINTS = {"north": ("Nord", "Norte"), "south": ("Sud", "Sur"), "east": ("Est", "Este"),
-           "west": ("Ouest", "Oeste")}
+# "North Darfur" is "Darfur-Nord"/"Darfur du Nord" in French, "Darfur del Norte" in Spanish;
+# "West Darfur" also "Darfur occidental" in both
+_POINTS = {"north": ("Nord", "Norte", ""), "south": ("Sud", "Sur", ""),
+           "east": ("Est", "Este", "oriental"), "west": ("Ouest", "Oeste", "occidental"),
+           "central": ("", "", "central")}
 
 
 def _compass_forms(name: str) -> list[str]:
@@ -166,8 +168,10 @@ def _compass_forms(name: str) -> list[str]:
     point = _POINTS.get(head.casefold())
     if point is None or not rest:
         return []
-    fr, es = point
-    return [f"{rest}-{fr}", f"{rest} du {fr}", f"{fr}-{rest}", f"{rest} del {es}"]
+    fr, es, adjective = point
+    of = "du " if fr in ("Nord", "Sud") else "de l'"
+    forms = [f"{rest}-{fr}", f"{rest} {of}{fr}", f"{fr}-{rest}", f"{rest} del {es}"] if fr else []
+    return forms + ([f"{rest} {adjective}"] if adjective else [])
 
 
 def _country_names(c: Any, cur: dict[str, Any],
