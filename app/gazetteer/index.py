@@ -21,6 +21,9 @@ OWN_GENERIC_LEVELS = frozenset({"country", "admin1"})
 # When one spelling names several places, the broader, better-known kind usually wins
 # ("Lebanon" the country, not Lebanon, Pennsylvania); sites beat towns named like them.
 LEVEL_RANK = {"country": 0, "admin1": 1, "site": 2, "admin2": 3, "city": 4}
+# ... but a district and a town are of one tier when ranked: which is bigger or in a crisis
+# country decides (Boa Vista the Brazilian city, not the Cape Verdean municipality)
+_RANK_TIER = {**LEVEL_RANK, "city": LEVEL_RANK["admin2"]}
 
 # Countries in crisis: their towns are in the data down to small ones (build_data reads
 # this set) and, when same-named places are ranked, count as CRISIS_WEIGHT times their
@@ -29,12 +32,15 @@ CRISIS = frozenset(
     "SD SS TD SY LB TR JO IQ YE UA PL MD RO PS IL CD RW UG BI ET SO KE HT VE CO PE EC BR CL MX"
     " GT HN SV NI PA AF PK IR MM BD ML BF NE NG CM CF MZ LY TN EG DZ MA AM AZ GE HU SK".split()
 )
+# Where migrants land or pass (Lampedusa, Lesbos, the Canaries, Calais, Tanzania's camps):
+# weighted like crisis countries.
+TRANSIT = frozenset("IT GR ES FR TZ".split())
 # The countries this service watches most: a stronger prior, before any population (Tripoli
 # in a report with no other clue is more likely the Lebanese one for us).
 FOCUS = frozenset(
     "SY LB TR JO IQ SD TD SS CD RW UG BI PS MM BD UA PL MD RO HU SK HT YE AF SO ET"
-    # and where migrants land or pass: Lampedusa, Lesbos, the Canaries, Calais, Darién, Tapachula
-    " IT GR ES FR PA CO MX NE KE TZ".split()
+    # and the Americas' and Sahel's routes: Darién, Tapachula, Agadez, Kenya's camps
+    " PA CO MX NE KE".split()
 )
 CRISIS_WEIGHT = 20
 
@@ -201,7 +207,7 @@ class Gazetteer:
                 0 if p.level == "country" else 1,
                 0 if p.country in ctx else 1,
                 0 if own else 1,
-                LEVEL_RANK.get(p.level, 5),
+                _RANK_TIER.get(p.level, 5),
                 0 if p.country in FOCUS else 1,
                 -self.importance(p),
             )
@@ -209,10 +215,11 @@ class Gazetteer:
         return sorted(places, key=score)
 
     def importance(self, place: Place) -> int:
-        """Population, weighted up in crisis countries (see CRISIS_WEIGHT); a place without a
-        known population counts as a town of 1,000."""
+        """Population, weighted up in crisis and transit countries (see CRISIS_WEIGHT); a place
+        without a known population counts as a town of 1,000."""
         pop = self._population.get(place.id) or 1000
-        return pop * CRISIS_WEIGHT if place.country in CRISIS else pop
+        weighted = place.country in CRISIS or place.country in TRANSIT
+        return pop * CRISIS_WEIGHT if weighted else pop
 
     def resolve(self, name: str, country: str | None = None) -> Place | None:
         key = normalize(name)
