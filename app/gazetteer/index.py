@@ -54,6 +54,8 @@ def normalize(name: str) -> str:
     """Folds a name to its lookup key: no case, accents, apostrophes, Arabic letter variants."""
     if name.isascii():  # most names: no accents or Arabic letters to fold
         s = name.lower()
+        if s.isalnum():  # one plain word: nothing more to do (half the load time is here)
+            return s
     else:
         s = unicodedata.normalize("NFKD", name)
         s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
@@ -117,8 +119,11 @@ class Gazetteer:
         ids = self._by_key.setdefault(key, [])
         if place_id not in ids:
             ids.append(place_id)
-        self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+        if " " not in key:
+            self.first_words.add(key)
+            return
         words = key.split(" ")
+        self.max_tokens = max(self.max_tokens, len(words))
         self.first_words.add(words[0])
         for k in range(1, len(words)):
             self._prefixes.add(" ".join(words[:k]))
