@@ -199,10 +199,16 @@ class Gazetteer:
         return best
 
     def rank(self, places: list[Place], key: str, context: Iterable[str] = ()) -> list[Place]:
-        """Orders same-named places: context countries, exact name, level, focus, population."""
+        """Orders same-named places: context countries, exact name, level, focus, importance."""
         ctx = set(context)
+        # a district and a town of one name and country are one place to a reader (Cox's
+        # Bazar): the broader wins there; across countries the more important one wins
+        # (Boa Vista the Brazilian city, not the Cape Verdean municipality)
+        weight: dict[str, int] = {}
+        for p in places:
+            weight[p.country] = max(weight.get(p.country, 0), self.importance(p))
 
-        def score(p: Place) -> tuple[int, int, int, int, int, int]:
+        def score(p: Place) -> tuple[int, int, int, int, int, int, int, int]:
             # a country beats a town's alternate spelling, even in context ("Moldova" the
             # country, not Fundu Moldovei in a report on Romania); then the report's
             # countries ("Joda" the crossing in a report on Sudan, not a town in India); then
@@ -214,6 +220,8 @@ class Gazetteer:
                 0 if own else 1,
                 _RANK_TIER.get(p.level, 5),
                 0 if p.country in FOCUS else 1,
+                -weight[p.country],
+                LEVEL_RANK.get(p.level, 5),
                 -self.importance(p),
             )
 
