@@ -31,7 +31,7 @@ DATA = Path(__file__).parent / "data"
 
 # Crisis countries get towns down to 1,000 inhabitants; elsewhere only cities of 15,000+,
 # which keeps the file (committed to git) and the loaded index small (load time and memory:
-# tests/gazetteer/test_index.py). Where 1,000-people towns run to thousands (Mexico has 9,000)
+# tests/gazetteer/test_coverage.py). Where 1,000-people towns run to thousands (Mexico has 9,000)
 # and few of them make the news, a crisis country's floor is 5,000.
 TOWN_MIN = 1000
 CITY_MIN = 15000
