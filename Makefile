@@ -6,10 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
-# uv only resolves (`make lock`); installs use the pip that the venv ships with
-# Resolved for CPython 3.11 on Linux (dev machines, CI, the image); the hashes cover every
-# platform's wheels of the pinned versions. The build backend ([build-system] requires) is
-# locked too: the project itself installs with --no-build-isolation.
+# uv only resolves (`make lock`), for CPython 3.11 on Linux (dev machines, CI, the image); the
+# hashes cover every platform's wheels of the pinned versions. Installs use the pip the venv
+# ships with. The build backend ([build-system] requires) is locked too: the project itself
+# installs with --no-build-isolation.
 UV_COMPILE = $(BIN)/python -c 'import tomllib; \
 	print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	| $(BIN)/uv pip compile pyproject.toml - --quiet --generate-hashes \

@@ -99,7 +99,7 @@ def copy_checkout(to: Path) -> Path:
 
 
 def install_and_serve(src: Path, scratch: Path) -> None:
-    """`python3.11 -m venv`, then exactly the install steps of the Makefile and the Dockerfile."""
+    """`python3.11 -m venv`, then the install steps of the Makefile and the Dockerfile."""
     venv = scratch / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python, dispmon = str(venv / "bin" / "python"), str(venv / "bin" / "dispmon")
@@ -113,7 +113,9 @@ def install_and_serve(src: Path, scratch: Path) -> None:
 
     # the pip a fresh venv ships with, never upgraded: what a new machine really has
     assert run(python, "-m", "pip", "--version").startswith(f"pip {ensurepip.version()} ")
-    run(python, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", "requirements.lock")
+    # --no-compile: bytecode is a cache (this CPU is shared); what gets installed is the same
+    run(python, "-m", "pip", "install", "--quiet", "--no-compile", "--require-hashes",
+        "-r", "requirements.lock")
     run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
     run(python, "-m", "pip", "check")
     assert "serve" in run(dispmon, "--help")
