@@ -6,7 +6,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +62,13 @@ def dispmon_process(args: list[str], env: dict[str, str], program: Sequence[str]
             proc.stdout.close()
 
 
+def _drain(proc: subprocess.Popen[str], into: deque[str]) -> None:
+    try:
+        into.extend(proc.stdout or ())
+    except (ValueError, OSError):  # the pipe closed when the process was stopped
+        pass
+
+
 @contextmanager
 def served(env: dict[str, str], program: Sequence[str] = DISPMON,
            cwd: Path = ROOT) -> Iterator[str]:
@@ -68,11 +77,16 @@ def served(env: dict[str, str], program: Sequence[str] = DISPMON,
     args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     with dispmon_process(args, env, program, cwd) as proc:
         base = f"http://127.0.0.1:{port}"
+        # drained all along: a server logging more than a pipe holds would block on its log
+        output: deque[str] = deque(maxlen=200)
+        drain = threading.Thread(target=_drain, args=(proc, output), daemon=True)
+        drain.start()
 
         def up() -> bool:
             if proc.poll() is not None:
-                output = proc.stdout.read() if proc.stdout else ""
-                raise AssertionError(f"dispmon serve exited {proc.returncode}:\n{output}")
+                drain.join(timeout=5)
+                raise AssertionError(f"dispmon serve exited {proc.returncode}:\n"
+                                     + "".join(output))
             try:
                 return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
             except httpx.TransportError:
