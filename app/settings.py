@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         "requests beyond it wait for one in the event loop, holding no server thread"
     )
     db_wait_seconds: float = Field(
-        default=2.0, gt=0, le=60, description="how long a request waits for a database "
+        default=1.0, gt=0, le=60, description="how long a request waits for a database "
         "connection before it is answered 503 with Retry-After"
     )
     # the dashboard on the open web (app/dashboard/security.py, app/security_headers.py)
