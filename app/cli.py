@@ -123,11 +123,11 @@ def extract(file: Annotated[Path | None, typer.Argument(help="JSONL reports; std
                       household_sizes=settings.household_sizes)
 
 
-def _run(source_id: int) -> None:
+def _run(source_id: int, settings: Settings | None = None) -> None:
     from app.scheduler import worker_id
     from app.sources.service import run_source
 
-    settings = _settings()
+    settings = settings or _settings()
     _logging(settings)
     engine = make_engine(settings.database_url)
     outcome = run_source(make_sessionmaker(engine), settings, source_id, worker_id())
@@ -161,11 +161,15 @@ def replay(path: Annotated[Path, typer.Argument(help="a JSONL file or a folder o
     from app.sources.service import replay_source
 
     resolved = path.resolve()
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
     with make_sessionmaker(engine).begin() as session:
         source_id = replay_source(session, source or f"Replay: {resolved.name}", str(resolved)).id
     engine.dispose()
-    _run(source_id)
+    # whoever runs the command can read the file anyway: this run may read it wherever it is.
+    # The source it leaves is disabled; fetched later, it is held to DISPMON_REPLAY_DIR.
+    _run(source_id, settings.model_copy(
+        update={"replay_dir": resolved if resolved.is_dir() else resolved.parent}))
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from app.gazetteer.index import Gazetteer, Place
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.series.service import series_points
+from app.sources.fetchers import FETCHERS
 from app.sources.models import FetchAttempt, Source
 
 RECENT_DAYS = 60
@@ -46,8 +47,15 @@ class SourceRow:
     last_attempt_at: datetime | None
 
     @property
+    def fetched(self) -> bool:
+        """False for a source filled by posted reports, which has nothing to fetch."""
+        return self.source.kind in FETCHERS
+
+    @property
     def failing(self) -> bool:
-        return self.source.consecutive_failures > 0 or self.last_status == "error"
+        # a manual source's failures are from before the scheduler left such sources alone
+        return self.fetched and (self.source.consecutive_failures > 0
+                                 or self.last_status == "error")
 
 
 @dataclass(slots=True)

@@ -33,9 +33,10 @@ def _attempt(attempt: FetchAttempt) -> AttemptOut:
 
 
 @router.post("/sources", response_model=SourceOut, status_code=status.HTTP_201_CREATED)
-def create_source(body: SourceIn, session: SessionDep, _key: AdminAccess) -> SourceOut:
+def create_source(body: SourceIn, session: SessionDep, settings: SettingsDep,
+                  _key: AdminAccess) -> SourceOut:
     """Declares a source; its `params` are checked against its kind."""
-    return _out(service.create_source(session, body))
+    return _out(service.create_source(session, settings, body))
 
 
 @router.get("/sources", response_model=Page[SourceOut])
@@ -53,9 +54,9 @@ def read_source(source_id: Id, session: SessionDep, _key: AdminAccess) -> Source
 
 @router.patch("/sources/{source_id}", response_model=SourceOut)
 def update_source(source_id: Id, body: SourcePatch, session: SessionDep,
-                  _key: AdminAccess) -> SourceOut:
+                  settings: SettingsDep, _key: AdminAccess) -> SourceOut:
     source = service.get_source(session, source_id)
-    return _out(service.update_source(session, source, body))
+    return _out(service.update_source(session, settings, source, body))
 
 
 @router.delete("/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT)

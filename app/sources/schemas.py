@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from app.errors import InvalidInput
+from app.errors import InvalidInput, SourceMisconfigured
 from app.limits import InputModel, Moment, Name, NotNull, Text, Url
+from app.sources.fetchers.replay import confine
 
 Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay"]
 Credibility = Literal["A", "B", "C", "D", "E", "F"]
@@ -95,12 +97,16 @@ def validate_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
                            errors=errors) from exc
 
 
-def validate_url(kind: str, url: str | None) -> str | None:
+def validate_url(kind: str, url: str | None, replay_dir: Path | None) -> str | None:
     if url is None:
         if kind in KINDS_NEEDING_URL:
             raise InvalidInput(f"a {kind} source needs a url")
         return None
     if kind == "replay":
+        try:
+            confine(url, replay_dir)
+        except SourceMisconfigured as exc:
+            raise InvalidInput(exc.detail) from exc
         return url
     try:
         return str(HttpUrl(url))

@@ -36,6 +36,7 @@ def test_a_failed_webhook_write_logs_no_secret(settings: Settings,
     assert any(r.exc_info for r in caplog.records), "the failure was logged"
     logged = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
     assert "webhook_endpoints" in logged  # the statement is there to debug with...
+    assert "parameters hidden" in logged
     assert SECRET not in logged and SECRET[6:] not in logged  # ...its parameters are not
     assert admin["Authorization"].split()[1] not in logged
 
