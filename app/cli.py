@@ -203,6 +203,41 @@ def apikey_create(name: Annotated[str, typer.Option(help="who or what uses the k
     typer.echo(plain)
 
 
+@apikey_cli.command("list")
+def apikey_list() -> None:
+    """Lists keys: id, name, scope, prefix, when last used, and whether revoked."""
+    from app.auth.service import list_keys
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            for key in list_keys(session):
+                used = key.last_used_at.isoformat() if key.last_used_at else "never"
+                state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+                typer.echo(f"{key.id}\t{key.name}\t{key.scope}\t{key.prefix}...\t"
+                           f"last used {used}\t{state}")
+    finally:
+        engine.dispose()
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see `apikey list`)")],
+                  ) -> None:
+    """Revokes a key: it stops working at once, and so does every dashboard sign-in made with it."""
+    from app.auth.service import revoke_key_by_id
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            key = revoke_key_by_id(session, key_id)
+            typer.echo(f"revoked key {key.id} ({key.name})", err=True)
+    except DispmonError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     cli()
 

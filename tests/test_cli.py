@@ -7,13 +7,16 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.service import authenticate
+from app.auth.service import authenticate, session_key, start_session
 from app.crypto import SecretBox
+from app.errors import NotAuthenticated
 from app.reports.models import Report
 from app.sources.models import FetchAttempt
 from app.webhooks.models import WebhookEndpoint
@@ -40,6 +43,27 @@ def test_apikey_create_prints_a_working_key_once(db_url: str,
         assert authenticate(session, key).scope == "write"
     refused = run(["apikey", "create", "--name", "x", "--scope", "root"], db_url)
     assert refused.returncode == 2 and "scope" in refused.stderr and not refused.stdout
+
+
+def test_apikey_revoke_stops_the_key_and_its_sign_ins(db_url: str,
+                                                      factory: sessionmaker[Session]) -> None:
+    key = run(["apikey", "create", "--name", "leaver", "--scope", "admin"], db_url).stdout.strip()
+    with factory.begin() as session:
+        stored = authenticate(session, key)
+        key_id = stored.id
+        cookie = start_session(session, stored, timedelta(hours=1))
+    listed = run(["apikey", "list"], db_url)
+    assert listed.returncode == 0 and f"{key_id}\tleaver\tadmin" in listed.stdout
+    assert "active" in listed.stdout
+    done = run(["apikey", "revoke", str(key_id)], db_url)
+    assert done.returncode == 0, done.stderr
+    with factory.begin() as session:
+        with pytest.raises(NotAuthenticated):
+            authenticate(session, key)
+        assert session_key(session, cookie) is None
+    assert "revoked" in run(["apikey", "list"], db_url).stdout
+    missing = run(["apikey", "revoke", "999999"], db_url)
+    assert missing.returncode == 2 and "no API key" in missing.stderr
 
 
 def test_replay_ingests_in_date_order_once(db_url: str, tmp_path: Path,

@@ -8,11 +8,12 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import ApiKey, WebSession
 from app.db import utcnow
-from app.errors import InvalidInput, NotAuthenticated
+from app.errors import InvalidInput, NotAuthenticated, NotFound
+from app.settings import Settings
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "dm_"
@@ -62,15 +63,36 @@ def revoke_key(session: Session, key: ApiKey) -> None:
                     .values(revoked_at=now))
 
 
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key_by_id(session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"no API key {key_id}")
+    if key.revoked_at is None:
+        revoke_key(session, key)
+    return key
+
+
 def start_session(session: Session, key: ApiKey, lifetime: timedelta) -> str:
     """A new sign-in for `key`: returns the random id for the cookie; only its hash is stored."""
     now = utcnow()
-    session.execute(delete(WebSession).where(WebSession.expires_at < now))  # keep the table small
     plain = secrets.token_urlsafe(32)
     session.add(WebSession(token_hash=_digest(plain), api_key_id=key.id, created_at=now,
                            expires_at=now + lifetime))
     session.flush()
     return plain
+
+
+def forget_expired_sessions(factory: sessionmaker[Session], settings: Settings,
+                            worker: str) -> int:
+    """A periodic job: deletes sessions past their expiry (signed-out ones expire too), so the
+    table stays as small as the number of people signed in."""
+    with factory.begin() as session:
+        result = session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def session_key(session: Session, plain: str) -> ApiKey | None:
