@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.errors import problem
+from app.errors import PROBLEM_RESPONSES, problem
 
 router = APIRouter(tags=["health"])
 
@@ -18,7 +18,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses={503: PROBLEM_RESPONSES[503]})
 def readyz(request: Request) -> dict[str, str] | JSONResponse:
     """The database answers."""
     try:
