@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.errors import PROBLEM_RESPONSES
+
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
@@ -20,7 +22,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses={503: PROBLEM_RESPONSES[503]})
 def readyz(request: Request) -> dict[str, str] | JSONResponse:
     """The database answers. Says ready or not and nothing else: what the database is and why
     it does not answer are for the operator's log, not for whoever can reach the port."""

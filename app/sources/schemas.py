@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from app.errors import InvalidInput, SourceMisconfigured
+from app.errors import FetchFailed, InvalidInput
 from app.limits import InputModel, Moment, Name, NotNull, Text, Url
 from app.sources.fetchers.replay import confine
 
@@ -105,7 +105,7 @@ def validate_url(kind: str, url: str | None, replay_dir: Path | None) -> str | N
     if kind == "replay":
         try:
             confine(url, replay_dir)
-        except SourceMisconfigured as exc:
+        except FetchFailed as exc:  # outside the allowed folders, or no path at all
             raise InvalidInput(exc.detail) from exc
         return url
     try:

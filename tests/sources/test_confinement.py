@@ -51,7 +51,7 @@ def test_replay_paths_outside_the_allowed_folders_are_refused_at_creation(
         for url in ("/root", "/etc/passwd", "../../..", str(outside / "secret.jsonl"),
                     f"{allowed}/../private/secret.jsonl", str(allowed / "escape.jsonl"),
                     str(allowed / "linked"), f"file://{outside}", "package:../../..",
-                    "package:fetchers/replay.py", "~"):
+                    "package:fetchers/replay.py", "~", ""):
             assert _declare(client, admin, url) == 422, url
         for url in (str(allowed / "good.jsonl"), str(allowed), "package:demo/",
                     "package:demo/syrian_coast_2025.jsonl"):
