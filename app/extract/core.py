@@ -135,7 +135,8 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
     present = _present_triggers(folded)
-    if not present and not _has_displaced_stem(folded) and "ـ" not in folded:
+    if not present and not _has_displaced_stem(folded) and "ـ" not in folded and (
+            "-\n" not in folded):
         return []
     # Only sentences holding a displacement word are read closely.
     if "ـ" in folded:  # Arabic with vowel marks: words carry tatweels, compare without
@@ -144,6 +145,9 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
     else:
         trigger_at = [i for w in present for i in _word_positions(folded, w)]
     trigger_at += [m.start() for m in _AR_STEMS.finditer(folded)]
+    if "-\n" in folded:  # "dis-\nplaced": a trigger hyphenated across a line break
+        trigger_at += [m.start() for m in _LINE_BROKEN.finditer(folded)
+                       if m.group(1) + m.group(2) in v.TRIGGERS]
     trigger_at.sort()
     doc = _Doc(text, folded, gaz)
     out: list[ExtractedFigure] = []
@@ -174,6 +178,7 @@ def _present_triggers(folded: str) -> set[str]:
 
 
 _AR_STEMS = re.compile(r"نزح|نازح|لاجي|لجو|مهجر")
+_LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
 
 
 def _word_positions(s: str, word: str) -> list[int]:

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 from app.extract import vocabulary as v
-from app.extract.numbers import Amount
+from app.extract.numbers import Amount, find_amounts
 from app.extract.text import Token
 from app.gazetteer.index import normalize
 
@@ -48,6 +48,7 @@ _QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
         (("under",), "less_than"), (("moins", "de"), "less_than"),
         (("moins", "d"), "less_than"), (("اقل", "من"), "less_than"),
         (("weniger", "als"), "less_than"), (("below",), "less_than"),
+        *v.QUALIFIER_EXTRA,
     ],
     key=lambda q: -len(q[0]),
 )
@@ -113,6 +114,7 @@ def _strip_al(word: str) -> str:
 
 
 def _unit_of(word: str, upper: bool) -> str | None:
+    word = v.TYPOS.get(word, word)
     if word in v.FAMILIES or _strip_al(word) in v.FAMILIES:
         return "families"
     if word in v.HOUSEHOLDS:
@@ -143,7 +145,11 @@ def head_noun(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
             return None, -1, False
         if w in v.NOT_PEOPLE:
             return None, -1, False
+        if w in v.EVENT_NOUNS:
+            return "people", j, True  # "7,400 crossings", "14,000 displacements"
         unit = _unit_of(w, t.upper)
+        if unit is None and not t.upper:
+            unit = _glued_unit(w)  # "peoplewere": words glued by PDF extraction
         if unit is not None:
             displaced = displaced or w in v.DISPLACED_NOUNS or _strip_al(w) in v.DISPLACED_NOUNS
             # "displaced people", "internally displaced persons": keep reading the phrase
@@ -154,13 +160,34 @@ def head_noun(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
             if w in ("asylum",) and j + 1 < n:
                 j += 1
             return unit, j, displaced
-        if w in v.NOUN_MODIFIERS or w in _OF or (t.upper and skipped < 2):
-            displaced = displaced or w in v.DISPLACED_NOUNS
+        if w in v.NOUN_MODIFIERS or w in _OF or (t.upper and skipped < 2) or (
+                _adjectival(w) and skipped < 2):
+            displaced = displaced or w in v.DISPLACED_NOUNS or w in v.DISPLACEMENT
             j += 1
             skipped += 1
             continue
         return None, -1, False
     return None, -1, False
+
+
+def _adjectival(word: str) -> bool:
+    """An unknown lower-case word that looks like an adjective or participle ("2,500
+    unregistered IDPs", "900 newly arrived Sudanese"), so it may modify the noun after it."""
+    return (len(word) > 4 and word.isalpha() and word.endswith(v.MODIFIER_SUFFIXES)
+            and word not in v.NEGATIVE and word not in v.AID_VERBS)
+
+
+def _glued_unit(word: str) -> str | None:
+    """A unit noun glued to the next word ("peoplewere", "familiesfled")."""
+    if len(word) < 8 or not word.isascii():
+        return None
+    for k in range(4, len(word) - 1):
+        rest = word[k:]
+        if rest in _AUX or rest in v.DISPLACEMENT or rest in v.DEST_PREPS:
+            unit = _unit_of(word[:k], False)
+            if unit is not None:
+                return unit
+    return None
 
 
 def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
@@ -191,12 +218,13 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
             if back[k].norm in ("and", "et", "while", "و"):
                 back = back[k + 1:]
                 break
-    for t in back:
-        if t.norm in v.NEGATIVE:
+    for k, t in enumerate(back):
+        if t.norm in v.NEGATIVE and not _in_name(back, k):
             return True
     # aid reaches past an earlier number: "delivered 2,400 parcels to 1,200 households"
-    for t in toks[max(0, first - 10):first]:
-        if t.norm in v.AID_VERBS:
+    aid_back = toks[max(0, first - 10):first]
+    for k, t in enumerate(aid_back):
+        if t.norm in v.AID_VERBS and not _in_name(aid_back, k):
             return True
     if prev in ("to", "for") and prev2 in v.NOT_PEOPLE:
         return True
@@ -206,10 +234,36 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
         return True
     if prev in ("to", "for", "a", "pour", "ل") and prev2 in v.AID_NOUNS:
         return True
+    if prev in _OF_WHOLE or (prev in _ARTICLES_OF and prev2 in _OF_WHOLE):
+        # the whole of a partitive is a population: "500 of the 4,000 villagers"
+        k = first - (2 if prev in _OF_WHOLE else 3)
+        if k >= 0 and toks[k].kind == "num":
+            return True
     after = toks[last + 1:hi]
+    # A word governs the figure only inside its own verb group: once the movement verb has
+    # come, a later cause or attribution ("fled due to the fighting", ", officials said,
+    # adding that the number could rise") is no longer about this figure.
+    moved = False
+    detached = False
     for k, t in enumerate(after):
         w = t.norm
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
+        if _death_phrase(after, k):
+            return True
+        if w in v.DISPLACEMENT and t.kind == "word" and k > 0:
+            moved = True
+            continue
+        if moved and (t.text == "," or w in v.CAUSES):
+            detached = True
+        if detached or _in_name(after, k):
+            continue
+        if moved and w in v.MODALS:
+            continue
+        if w in v.RISK_NOUNS and nxt_w in _OF and k + 2 < len(after) and (
+                after[k + 2].norm not in v.DISPLACEMENT):
+            continue  # "at risk of cholera": the displaced are still counted
+        if w in v.NOT_MODAL_AFTER and nxt_w in v.NOT_MODAL_AFTER[w]:
+            continue  # "set up", "due to the fighting"
         if w in v.NEGATIVE or w in v.AID_VERBS:
             # "نزح عشرات الآلاف من سكان رفح": residents of a place fled, no population
             if w in _RESIDENTS and k > 0 and after[k - 1].norm == "من" and (
@@ -268,13 +322,35 @@ def _arabic_verb_before(toks: list[Token], first: int, lo: int) -> bool:
     return False
 
 
+_OF_WHOLE = frozenset(normalize(w) for w in "of de des du d من اصل".split())
+_ARTICLES_OF = frozenset(normalize(w) for w in "the these those les ces".split())
+
+
+def _in_name(toks: list[Token], k: int) -> bool:
+    """A capitalised word inside a run of capitalised words is part of a name ("the Victims
+    Support Office", "Missing Migrants Project"): it says nothing about the figure."""
+    t = toks[k]
+    if not t.upper:
+        return False
+    prev_up = k > 0 and toks[k - 1].upper and toks[k - 1].kind == "word"
+    next_up = k + 1 < len(toks) and toks[k + 1].upper and toks[k + 1].kind == "word"
+    return prev_up or next_up
+
+
+def _death_phrase(toks: list[Token], k: int) -> bool:
+    for phrase in v.DEATH_PHRASES:
+        if all(k + m < len(toks) and toks[k + m].norm == w for m, w in enumerate(phrase)):
+            return True
+    return False
+
+
 def _carried_out(toks: list[Token], lo: int, hi: int) -> bool:
     """Whether the words after an ordered number say the people did leave ("12,000 have been
     evacuated to Kharkiv"), up to the next comma (", where many had fled" is someone else)."""
     for t in toks[lo:hi]:
         if t.text == ",":
             return False
-        if t.norm in v.CARRIED_OUT:
+        if t.norm in v.CARRIED_OUT or t.norm in v.CARRIED_OUT_MORE:
             return True
     return False
 
@@ -294,6 +370,8 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         return None
     unit, noun_end, displaced = head_noun(toks, amt)
     if unit is None:
+        unit, noun_end, displaced = _partitive_unit(toks, amt)
+    if unit is None:
         unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous)
     if unit is None:
         return None
@@ -303,6 +381,24 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     part = _partition(toks, amt)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
     return Candidate(amt, unit, qualifier_of(toks, amt), noun_end, displaced, part, aside)
+
+
+def _partitive_unit(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
+    """The part of a partitive takes the whole's noun: "500 of the 4,000 villagers"."""
+    j = amt.last + 1
+    if j >= len(toks) or toks[j].norm not in _OF_WHOLE:
+        return None, -1, False
+    j += 1
+    if j < len(toks) and toks[j].norm in _ARTICLES_OF:
+        j += 1
+    if j >= len(toks) or toks[j].kind != "num":
+        return None, -1, False
+    whole = next((a for a in find_amounts(toks[j:j + 6]) if a.first == 0), None)
+    if whole is None:
+        return None, -1, False
+    shifted = Amount(whole.value, None, None, None, j, j + whole.last, 0, 0)
+    unit, end, displaced = head_noun(toks, shifted)
+    return unit, end, displaced
 
 
 _PART_BEFORE = frozenset(normalize(w) for w in

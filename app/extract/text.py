@@ -48,7 +48,8 @@ def strip_accents(word: str) -> str:
 
 # A sentence ends at ., ! or ? followed by space and a capital, digit, quote or non-Latin
 # letter; or at a blank line / line break.
-_SENT_END = re.compile(r"[.!?]+[\"'”»)\]]*[ \t]+|[ \t]*\n[\s]*")
+# A word hyphenated across a line break ("fami-\nlies") does not end its sentence.
+_SENT_END = re.compile(r"[.!?]+[\"'”»)\]]*[ \t]+|(?<![^\W\d_]-)[ \t]*\n[\s]*")
 _ABBREV = frozenset("mr mrs ms dr st no gen col lt sgt u.s u.n e.g i.e vs approx ca est".split())
 
 
@@ -106,13 +107,23 @@ class Token:
     kind: str   # "num", "word", "punct"
 
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|[^\w\s]")
+# A word broken across a line by a hyphen ("fami-\nlies") is read whole when it goes on in
+# lower case; "Baalbek-\nHermel" stays two names.
+_TOKEN = re.compile(
+    r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[ \t]*\n[ \t]*[^\W\d_]+)?(?:'[^\W\d_]+)?|[^\w\s]")
+_LINE_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*")
 
 
 def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
     toks: list[Token] = []
     for m in _TOKEN.finditer(folded, start, end):
         t = m.group()
+        if "\n" in t:
+            gap = _LINE_HYPHEN.search(t)
+            if gap is not None and original[m.start() + gap.end()].isupper():
+                _split_hyphenated(toks, original, m.start(), t, gap)
+                continue
+            t = _LINE_HYPHEN.sub("", t)
         c = t[0]
         if c.isdigit():
             kind = "num"
@@ -125,3 +136,15 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
             kind, norm = "punct", t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks
+
+
+def _split_hyphenated(toks: list[Token], original: str, start: int, t: str,
+                      gap: re.Match[str]) -> None:
+    """A compound name hyphenated at a line end: the two words and the hyphen, as tokens."""
+    dash = start + gap.start()
+    after = start + gap.end()
+    for a, b, kind in ((start, dash, "word"), (dash, dash + 1, "punct"),
+                       (after, start + len(t), "word")):
+        piece = t[a - start:b - start]
+        norm = strip_accents(piece).replace("'", "") if kind == "word" else piece
+        toks.append(Token(piece, norm, a, b, original[a].isupper(), kind))

@@ -22,14 +22,14 @@ refugee refugees refuge idp idps evacuees sheltering sheltered shelters shelter
 arrived arrive arriving arrivals arrival reached reaching crossed crossing cross entered
 entering exodus influx streamed streaming poured pouring hosting hosts hosted host
 crammed squeezed packed camped stranded relocated relocating headed heading evacuated
-left leaving homeless
+left leaving homeless evacuation evacuations
 moved forced driven pushed sought taken staying stayed asylum asylum-seekers
 migrants newcomers
 fui fuir fuient fuyant fuyaient enfui enfuis enfuies déplacés déplacées déplacé déplacement
 déplacements réfugiés réfugiées réfugié réfugiée réfugier refugiés exode afflux arrivés
 arrivées arrivé arrivée arrivent traversé franchi gagné abrités abritées abrite hébergés
 hébergées accueille accueillent accueilli accueillis chassés contraints
-évacués évacuées évacué réfugiée
+évacués évacuées évacué réfugiée évacuation
 نزح نزحت نزحوا ينزحون نزوح النزوح نازح نازحين النازحين نازحون النازحون نازحا
 لجا لجات لجاوا لجووا يلجاون لجوء اللجوء لاجي لاجيين لاجيون اللاجيين اللاجيون لاجيا
 فر فرت فروا يفرون فرار الفرار هرب هربت هربوا هروب وصل وصلت وصلوا وصول يصلون
@@ -241,3 +241,44 @@ countryside interior frontière côte territoire sol capitale الحدود ال�
 NEW_MARKERS = _words("""another further additional overnight yesterday today daily
 tonight hier aujourd autres supplémentaires اخرون اخري اضافيين امس اليوم يوميا""")
 TOTAL_MARKERS = _words("so total altogether overall cumulative since bringing au total منذ")
+
+# --- Grammar of the figure's own clause (issue 10, items 2-5).
+# Misspellings common enough in real reports to read as the word meant.
+TYPOS = {normalize(k): normalize(w) for k, w in {
+    "familis": "families", "famillies": "families", "familes": "families",
+    "familys": "families", "poeple": "people", "peolpe": "people", "refugess": "refugees",
+    "refugges": "refugees", "idsp": "idps", "persones": "personnes",
+}.items()}
+# Lower-case words of unknown meaning may stand between a number and its noun when they
+# look like adjectives or participles: "2,500 unregistered IDPs", "900 newly arrived".
+MODIFIER_SUFFIXES = ("ed", "al", "ese", "ic", "ive", "ous", "ary", "less", "ly", "ian", "ish")
+# Nouns counting events of movement, each a person: "7,400 crossings", "14,000 displacements".
+EVENT_NOUNS = _words("""crossings entries displacements arrivals departures movements
+arrivées entrées passages déplacements traversées""")
+# Verbs saying people are still somewhere, read without a noun: "1,200 remain in shelters".
+REMAIN = _words("""remain remained remaining restent restaient demeurent يبقى يبقون""")
+# Demographic nouns: "including 300 children" breaks a figure down, it is no second figure.
+DEMOGRAPHIC = _words("""children child women girls boys men elderly minors infants babies
+orphans adolescents youths enfants femmes hommes filles garçons mineurs personnes_agees
+bébés نساء اطفال طفل امراه رجال قاصرين""")
+# Words saying the people did leave after an evacuation was ordered or planned.
+CARRIED_OUT_MORE = _words("""completed carried finished concluded achevée achevé terminée
+terminé effectuée effectué اكتملت تمت""")
+# Death phrases: "72 losing their lives", "ont perdu la vie", "لقوا حتفهم".
+DEATH_PHRASES: frozenset[tuple[str, ...]] = frozenset({
+    ("their", "lives"), ("his", "life"), ("her", "life"), ("la", "vie"), ("leur", "vie"),
+    ("la", "vida"), ("sus", "vidas"), ("حتفهم",), ("حتفه",),
+})
+# "at risk of cholera" leaves a displaced stock a stock; "at risk of eviction" is a forecast.
+RISK_NOUNS = _words("risk risks danger threat")
+# "set up", "due to the fighting": never modal.
+NOT_MODAL_AFTER = {"set": _words("up"), "due": _words("the a an")}
+# Causes after a movement verb: "fled due to the killings", "en raison des combats".
+CAUSES = _words("""due because amid after following over fearing fear from against
+raison cause suite بسبب جراء اثر""")
+# Qualifier typos and comparisons: "more that 7,000", "closer to 20,000".
+QUALIFIER_EXTRA = (
+    (("more", "that"), "more_than"), (("less", "that"), "less_than"),
+    (("fewer", "that"), "less_than"), (("closer", "to"), "about"),
+    (("upward", "of"), "more_than"),
+)
