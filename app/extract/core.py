@@ -280,11 +280,28 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
             low, high = _bounds_of(c.qualifier, amt.value)
         out.append(ExtractedFigure(
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
-            people=people, kind=kind_of(toks, lo, hi, amt.first), destination=dest,
+            people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo, hi),
+                                        amt.first, c.noun_end), destination=dest,
             origin=origin, as_of=as_of(toks, lo, hi, published) or sentence_date,
             span=(amt.start, amt.end), quote=quote,
         ))
     return out
+
+
+def _around_brackets(toks: list[Token], bounds: list[int], lo: int, hi: int) -> tuple[int, int]:
+    """A figure's clause read over a bracketed aside: "4,312 households (about 21,560 people)
+    arrived between 20 and 31 March" -- both figures take the period after the brackets."""
+    n = len(toks)
+    if lo > 0 and toks[lo - 1].text == "(":
+        lo = max((b for b in bounds if b < lo - 1 and toks[b].text != ")"), default=-1) + 1
+        hi = next((b for b in bounds if b >= hi and toks[b].text == ")"), hi)
+    while hi < n and toks[hi].text in ("(", ")"):
+        close = next((b for b in bounds if b > hi and toks[b].text == ")"), None)
+        if toks[hi].text == "(" and close is None:
+            break
+        start = close if toks[hi].text == "(" and close is not None else hi
+        hi = next((b for b in bounds if b > start and toks[b].text != ")"), n)
+    return lo, hi
 
 
 def _bounds_of(qualifier: str, value: int) -> tuple[int | None, int | None]:

@@ -282,3 +282,43 @@ QUALIFIER_EXTRA = (
     (("fewer", "that"), "less_than"), (("closer", "to"), "about"),
     (("upward", "of"), "more_than"),
 )
+
+# --- Kind from the period (issue 10, item 4).
+# Speech verbs: a date next to one dates the announcement, not the movement ("..., officials
+# said on Friday" leaves a stock a total).
+SPEECH = _words("""said says say told tell reported reports announced announces added adding
+stated states confirmed according noted estimated estimates
+indiqué indique indiquent déclaré déclare annoncé annonce affirmé affirment affirme précisé
+précise selon dit ajouté rapporté
+قال قالت قالوا اعلن اعلنت ذكر ذكرت افاد افادت اكد اكدت بيان بحسب وفق صرح
+dijo dijeron informó informaron anunció anunciaron afirmó según señaló declaró""")
+# Words that make the figure a flow when they modify its noun: "7,300 new arrivals".
+NEW_NOUN_MODIFIERS = _words("""new newly fresh nouveaux nouvelles nouveau nouvelle nouvellement
+جديد جدد جديده nuevos nuevas nuevo nueva""")
+# "since the beginning of the week": a flow within a period, not a running total.
+BEGINNING = _words("""beginning start début debut بدايه مطلع inicio comienzo""")
+# Period units and counted periods: "in three days", "en une semaine", "في يوم واحد".
+PERIOD_UNITS_MORE = _words("""days weeks hours nights months jours jour semaines semaine heures
+heure nuit nuits mois ساعه ساعات يوم ايام اسبوع اسابيع الاسبوع الساعات شهر الشهر
+dias dia horas hora semana semanas mes meses noche""")
+RECENT_MORE = _words("""recent dernière dernières derniers dernier passée passé الماضي الماضيه
+الاخيره ultimas ultimos ultima ultimo pasada pasado""")
+SMALL_COUNTS = _words("""one two three four five six seven a un une deux trois quatre cinq
+واحد واحده يومين un una dos tres cuatro cinco""")
+DURING_MORE = _words("in en within over during خلال في durante dentro")
+# Date ranges: "between 1 and 12 March", "from 2 to 14 June", "entre le 20 et le 31 mars".
+RANGE_OPENERS = _words("between from entre du من بين desde")
+# Verbs of a present stock: "another 55,000 refugees live outside the camp" is a total.
+STOCK_KIND = _words("""live lives living hosting hosts hosted housed house sheltering
+shelters staying stay remain remained remaining vivent hébergés hébergées abritées abrités
+abrite accueille accueillent restent يعيش يعيشون يقيم يقيمون تستضيف يستضيف يضم تضم
+viven permanecen albergados acoge""")
+# "..., bringing the number to 8,700": what follows is a running total, not this figure's period.
+BRINGING = _words("""bringing taking raising pushing portant porte portent ليرتفع ليصل لترتفع
+ليبلغ لتصل elevando llevando""")
+# Short periods whose beginning opens a flow: "since the beginning of the week".
+SHORT_PERIODS = _words("""week month weekend semaine mois الاسبوع الشهر اسبوع شهر semana mes""")
+# Subordinators opening a fronted clause whose time phrase is not the figure's: "After gangs
+# killed 115 people on Thursday, 6,270 residents fled".
+FRONT_SUBORDINATORS = _words("""after before when following après avant lorsque quand بعد عندما
+tras después cuando""")
