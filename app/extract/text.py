@@ -125,3 +125,11 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
             kind, norm = "punct", t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks
+
+
+TATWEEL = "\u0640"  # the Arabic stretching letter; vowel marks are folded to it
+
+
+def is_arabic(word: str) -> bool:
+    """Whether a word is written in Arabic script (its first character tells)."""
+    return bool(word) and 0x0600 <= ord(word[0]) <= 0x06FF
