@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from app.extract import places as pl
-from app.extract import vocabulary as v
 from app.extract.figures import Candidate, candidate
+from app.extract.lexicon import Lexicon, every
 from app.extract.numbers import find_amounts
-from app.extract.text import Token, fold, sentence_at, tokenize
+from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
@@ -21,13 +21,35 @@ EXTRACTOR_VERSION = "2025.3"
 _LOOKBACK = 50  # places an anaphor may reach back over
 
 _WORDS = re.compile(r"[^\W\d_]+")
-# A sentence can only hold a figure with a digit or a number word in it.
-_NUMBERISH = re.compile(
-    r"\d|hundred|thousand|million|dozen|cent|mille|milliers|dizaines|الف|الاف|مئ|مي|ماي|عشر"
-    r"|ملايين|مليون|tausend|hunderte|dutzende|one|two|three|four|five|six|seven|eight|nine"
-    r"|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|deux|trois|quatre"
-    r"|cinq|sept|huit|neuf|dix|vingt|trente|quarante|cinquante|soixante"
-)
+_LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
+
+
+class _Prefilter:
+    """What a lexicon makes cheap to look for in a whole report: its trigger words (as UTF-8
+    bytes, see _present_triggers), the stems found inside clitic-glued words, and whether a
+    sentence holds a digit or a number word at all."""
+
+    def __init__(self, lx: Lexicon) -> None:
+        self.triggers = lx.triggers
+        self.triggers_b = frozenset(w.encode() for w in lx.triggers)
+        self.stems = lx.displacement_stems
+        self.stems_re = re.compile("|".join(map(re.escape, self.stems))) if self.stems else None
+        words = sorted(lx.number_words, key=len, reverse=True)
+        self.numberish = re.compile("|".join([r"\d", *map(re.escape, words)]))
+
+    def has_stem(self, s: str) -> bool:
+        # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
+        return any(stem in s for stem in self.stems)
+
+
+_PREFILTERS: dict[str, _Prefilter] = {}
+
+
+def _prefilter(lx: Lexicon) -> _Prefilter:
+    got = _PREFILTERS.get(lx.code)
+    if got is None:
+        got = _PREFILTERS[lx.code] = _Prefilter(lx)
+    return got
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,20 +85,20 @@ class ExtractedFigure:
         }
 
 
-def _hard_boundary(toks: list[Token], i: int) -> bool:
+def _hard_boundary(toks: list[Token], i: int, lx: Lexicon) -> bool:
     """A clause break at toks[i]: ';', ', and', ', but', ', while', or a subordinator."""
     t = toks[i]
     if t.text in (";", ":", "(", ")"):
         return True
     if t.text == "-" and i > 0 and toks[i - 1].end < t.start:
         return True  # a spaced dash, not a hyphen
-    if t.text == "," and i + 1 < len(toks) and toks[i + 1].norm in v.CLAUSE_CONJ:
+    if t.text == "," and i + 1 < len(toks) and toks[i + 1].norm in lx.clause_conj:
         return True
-    return t.norm in v.SUBORDINATORS and i > 0
+    return t.norm in lx.subordinators and i > 0
 
 
-def _bounds(toks: list[Token]) -> list[int]:
-    return [i for i in range(len(toks)) if _hard_boundary(toks, i)]
+def _bounds(toks: list[Token], lx: Lexicon) -> list[int]:
+    return [i for i in range(len(toks)) if _hard_boundary(toks, i, lx)]
 
 
 def _clause(bounds: list[int], first: int, last: int, n: int) -> tuple[int, int]:
@@ -92,8 +114,9 @@ def _bounds_between(bounds: list[int], a: int, b: int) -> list[int]:
 class _Doc:
     """Per-report state: the place scan (context countries, antecedents), made on demand."""
 
-    def __init__(self, text: str, folded: str, gaz: Gazetteer) -> None:
+    def __init__(self, text: str, folded: str, gaz: Gazetteer, lx: Lexicon) -> None:
         self.text = text
+        self.lx = lx
         self.folded = folded
         self.gaz = gaz
         self._scan: pl.Scan | None = None
@@ -103,7 +126,7 @@ class _Doc:
     @property
     def scan(self) -> pl.Scan:
         if self._scan is None:
-            self._scan = pl.scan(self.folded, self.text, self.gaz)
+            self._scan = pl.scan(self.folded, self.text, self.gaz, self.lx)
         return self._scan
 
     def places_before(self, offset: int) -> list[Place]:
@@ -134,22 +157,25 @@ def extract(text: str, published: date | None = None, lang: str | None = None, *
 def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: int,
              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
-    present = _present_triggers(folded)
-    if not present and not _has_displaced_stem(folded) and "ـ" not in folded and (
+    lx = every()
+    pf = _prefilter(lx)
+    present = _present_triggers(folded, pf)
+    if not present and not pf.has_stem(folded) and TATWEEL not in folded and (
             "-\n" not in folded):
         return []
     # Only sentences holding a displacement word are read closely.
-    if "ـ" in folded:  # Arabic with vowel marks: words carry tatweels, compare without
+    if TATWEEL in folded:  # Arabic with vowel marks: words carry tatweels, compare without
         trigger_at = [m.start() for m in _WORDS.finditer(folded)
-                      if m.group().replace("ـ", "") in v.TRIGGERS]
+                      if m.group().replace(TATWEEL, "") in pf.triggers]
     else:
         trigger_at = [i for w in present for i in _word_positions(folded, w)]
-    trigger_at += [m.start() for m in _AR_STEMS.finditer(folded)]
+    if pf.stems_re is not None:
+        trigger_at += [m.start() for m in pf.stems_re.finditer(folded)]
     if "-\n" in folded:  # "dis-\nplaced": a trigger hyphenated across a line break
         trigger_at += [m.start() for m in _LINE_BROKEN.finditer(folded)
-                       if m.group(1) + m.group(2) in v.TRIGGERS]
+                       if m.group(1) + m.group(2) in pf.triggers]
     trigger_at.sort()
-    doc = _Doc(text, folded, gaz)
+    doc = _Doc(text, folded, gaz, lx)
     out: list[ExtractedFigure] = []
     done = 0
     for pos in trigger_at:
@@ -157,9 +183,9 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
             continue
         a, b = sentence_at(folded, text, pos, done)
         done = b
-        if _NUMBERISH.search(folded, a, b) is None:
+        if pf.numberish.search(folded, a, b) is None:
             continue
-        out += _sentence(doc, a, b, published, household_size, household_sizes)
+        out += _sentence(doc, lx, a, b, published, household_size, household_sizes)
     return out
 
 
@@ -168,17 +194,13 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
 # stay inside their words.
 _SPLIT_BYTES = bytes(
     32 if (c < 128 and not chr(c).isalpha()) else c for c in range(256))
-_TRIGGERS_B = frozenset(w.encode() for w in v.TRIGGERS)
 
 
-def _present_triggers(folded: str) -> set[str]:
+def _present_triggers(folded: str, pf: _Prefilter) -> set[str]:
     """The trigger words that occur in a folded report."""
     words = set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
-    return {w.decode() for w in _TRIGGERS_B.intersection(words)}
+    return {w.decode() for w in pf.triggers_b.intersection(words)}
 
-
-_AR_STEMS = re.compile(r"نزح|نازح|لاجي|لجو|مهجر")
-_LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
 
 
 def _word_positions(s: str, word: str) -> list[int]:
@@ -193,23 +215,18 @@ def _word_positions(s: str, word: str) -> list[int]:
     return out
 
 
-def _has_displaced_stem(s: str) -> bool:
-    # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
-    return "نزح" in s or "نازح" in s or "لاجي" in s or "لجو" in s or "مهجر" in s
-
-
-def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size: int,
-              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
+def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
+              household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
     n = len(toks)
     sentence_words = {t.norm for t in toks}
-    rejected = not sentence_words.isdisjoint(v.REJECTION)
-    has_displacement = not sentence_words.isdisjoint(v.DISPLACEMENT) or _has_displaced_stem(
-        doc.folded[a:b])
-    has_stock = not (sentence_words.isdisjoint(v.STOCK_VERBS)
-                     and sentence_words.isdisjoint(v.REGISTER))
-    bounds = _bounds(toks)
-    amounts = find_amounts(toks)
+    rejected = not sentence_words.isdisjoint(lx.rejection)
+    has_displacement = not sentence_words.isdisjoint(lx.displacement) or _prefilter(
+        lx).has_stem(doc.folded[a:b])
+    has_stock = not (sentence_words.isdisjoint(lx.stock_verbs)
+                     and sentence_words.isdisjoint(lx.register))
+    bounds = _bounds(toks, lx)
+    amounts = find_amounts(toks, lx)
     cands: list[Candidate] = []
     previous: Candidate | None = None
     for k, amt in enumerate(amounts):
@@ -218,7 +235,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
             lo = max(lo, amounts[k - 1].last + 1)
         if k + 1 < len(amounts):
             hi = min(hi, amounts[k + 1].first)
-        c = candidate(toks, amt, lo, hi, previous)
+        c = candidate(toks, amt, lo, hi, previous, lx)
         if c is None:
             continue
         cands.append(c)
@@ -227,10 +244,10 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         return []
     # places are read only for sentences that hold a figure: the report-wide scan they
     # need (context countries, antecedents) is the costly part
-    mentions = pl.find_mentions(toks, doc.gaz)
+    mentions = pl.find_mentions(toks, doc.gaz, lx)
     for m in mentions:
         if m.anaphor:
-            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start))
+            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start), lx)
         else:
             # the report-wide scan only matters when a name is shared by several places
             if len(m.candidates) == 1:
@@ -243,7 +260,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         dest, origin = _places_in(doc, mentions, seg_lo, seg_hi, c)
         if dest is None and (has_displacement or c.displaced_noun):
             floor = cands[k - 1].amount.last + 1 if k else 0
-            dest = _relative_antecedent(toks, mentions, floor, c.amount.first) or dest
+            dest = _relative_antecedent(toks, mentions, floor, c.amount.first, lx) or dest
         figures.append((c, dest, origin, seg_lo, seg_hi))
     # Figures in one clause group share a destination: "2,300 families, or around 11,000
     # individuals, in Akkar"; "900 arrived in Akkar, bringing the number there to 8,700".
@@ -264,7 +281,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
                 break
     out: list[ExtractedFigure] = []
     quote = doc.text[a:b].strip()
-    sentence_date = as_of(toks, 0, n, published)
+    sentence_date = as_of(toks, 0, n, published, lx)
     for c, dest, origin, lo, hi in figures:
         # Without displacement wording the figure needs a stock verb and a place: "800
         # households from the coast are now in Wadi Khaled", "are staying in schools in X".
@@ -281,8 +298,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
         out.append(ExtractedFigure(
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
             people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo, hi),
-                                        amt.first, c.noun_end), destination=dest,
-            origin=origin, as_of=as_of(toks, lo, hi, published) or sentence_date,
+                                        amt.first, c.noun_end, lx), destination=dest,
+            origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
             span=(amt.start, amt.end), quote=quote,
         ))
     return out
@@ -334,11 +351,11 @@ def _segment(cands: list[Candidate], k: int, bounds: list[int], n: int) -> tuple
 
 
 def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: int,
-                         first: int) -> Place | None:
+                         first: int, lx: Lexicon) -> Place | None:
     """The place a relative clause holding the figure hangs on: "fled to Adré, where 400,000
     already live", "Goma, où 200 000 déplacés vivent", "رفح حيث يحتمي مليون نازح"."""
     for r in range(first - 1, max(floor, first - 8) - 1, -1):
-        if toks[r].text not in v.RELATIVE:
+        if toks[r].text not in lx.relative:
             continue
         end = r - 1 if r > 0 and toks[r - 1].text == "," else r
         for m in mentions:

@@ -148,3 +148,11 @@ def _split_hyphenated(toks: list[Token], original: str, start: int, t: str,
         piece = t[a - start:b - start]
         norm = strip_accents(piece).replace("'", "") if kind == "word" else piece
         toks.append(Token(piece, norm, a, b, original[a].isupper(), kind))
+
+
+TATWEEL = "\u0640"  # the Arabic stretching letter; vowel marks are folded to it
+
+
+def is_arabic(word: str) -> bool:
+    """Whether a word is written in Arabic script (its first character tells)."""
+    return bool(word) and 0x0600 <= ord(word[0]) <= 0x06FF

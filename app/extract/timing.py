@@ -4,154 +4,129 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.extract import vocabulary as v
+from app.extract.lexicon import Lexicon
 from app.extract.text import Token
-from app.gazetteer.index import normalize
-
-_PERIOD_UNITS = frozenset("hours hour day days week weeks night nights month weekend 24 48 72"
-                          .split()) | v.PERIOD_UNITS_MORE
-_RECENT = frozenset("past last previous derniere dernieres derniers dernier".split()) | (
-    v.RECENT_MORE)
-_DURING = frozenset({"خلال", "during", "within", "pendant", "en", "over"})
-_NEW_PHRASES_AR = frozenset({"الليله", "امس", "اليوم"})
 
 
-def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int,
-            noun_end: int | None = None) -> str:
+def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: int,
+            lx: Lexicon) -> str:
     """'new' for a flow within a period ("another 1,300", "on Saturday", "in the past 24
     hours", "7,300 new arrivals"), else 'total'. Reads toks[lo:hi], the figure's clause; a
     date that goes with a speech verb ("..., officials said on Friday") dates the report,
     not the movement."""
-    end = noun_end if noun_end is not None and noun_end >= amount_first else amount_first
+    end = max(noun_end, amount_first)
     before = toks[max(lo, amount_first - 8):amount_first]
     # "bringing the total to 8,700": a running total
-    if any(t.norm in ("bringing", "total", "totals", "cumulative", "altogether") for t in before):
+    if any(t.norm in lx.total_before for t in before):
         return "total"
     for j in range(amount_first - 1, lo - 1, -1):
         if toks[j].kind == "num":
             break
-        if toks[j].norm in v.BRINGING:
+        if toks[j].norm in lx.bringing:
             return "total"  # "ليرتفع عدد الأسر النازحة منذ مطلع سبتمبر إلى 3900 أسرة"
     # the figure's own stretch: not what a "bringing" after it, or a fronted subordinate
     # clause before it, says
     for j in range(end + 1, hi):
-        if toks[j].norm in v.BRINGING:
+        if toks[j].norm in lx.bringing:
             hi = j
             break
     for j in range(amount_first - 1, lo - 1, -1):
-        if toks[j].text == "," and any(t.norm in v.FRONT_SUBORDINATORS for t in toks[lo:j]):
+        if toks[j].text == "," and any(t.norm in lx.front_subordinators for t in toks[lo:j]):
             lo = j + 1
             break
     window = toks[lo:hi]
     for k, t in enumerate(window):
         w = t.norm
-        if w in ("since", "depuis", "منذ", "seit", "desde"):
-            if _beginning_after(window, k) and any(
-                    t.norm in v.SHORT_PERIODS for t in window[k + 1:k + 6]):
+        if w in lx.since:
+            if any(x.norm in lx.beginning for x in window[k + 1:k + 4]) and any(
+                    x.norm in lx.short_periods for x in window[k + 1:k + 6]):
                 return "new"  # "since the beginning of the week", "منذ بداية الأسبوع"
             return "total"
-        if w == "so" and k + 1 < len(window) and window[k + 1].norm == "far":
-            return "total"
+        for phrase in lx.total_phrases:
+            if tuple(x.norm for x in window[k:k + len(phrase)]) == phrase:
+                return "total"
     noun = toks[max(lo, amount_first - 1):min(hi, end + 3)]
-    if any(t.norm in v.NEW_NOUN_MODIFIERS for t in noun):
+    if any(t.norm in lx.new_noun_modifiers for t in noun):
         return "new"  # "7,300 new arrivals", "2,000 newly displaced"
     verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, end + 5)]
-    stock = any(t.norm in v.STOCK_KIND for t in verb)
+    stock = any(t.norm in lx.stock_kind for t in verb)
     for k, t in enumerate(window):
         w = t.norm
         nxt = window[k + 1].norm if k + 1 < len(window) else ""
         nxt2 = window[k + 2].norm if k + 2 < len(window) else ""
-        if _speech_near(window, k):
+        if _speech_near(window, k, lx):
             continue
-        if w in v.NEW_MARKERS or w in _NEW_PHRASES_AR:
-            if stock and w in _ANOTHER:
+        if w in lx.new_markers:
+            if stock and w in lx.another:
                 continue  # "another 55,000 refugees live outside the camp": a stock
             return "new"
-        if w in ("per", "a", "each", "every", "par") and nxt in ("day", "jour", "week"):
+        if w in lx.per_words and nxt in lx.per_units:
             return "new"
         if stock:
             continue
-        if w in _RECENT and (nxt in _PERIOD_UNITS or nxt2 in _PERIOD_UNITS):
+        if w in lx.recent and (nxt in lx.period_units or nxt2 in lx.period_units):
             return "new"
-        if w in _PERIOD_UNITS and (nxt in _RECENT or nxt2 in _RECENT):
+        if w in lx.period_units and (nxt in lx.recent or nxt2 in lx.recent):
             return "new"  # "la semaine dernière", "الأسبوع الماضي", "la semana pasada"
-        if (w in _DURING or w in v.DURING_MORE) and _period_after(window, k + 1):
+        if w in lx.during and (nxt in lx.period_units or nxt2 in lx.period_units
+                               or w in lx.during_alone):
             return "new"
-        if w in _DURING and w != "en" and (nxt in _PERIOD_UNITS or nxt2 in _PERIOD_UNITS
-                                           or w == "خلال"):
+        if (w in lx.during or w in lx.month_preps) and _period_after(window, k + 1, lx):
+            return "new"  # "in three days", "en une semaine", "en las últimas 48 horas"
+        if w in lx.period_openers and (nxt in lx.weekdays or nxt in lx.period_nouns):
             return "new"
-        if w in ("on", "le", "يوم", "this", "cette", "ce", "el", "este", "esta") and (
-                nxt in v.WEEKDAYS or nxt in ("week", "weekend", "semaine", "morning", "semana")):
-            return "new"
-        if w in v.WEEKDAYS and k > 0 and window[k - 1].kind == "word" and (
-                window[k - 1].norm not in v.SPEECH):
+        if w in lx.weekdays and k > 0 and window[k - 1].kind == "word":
             return "new"  # French and Arabic put the bare weekday after the verb: "lundi"
-        if w in ("per", "a", "each", "every", "par") and nxt in ("day", "jour", "week"):
+        if w in lx.date_preps and nxt.isdigit() and nxt2 in lx.months:
             return "new"
-        if w in ("on", "le") and nxt.isdigit() and nxt2 in v.MONTHS:
-            return "new"
-        if w in v.RANGE_OPENERS and _date_range(window, k + 1):
+        if w in lx.range_openers and _date_range(window, k + 1, lx):
             return "new"  # "between 1 and 12 March", "entre le 20 et le 31 mars"
-        if w in v.DURING_MORE and w not in ("over",) and _month_after(window, k + 1):
+        if w in lx.month_preps and _month_after(window, k + 1, lx):
             return "new"  # "in September", "en février"
     return "total"
 
 
-_ANOTHER = frozenset(normalize(w) for w in "another autres otros اخرون اخري".split())
-
-
-def _speech_near(window: list[Token], k: int) -> bool:
+def _speech_near(window: list[Token], k: int, lx: Lexicon) -> bool:
     """Whether the time word at window[k] goes with a speech verb: "said on Friday",
     "ont indiqué vendredi", "dijeron el viernes", "بيان اليوم الثلاثاء"."""
-    for j in range(max(0, k - 3), k):
-        if window[j].norm in v.SPEECH:
-            return True
-    return False
+    return any(window[j].norm in lx.speech for j in range(max(0, k - 3), k))
 
 
-def _beginning_after(window: list[Token], k: int) -> bool:
-    return any(t.norm in v.BEGINNING for t in window[k + 1:k + 4])
-
-
-def _period_after(window: list[Token], k: int) -> bool:
+def _period_after(window: list[Token], k: int, lx: Lexicon) -> bool:
     """ "in three days", "en une semaine", "in 24 hours", "في يوم واحد", "en las últimas"."""
     j = k
-    while j < len(window) and window[j].norm in _ARTICLES_TIME:
+    while j < len(window) and window[j].norm in lx.period_articles:
         j += 1
-    if j < len(window) and window[j].norm in _RECENT:
+    if j < len(window) and window[j].norm in lx.recent:
         j += 1
-    if j < len(window) and (window[j].norm in v.SMALL_COUNTS or window[j].kind == "num"):
+    if j < len(window) and (window[j].norm in lx.small_counts or window[j].kind == "num"):
         j += 1
-    if j > k and j < len(window) and window[j].norm in _PERIOD_UNITS:
+    if k < j < len(window) and window[j].norm in lx.period_units:
         return True
-    # Arabic counts after the unit: "في يوم واحد", "خلال يومين"
-    return j == k and j + 1 < len(window) and window[j].norm in _PERIOD_UNITS and (
-        window[j + 1].norm in v.SMALL_COUNTS)
+    # Arabic counts after the unit: "في يوم واحد"
+    return j == k and j + 1 < len(window) and window[j].norm in lx.period_units and (
+        window[j + 1].norm in lx.small_counts)
 
 
-def _date_range(window: list[Token], k: int) -> bool:
+def _date_range(window: list[Token], k: int, lx: Lexicon) -> bool:
     j = k
-    if j < len(window) and window[j].norm in ("le", "el", "the"):
+    if j < len(window) and window[j].norm in lx.period_articles:
         j += 1
     if not (j < len(window) and window[j].kind == "num" and len(window[j].norm) <= 2):
         return False
-    rest = [t.norm for t in window[j + 1:j + 6]]
-    return any(w in v.MONTHS for w in rest) and len(
-        [t for t in window[j:j + 6] if t.kind == "num"]) >= 2
+    rest = window[j:j + 6]
+    return any(t.norm in lx.months for t in rest) and sum(t.kind == "num" for t in rest) >= 2
 
 
-def _month_after(window: list[Token], k: int) -> bool:
+def _month_after(window: list[Token], k: int, lx: Lexicon) -> bool:
     j = k
-    if j < len(window) and window[j].norm in ("the", "el", "le", "mes"):
+    if j < len(window) and window[j].norm in lx.period_articles:
         j += 1
-    if j >= len(window) or window[j].norm not in v.MONTHS or len(window[j].norm) < 3:
+    if j >= len(window) or window[j].norm not in lx.months or len(window[j].norm) < 3:
         return False
-    # "in March 2011" dates a past event, "on 12 March" is read elsewhere
+    # "in March 2011" dates a past event
     nxt = window[j + 1].norm if j + 1 < len(window) else ""
     return not (nxt.isdigit() and len(nxt) == 4)
-
-
-_ARTICLES_TIME = frozenset(normalize(w) for w in "the les la las los el les past".split())
 
 
 def _weekday_before(published: date, weekday: int) -> date:
@@ -177,7 +152,8 @@ def _dated(published: date | None, month: int, day: int, year: int | None) -> da
     return _safe_date(year, month, day)
 
 
-def as_of(toks: list[Token], lo: int, hi: int, published: date | None) -> date | None:
+def as_of(toks: list[Token], lo: int, hi: int, published: date | None,
+          lx: Lexicon) -> date | None:
     """The date the figure refers to, when the clause says: "as of 12 March", "on Saturday",
     "yesterday" (resolved against the report's date)."""
     window = toks[lo:hi]
@@ -186,21 +162,21 @@ def as_of(toks: list[Token], lo: int, hi: int, published: date | None) -> date |
         prev = window[k - 1].norm if k else ""
         nxt = window[k + 1].norm if k + 1 < len(window) else ""
         nxt2 = window[k + 2].norm if k + 2 < len(window) else ""
-        if w.isdigit() and 1 <= len(w) <= 2 and nxt in v.MONTHS:
+        if w.isdigit() and 1 <= len(w) <= 2 and nxt in lx.months:
             year = int(nxt2) if nxt2.isdigit() and len(nxt2) == 4 else None
-            return _dated(published, v.MONTHS[nxt], int(w), year)
-        if w in v.MONTHS and nxt.isdigit() and 1 <= len(nxt) <= 2 and len(w) > 2:
+            return _dated(published, lx.months[nxt], int(w), year)
+        if w in lx.months and nxt.isdigit() and 1 <= len(nxt) <= 2 and len(w) > 2:
             year = None
             if k + 3 < len(window) and window[k + 3].norm.isdigit() and len(
                     window[k + 3].norm) == 4:
                 year = int(window[k + 3].norm)
-            return _dated(published, v.MONTHS[w], int(nxt), year)
+            return _dated(published, lx.months[w], int(nxt), year)
         if published is None:
             continue
-        if w in v.WEEKDAYS and prev in ("on", "le", "يوم", "last"):
-            return _weekday_before(published, v.WEEKDAYS[w])
-        if w in ("yesterday", "hier", "امس"):
+        if w in lx.weekdays and prev in lx.weekday_preps:
+            return _weekday_before(published, lx.weekdays[w])
+        if w in lx.yesterday:
             return published - timedelta(days=1)
-        if w in ("today", "overnight", "tonight"):
+        if w in lx.today:
             return published
     return None
