@@ -212,6 +212,9 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
                 continue
             return "container" if w not in ("-",) else "none"
         if w in lx.dest_preps:
+            return _governed(toks, j, m, lx)
+        # verb-first hosting: "تستضيف تشاد 600 ألف لاجئ", "استقبلت مدينة أربيل 1500 عائلة"
+        if w in lx.hosting:
             return "dest"
         # "arrived on Lampedusa", "stranded on Lesbos": on an island after an arrival word
         if w in lx.landing_preps and j > 0 and toks[j - 1].norm in lx.landing:
@@ -243,6 +246,26 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     if m.there:
         return "dest"
     return "none"
+
+
+def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
+    """The role a destination preposition at toks[j] gives the place after it, read from the
+    word it hangs on: the speaker's location ("officials in Beirut said", "Speaking in
+    Geneva") is none; the place of the homes or the fighting people fled ("homes in Tyre",
+    "villages around Homs", "fighting in and around El Fasher") is an origin."""
+    k = j - 1
+    while k >= 0 and (toks[k].norm in lx.dest_preps or toks[k].norm in lx.coordinators):
+        k -= 1
+    head = toks[k].norm if k >= 0 else ""
+    if head in lx.origin_heads:
+        return "origin"
+    if head in lx.speech:
+        return "none"  # "Speaking in Geneva, ..."
+    if head in lx.speakers:
+        near = toks[max(0, k - 3):k] + toks[m.last + 1:m.last + 5]
+        if any(t.norm in lx.speech for t in near):
+            return "none"
+    return "dest"
 
 
 # Capitalised Latin words and Arabic words: the only ones that can start a place name.
