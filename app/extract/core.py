@@ -10,9 +10,9 @@ from datetime import date
 from typing import Any
 
 from app.extract import places as pl
-from app.extract.figures import Candidate, candidate
+from app.extract.figures import Candidate, candidate, death_phrase, rejected_context
 from app.extract.lexicon import Lexicon, every
-from app.extract.numbers import find_amounts
+from app.extract.numbers import Amount, find_amounts
 from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
@@ -220,7 +220,7 @@ def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
     toks = tokenize(doc.folded, doc.text, a, b)
     n = len(toks)
     sentence_words = {t.norm for t in toks}
-    rejected = not sentence_words.isdisjoint(lx.rejection)
+    rumoured = not sentence_words.isdisjoint(lx.rejection)
     has_displacement = not sentence_words.isdisjoint(lx.displacement) or _prefilter(
         lx).has_stem(doc.folded[a:b])
     has_stock = not (sentence_words.isdisjoint(lx.stock_verbs)
@@ -229,18 +229,28 @@ def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
     amounts = find_amounts(toks, lx)
     cands: list[Candidate] = []
     previous: Candidate | None = None
+    killed = False  # the amount before was read and rejected by its words (a death toll)
     for k, amt in enumerate(amounts):
-        lo, hi = _clause(bounds, amt.first, amt.last, n)
+        clause_lo, clause_hi = lo, hi = _clause(bounds, amt.first, amt.last, n)
         if k > 0:
             lo = max(lo, amounts[k - 1].last + 1)
         if k + 1 < len(amounts):
             hi = min(hi, amounts[k + 1].first)
         c = candidate(toks, amt, lo, hi, previous, lx)
+        if c is not None and killed and _elliptical(toks, amounts[k - 1], amt, hi, lx):
+            c = None  # "72 losing their lives in Jableh and 60 others in Baniyas"
+        if c is not None and c.part and _strip_article(toks[c.noun_end].norm, lx) in (
+                lx.demographic):
+            c = None  # "including 300 children": a breakdown of a figure, not a second one
+        if c is not None and rumoured and any(
+                t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
+            c = None  # "denied rumours that 50,000 had fled"
+        killed = c is None and rejected_context(toks, amt, lo, hi, lx)
         if c is None:
             continue
         cands.append(c)
         previous = c
-    if rejected or not cands:
+    if not cands:
         return []
     # places are read only for sentences that hold a figure: the report-wide scan they
     # need (context countries, antecedents) is the costly part
@@ -257,7 +267,7 @@ def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
-        dest, origin = _places_in(doc, mentions, seg_lo, seg_hi, c)
+        dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
         if dest is None and (has_displacement or c.displaced_noun):
             floor = cands[k - 1].amount.last + 1 if k else 0
             dest = _relative_antecedent(toks, mentions, floor, c.amount.first, lx) or dest
@@ -365,9 +375,38 @@ def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: i
     return None
 
 
-def _places_in(doc: _Doc, mentions: list[pl.Mention], lo: int, hi: int,
-               c: Candidate) -> tuple[Place | None, Place | None]:
-    inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None]
+def _elliptical(toks: list[Token], before: Amount, amt: Amount, hi: int, lx: Lexicon) -> bool:
+    """Whether an amount joined to the one before has no verb of its own ("and 60 others in
+    Baniyas"), so it shares that one's verb and verdict."""
+    span = toks[before.last + 1:amt.first] + toks[amt.last + 1:hi]
+    verbs = (lx.displacement, lx.stock_verbs, lx.register, lx.remain, lx.hosting)
+    dying = {k + m for k in range(len(span)) if death_phrase(span, k, lx)
+             for m in range(2)}  # "their lives" is no "lives" of a stock
+    return not any(t.norm in words for k, t in enumerate(span) if k not in dying
+                   for words in verbs)
+
+
+def _strip_article(word: str, lx: Lexicon) -> str:
+    for prefix in lx.article_prefixes:
+        if word.startswith(prefix) and len(word) > len(prefix) + 2:
+            return word[len(prefix):]
+    return word
+
+
+def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> bool:
+    """A place inside a fronted subordinate clause ("After gangs killed 115 people in
+    Pont-Sondé, 6,270 residents fled") is not where the figure's people went."""
+    if m.last >= c.amount.first:
+        return False
+    if not any(t.text == "," for t in toks[m.last + 1:c.amount.first]):
+        return False
+    return any(t.norm in lx.front_subordinators for t in toks[max(0, m.first - 12):m.first])
+
+
+def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
+               c: Candidate, lx: Lexicon) -> tuple[Place | None, Place | None]:
+    inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None
+              and not _fronted(toks, m, c, lx)]
     dests = [m.place for m in inside if m.role == "dest" and m.place is not None]
     origins = [m.place for m in inside if m.role == "origin" and m.place is not None]
     # drop a destination that merely contains another ("Akkar ... in Lebanon")

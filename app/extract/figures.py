@@ -175,11 +175,13 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     # not across "and" to a number that says displaced itself: "3,500 killed and 15,000
     # displaced"
     back = toks[max(lo, first - 6):first]
-    if nxt in lx.displaced_nouns or nxt in lx.displaced_participles:
-        for k in range(len(back) - 1, -1, -1):
-            if back[k].norm in lx.coordinators:
+    for k in range(len(back) - 1, -1, -1):
+        if back[k].norm in lx.coordinators:
+            # the number's own verb after "and": "50 morts et poussé 8 000 habitants à fuir"
+            if nxt in lx.displaced_nouns or nxt in lx.displaced_participles or any(
+                    t.norm in lx.displacement for t in back[k + 1:]):
                 back = back[k + 1:]
-                break
+            break
     for k, t in enumerate(back):
         if t.norm in lx.negative and not _in_name(back, k):
             return True
@@ -207,7 +209,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     for k, t in enumerate(after):
         w = t.norm
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
-        if _death_phrase(after, k, lx):
+        if death_phrase(after, k, lx):
             return True
         if w in lx.displacement and t.kind == "word" and k > 0:
             moved = True
@@ -302,7 +304,7 @@ def _in_name(toks: list[Token], k: int) -> bool:
     return prev_up or next_up
 
 
-def _death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
+def death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
     for phrase in lx.death_phrases:
         if all(k + m < len(toks) and toks[k + m].norm == w for m, w in enumerate(phrase)):
             return True
@@ -415,6 +417,10 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
         return "people", amt.last, True
     if _arabic_verb_before(toks, amt.first, lo, lx):
         return "people", amt.last, True
+    # "brings to 14,000 the number of refugees", "portent à 12 000 le nombre de réfugiés"
+    got = _statistic_after(toks, j, lx)
+    if got is not None:
+        return got, amt.last, True
     # "bringing the number of new arrivals there to 8,700"
     if amt.first > 0 and toks[amt.first - 1].norm in lx.count_verbs:
         back = toks[max(lo, amt.first - 12):amt.first]
@@ -426,3 +432,21 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
                                              _strip_al(u.norm, lx) in lx.displaced_nouns):
                         return unit, amt.last, True
     return None, -1, False
+
+
+def _statistic_after(toks: list[Token], j: int, lx: Lexicon) -> str | None:
+    """The unit of a statistic noun after the number: "to 14,000 the number of refugees"."""
+    n = len(toks)
+    while j < n and (toks[j].norm in lx.articles or toks[j].norm in lx.partitive_articles):
+        j += 1
+    if j >= n or toks[j].norm not in lx.count_nouns:
+        return None
+    j += 1
+    if j < n and (toks[j].norm in lx.of_words or toks[j].norm in lx.partitive_of):
+        j += 1
+    for u in toks[j:j + 4]:
+        unit = _unit_of(u.norm, u.upper, lx)
+        if unit is not None and (u.norm in lx.displaced_nouns
+                                 or _strip_al(u.norm, lx) in lx.displaced_nouns):
+            return unit
+    return None

@@ -45,9 +45,6 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
         for phrase in lx.total_phrases:
             if tuple(x.norm for x in window[k:k + len(phrase)]) == phrase:
                 return "total"
-    noun = toks[max(lo, amount_first - 1):min(hi, end + 3)]
-    if any(t.norm in lx.new_noun_modifiers for t in noun):
-        return "new"  # "7,300 new arrivals", "2,000 newly displaced"
     verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, end + 5)]
     stock = any(t.norm in lx.stock_kind for t in verb)
     for k, t in enumerate(window):

@@ -23,10 +23,17 @@ _VAGUE_LOW = {"dozens": 24, "hundreds": 200, "thousands": 2000, "tens_of_thousan
               "hundreds_of_thousands": 200000, "millions": 2000000}
 
 
+_SUFFIXES = ("camp", "city", "governorate", "province", "district", "region", "site", "base")
+
+
 def _norm(name: str) -> str:
+    """A place name compared as the scorer does: no case, accents, punctuation, kind word."""
     s = unicodedata.normalize("NFKD", name).casefold()
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    return re.sub(r"[\W_]", "", s)
+    s = re.sub(r"[\W_]", "", "".join(c for c in s if not unicodedata.combining(c)))
+    for suffix in _SUFFIXES:
+        if s.endswith(suffix) and len(s) > len(suffix) + 2:
+            s = s[:-len(suffix)]
+    return s
 
 
 def _load() -> list[Any]:

@@ -189,7 +189,6 @@ class Lexicon:
     partitive_of: frozenset[str] = frozenset()    # "500 of the 4,000 villagers"
     partitive_articles: frozenset[str] = frozenset()
     speech: frozenset[str] = frozenset()          # "..., officials said on Friday"
-    new_noun_modifiers: frozenset[str] = frozenset()   # "7,300 new arrivals"
     beginning: frozenset[str] = frozenset()       # "since the beginning of the week"
     short_periods: frozenset[str] = frozenset()
     small_counts: frozenset[str] = frozenset()    # "in three days", "في يوم واحد"
