@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from app.extract.lexicon import Lexicon, Phrase
 from app.extract.numbers import Amount
-from app.extract.text import Token
+from app.extract.text import Token, is_arabic
 
 
 @dataclass(slots=True)
@@ -167,6 +167,19 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         return True
     if prev in lx.population_preps and prev2 in lx.population_before:
         return True  # "a town of 80,000", "home to 80,000"
+    q = first - 1
+    while q > lo and toks[q].norm in _qualifier_words(lx):
+        q -= 1  # "a border city of some 350,000", "groups of more than 50 people"
+    if q > lo and toks[q].norm in lx.population_preps and toks[q - 1].norm in (
+            lx.population_before | lx.threshold_nouns):
+        return True
+    if q >= lo and toks[q].norm in lx.population_verbs_before:
+        return True  # "la ville, qui compte environ 30 000 habitants"
+    if any(t.norm in lx.forecast_before for t in toks[max(lo, first - 6):first]):
+        return True  # "planned for 5,000 people", "prévoit de reloger jusqu'à 10 000"
+    if (q - 1 >= lo and toks[q - 1].norm in lx.modals and toks[q].kind == "word"
+            and not is_arabic(toks[q].norm) and toks[q].norm not in lx.perfect_aux):
+        return True  # "which can take 1,500", "will receive 5,000"
     if prev2 in lx.population_nouns or prev in lx.population_nouns:
         return True
     if _arabic_modal(toks[max(lo, first - 4):first], lx):
@@ -211,8 +224,10 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
         if death_phrase(after, k, lx):
             return True
-        if w in lx.displacement and t.kind == "word" and k > 0:
-            moved = True
+        if w in lx.displacement and t.kind == "word" and k > 0 and not (
+                k < 3 and (w in lx.people or w in lx.displaced_nouns
+                           or w in lx.displaced_adjectives)):
+            moved = True  # the movement verb, not the noun phrase's "displaced"
             continue
         if moved and (t.text == "," or w in lx.causes):
             detached = True
@@ -282,11 +297,14 @@ def _arabic_verb_before(toks: list[Token], first: int, lo: int, lx: Lexicon) -> 
 def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
     """The whole of a partitive is a population: "500 of the 4,000 villagers"."""
     j = first - 1
-    if j >= 0 and toks[j].norm in lx.partitive_articles:
-        j -= 1
+    while j >= 0 and toks[j].norm in _qualifier_words(lx):
+        j -= 1  # "des quelque 5 000 habitants"
+    if j >= 0 and (toks[j].norm in lx.partitive_articles or toks[j].text.endswith("'s")):
+        j -= 1  # "of the 4,000 villagers", "of Komanda's 14,000 inhabitants"
     if j < 0 or toks[j].norm not in lx.partitive_of:
         return False
-    j -= 1
+    while j >= 0 and toks[j].norm in lx.partitive_of:
+        j -= 1  # "من أصل"
     while j >= 0 and toks[j].kind == "word" and (
             toks[j].norm in _qualifier_words(lx) or toks[j].norm in lx.scales):
         j -= 1  # "9,000 of some 14,000", "3 آلاف من أصل 8 آلاف"

@@ -237,6 +237,14 @@ def _digit_amount(toks: list[Token], i: int, lx: Lexicon) -> Amount | None:
         scale = sc[0]
         value *= scale
         end_tok = sc[1]
+        # "30 ألفاً و76 شخصاً", "43 ألفاً و800": the rest after the scale word
+        j = end_tok + 1
+        if (j + 1 < len(toks) and toks[j].norm in lx.number_joiners
+                and toks[j + 1].kind == "num" and toks[j + 1].start == toks[j].end):
+            rest = parse_digits(toks[j + 1].text)
+            if rest is not None and rest == int(rest) and 0 < rest < scale:
+                value += rest
+                end_tok = j + 1
     elif value != int(value):
         return None  # "1.5" alone is no headcount
     return Amount(round(value), None, None, None, i, end_tok, t.start, toks[end_tok].end,

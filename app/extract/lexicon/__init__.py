@@ -201,8 +201,9 @@ class Lexicon:
     another: frozenset[str] = frozenset()
     speakers: frozenset[str] = frozenset()        # "officials in X said": X is no destination
     origin_heads: frozenset[str] = frozenset()    # "homes in X", "fighting around X"
-    statistic_nouns: frozenset[str] = frozenset()  # "brings to N the number of refugees"
-    statistic_links: frozenset[str] = frozenset()  # "the number OF displaced", "put AT"
+    forecast_before: frozenset[str] = frozenset()  # "planned for 5,000", "redoute 800 000"
+    threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
+    population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     # --- derived when loaded
     triggers: frozenset[str] = frozenset()        # words of the whole-report prefilter
     number_words: tuple[str, ...] = ()            # for the sentence prefilter
