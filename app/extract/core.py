@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.extract import language
 from app.extract import places as pl
 from app.extract.figures import Candidate, candidate
-from app.extract.lexicon import Lexicon, every
+from app.extract.lexicon import Lexicon, every, load
 from app.extract.numbers import find_amounts
 from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
@@ -143,22 +144,26 @@ class _Doc:
 def extract(text: str, published: date | None = None, lang: str | None = None, *,
             gazetteer: Gazetteer | None = None, household_size: int = 5,
             household_sizes: Mapping[str, int] | None = None) -> list[ExtractedFigure]:
-    """Displacement figures in `text`; never raises on any str input (else returns [])."""
+    """Displacement figures in `text`; never raises on any str input (else returns []).
+    `lang` is a hint: the language is detected from the text when it does not fit."""
     if not isinstance(text, str) or not text.strip():
         return []
     try:
         return _extract(text, published if isinstance(published, date) else None,
+                        lang if isinstance(lang, str) else None,
                         gazetteer or load_gazetteer(), household_size, household_sizes or {})
     except RecursionError:  # pragma: no cover - defensive: a report is never worth a crash
         return []
 
 
-def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: int,
-             household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
+def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer,
+             household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
-    lx = every()
-    pf = _prefilter(lx)
-    present = _present_triggers(folded, pf)
+    # every language's trigger words find the sentences worth reading; each sentence is then
+    # read with its own language's lexicon
+    pf = _prefilter(every())
+    words = _report_words(folded)
+    present = {w.decode() for w in pf.triggers_b.intersection(words)}
     if not present and not pf.has_stem(folded) and TATWEEL not in folded:
         return []
     # Only sentences holding a displacement word are read closely.
@@ -170,7 +175,8 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
     if pf.stems_re is not None:
         trigger_at += [m.start() for m in pf.stems_re.finditer(folded)]
     trigger_at.sort()
-    doc = _Doc(text, folded, gaz, lx)
+    report_lang = language.of_report((w.decode() for w in words), lang)
+    doc = _Doc(text, folded, gaz, load(report_lang))
     out: list[ExtractedFigure] = []
     done = 0
     for pos in trigger_at:
@@ -180,7 +186,7 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
         done = b
         if pf.numberish.search(folded, a, b) is None:
             continue
-        out += _sentence(doc, lx, a, b, published, household_size, household_sizes)
+        out += _sentence(doc, a, b, published, household_size, household_sizes)
     return out
 
 
@@ -191,10 +197,9 @@ _SPLIT_BYTES = bytes(
     32 if (c < 128 and not chr(c).isalpha()) else c for c in range(256))
 
 
-def _present_triggers(folded: str, pf: _Prefilter) -> set[str]:
-    """The trigger words that occur in a folded report."""
-    words = set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
-    return {w.decode() for w in pf.triggers_b.intersection(words)}
+def _report_words(folded: str) -> set[bytes]:
+    """The distinct words of a folded report, as UTF-8 bytes."""
+    return set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
 
 
 
@@ -210,9 +215,10 @@ def _word_positions(s: str, word: str) -> list[int]:
     return out
 
 
-def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
+def _sentence(doc: _Doc, a: int, b: int, published: date | None,
               household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
+    lx = load(language.of_sentence(toks, doc.lx.code))
     n = len(toks)
     sentence_words = {t.norm for t in toks}
     rejected = not sentence_words.isdisjoint(lx.rejection)

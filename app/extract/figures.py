@@ -73,6 +73,9 @@ def _unit_of(word: str, upper: bool, lx: Lexicon) -> str | None:
         return "households"
     if word in lx.people or bare in lx.people or word in lx.groups:
         return "people"
+    for suffix in lx.people_suffixes:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return "people"  # "venezolanos", "hondureños"
     if upper and len(word) > 4 and word.endswith(lx.group_suffixes):
         return "people"  # "Syrians", "Alawites", "Congolese"
     return None
@@ -299,10 +302,15 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
             and any(t.text in lx.relative for t in toks[max(lo, amt.first - 4):amt.first])
             and any(t.norm in lx.already for t in toks[j:k + 2])):
         return "people", amt.last, True
-    if amt.first > 0 and toks[amt.first - 1].norm in lx.verbs_before_object:
+    if _verb_before_object(toks, amt, lo, lx):
         return "people", amt.last, True
     if _arabic_verb_before(toks, amt.first, lo, lx):
         return "people", amt.last, True
+    # "brings to 8,700 the number of displaced", "elevó a 48.000 la cifra de desplazados"
+    if amt.first > 0 and toks[amt.first - 1].norm in lx.count_verbs:
+        unit = _count_noun_after(toks, amt, lx)
+        if unit is not None:
+            return unit, amt.last, True
     # "bringing the number of new arrivals there to 8,700"
     if amt.first > 0 and toks[amt.first - 1].norm in lx.count_verbs:
         back = toks[max(lo, amt.first - 12):amt.first]
@@ -314,3 +322,30 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
                                              _strip_al(u.norm, lx) in lx.displaced_nouns):
                         return unit, amt.last, True
     return None, -1, False
+
+
+def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
+    """A verb whose object is the amount, over its qualifier and an object marker:
+    "displaced 10,000", "hosting some 5,000", "acoge a 1,3 millones"."""
+    qualifier_words = {w for words, _ in _qualifiers(lx) for w in words}
+    j = amt.first - 1
+    while j > lo and amt.first - j <= 4 and toks[j].norm in qualifier_words:
+        j -= 1
+    if j > lo and toks[j].norm in lx.object_markers:
+        j -= 1
+    return j >= lo and toks[j].norm in lx.verbs_before_object
+
+
+def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
+    """The statistic noun after the amount: "brings to 8,700 the number of displaced"."""
+    after = toks[amt.last + 1:amt.last + 9]
+    for m, t in enumerate(after):
+        if t.kind == "punct":
+            return None
+        if t.norm in lx.count_nouns:
+            for u in after[m + 1:m + 6]:
+                unit = _unit_of(u.norm, u.upper, lx)
+                if unit is not None and u.norm in lx.displaced_nouns:
+                    return unit
+            return None
+    return None
