@@ -150,7 +150,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                 back = back[k + 1:]
                 break
     for t in back:
-        if t.norm in lx.negative:
+        if t.norm in lx.negative and not _in_name(toks, t, lx):
             return True
     # aid reaches past an earlier number: "delivered 2,400 parcels to 1,200 households"
     for t in toks[max(0, first - 10):first]:
@@ -168,7 +168,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     for k, t in enumerate(after):
         w = t.norm
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
-        if w in lx.negative or w in lx.aid_verbs:
+        if (w in lx.negative or w in lx.aid_verbs) and not _in_name(toks, t, lx):
             # "نزح عشرات الآلاف من سكان رفح": residents of a place fled, no population
             if w in lx.residents and k > 0 and after[k - 1].norm in lx.residents_of and (
                     _arabic_verb_before(toks, first, lo, lx)):
@@ -311,9 +311,13 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
         unit = _count_noun_after(toks, amt, lx)
         if unit is not None:
             return unit, amt.last, True
-    # "bringing the number of new arrivals there to 8,700"
-    if amt.first > 0 and toks[amt.first - 1].norm in lx.count_verbs:
-        back = toks[max(lo, amt.first - 12):amt.first]
+    # "bringing the number of new arrivals there to 8,700", "the number of displaced rose to
+    # 48,000, though aid groups say the real figure is closer to 60,000"
+    before = amt.first - 1
+    if before > 0 and toks[before].norm in lx.articles:
+        before -= 1  # "ha superado los 4 millones"
+    if before >= 0 and toks[before].norm in lx.count_verbs:
+        back = toks[max(0, amt.first - 25):amt.first]
         for m, t in enumerate(back):
             if t.norm in lx.count_nouns:
                 for u in back[m + 1:]:
@@ -349,3 +353,9 @@ def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None
                     return unit
             return None
     return None
+
+
+def _in_name(toks: list[Token], t: Token, lx: Lexicon) -> bool:
+    """A capitalised word inside a sentence, in a language that does not capitalise common
+    nouns, belongs to a name: "the Unit for Victims", "Médecins Sans Frontières"."""
+    return t.upper and t is not toks[0] and not lx.capitalised_nouns

@@ -35,6 +35,7 @@ class Lexicon:
     # --- detection: frequent words that mark the language
     function_words: frozenset[str] = frozenset()
     own_script: bool = False  # written in a script no other language here uses (Arabic)
+    capitalised_nouns: bool = False  # German: a capital says nothing about a name
     # --- numbers
     ones: dict[str, int] = field(default_factory=dict)          # "twelve" 12, "خمسمائة" 500
     scales: dict[str, int] = field(default_factory=dict)        # "thousand" 1000
