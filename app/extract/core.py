@@ -20,6 +20,8 @@ from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
 EXTRACTOR_VERSION = "2025.3"
 _LOOKBACK = 50  # places an anaphor may reach back over
+MAX_FIGURES = 200  # per report (CONTRACT.md): a flood of numbers gives a small answer
+MAX_QUOTE = 400    # characters of a quote, cut around the number in a long sentence
 
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -187,6 +189,8 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
         if pf.numberish.search(folded, a, b) is None:
             continue
         out += _sentence(doc, a, b, published, household_size, household_sizes)
+        if len(out) >= MAX_FIGURES:
+            return out[:MAX_FIGURES]
     return out
 
 
@@ -281,7 +285,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
                 figures[k] = (c, other[1], origin, lo, hi)
                 break
     out: list[ExtractedFigure] = []
-    quote = doc.text[a:b].strip()
+    seen: set[tuple[int, str, str | None]] = set()
     sentence_date = as_of(toks, 0, n, published, lx)
     for c, dest, origin, lo, hi in figures:
         # Without displacement wording the figure needs a stock verb and a place: "800
@@ -289,6 +293,11 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
             continue
         amt = c.amount
+        # the same figure said twice in one sentence comes out once
+        key = (amt.value, c.unit, None if dest is None else dest.id)
+        if key in seen:
+            continue
+        seen.add(key)
         size = household_size
         if dest is not None:
             size = household_sizes.get(dest.country, household_size)
@@ -300,9 +309,29 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
             people=people, kind=kind_of(toks, lo, hi, amt.first, lx), destination=dest,
             origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
-            span=(amt.start, amt.end), quote=quote,
+            span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
         ))
     return out
+
+
+def quote_around(text: str, a: int, b: int, start: int, end: int) -> str:
+    """The sentence text[a:b], or in a long sentence at most MAX_QUOTE characters of it around
+    the number text[start:end], cut at blanks when one is near."""
+    quote = text[a:b].strip()
+    if len(quote) <= MAX_QUOTE:
+        return quote
+    room = max(0, MAX_QUOTE - (end - start))
+    lo = max(a, start - room // 2)
+    hi = min(b, lo + MAX_QUOTE)
+    lo = max(a, hi - MAX_QUOTE)
+    # a cut inside a word moves to the next blank (within a tenth of the window)
+    if lo > a:
+        blank = text.find(" ", lo, min(start, lo + MAX_QUOTE // 10))
+        lo = blank + 1 if blank != -1 else lo
+    if hi < b:
+        blank = text.rfind(" ", max(end, hi - MAX_QUOTE // 10), hi)
+        hi = blank if blank != -1 else hi
+    return text[lo:hi].strip()[:MAX_QUOTE]
 
 
 def _bounds_of(qualifier: str, value: int) -> tuple[int | None, int | None]:
