@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.extract import language
 from app.extract import places as pl
 from app.extract.figures import Candidate, candidate, death_phrase, rejected_context
-from app.extract.lexicon import Lexicon, every
+from app.extract.lexicon import Lexicon, every, load
 from app.extract.numbers import Amount, find_amounts
 from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
@@ -19,6 +20,8 @@ from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
 EXTRACTOR_VERSION = "2025.3"
 _LOOKBACK = 50  # places an anaphor may reach back over
+MAX_FIGURES = 200  # per report (CONTRACT.md): a flood of numbers gives a small answer
+MAX_QUOTE = 400    # characters of a quote, cut around the number in a long sentence
 
 _WORDS = re.compile(r"[^\W\d_]+")
 _LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
@@ -144,22 +147,26 @@ class _Doc:
 def extract(text: str, published: date | None = None, lang: str | None = None, *,
             gazetteer: Gazetteer | None = None, household_size: int = 5,
             household_sizes: Mapping[str, int] | None = None) -> list[ExtractedFigure]:
-    """Displacement figures in `text`; never raises on any str input (else returns [])."""
+    """Displacement figures in `text`; never raises on any str input (else returns []).
+    `lang` is a hint: the language is detected from the text when it does not fit."""
     if not isinstance(text, str) or not text.strip():
         return []
     try:
         return _extract(text, published if isinstance(published, date) else None,
+                        lang if isinstance(lang, str) else None,
                         gazetteer or load_gazetteer(), household_size, household_sizes or {})
     except RecursionError:  # pragma: no cover - defensive: a report is never worth a crash
         return []
 
 
-def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: int,
-             household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
+def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer,
+             household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
-    lx = every()
-    pf = _prefilter(lx)
-    present = _present_triggers(folded, pf)
+    # every language's trigger words find the sentences worth reading; each sentence is then
+    # read with its own language's lexicon
+    pf = _prefilter(every())
+    words = _report_words(folded)
+    present = {w.decode() for w in pf.triggers_b.intersection(words)}
     if not present and not pf.has_stem(folded) and TATWEEL not in folded and (
             "-\n" not in folded):
         return []
@@ -175,7 +182,8 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
         trigger_at += [m.start() for m in _LINE_BROKEN.finditer(folded)
                        if m.group(1) + m.group(2) in pf.triggers]
     trigger_at.sort()
-    doc = _Doc(text, folded, gaz, lx)
+    report_lang = language.of_report((w.decode() for w in words), lang)
+    doc = _Doc(text, folded, gaz, load(report_lang))
     out: list[ExtractedFigure] = []
     done = 0
     for pos in trigger_at:
@@ -185,7 +193,9 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
         done = b
         if pf.numberish.search(folded, a, b) is None:
             continue
-        out += _sentence(doc, lx, a, b, published, household_size, household_sizes)
+        out += _sentence(doc, a, b, published, household_size, household_sizes)
+        if len(out) >= MAX_FIGURES:
+            return out[:MAX_FIGURES]
     return out
 
 
@@ -196,10 +206,9 @@ _SPLIT_BYTES = bytes(
     32 if (c < 128 and not chr(c).isalpha()) else c for c in range(256))
 
 
-def _present_triggers(folded: str, pf: _Prefilter) -> set[str]:
-    """The trigger words that occur in a folded report."""
-    words = set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
-    return {w.decode() for w in pf.triggers_b.intersection(words)}
+def _report_words(folded: str) -> set[bytes]:
+    """The distinct words of a folded report, as UTF-8 bytes."""
+    return set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
 
 
 
@@ -215,9 +224,10 @@ def _word_positions(s: str, word: str) -> list[int]:
     return out
 
 
-def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
+def _sentence(doc: _Doc, a: int, b: int, published: date | None,
               household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
+    lx = load(language.of_sentence(toks, doc.lx.code))
     n = len(toks)
     sentence_words = {t.norm for t in toks}
     rumoured = not sentence_words.isdisjoint(lx.rejection)
@@ -290,7 +300,7 @@ def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
                 figures[k] = (c, other[1], origin, lo, hi)
                 break
     out: list[ExtractedFigure] = []
-    quote = doc.text[a:b].strip()
+    seen: set[tuple[int, str, str | None]] = set()
     sentence_date = as_of(toks, 0, n, published, lx)
     for c, dest, origin, lo, hi in figures:
         # Without displacement wording the figure needs a stock verb and a place: "800
@@ -298,6 +308,11 @@ def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
         if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
             continue
         amt = c.amount
+        # the same figure said twice in one sentence comes out once
+        key = (amt.value, c.unit, None if dest is None else dest.id)
+        if key in seen:
+            continue
+        seen.add(key)
         size = household_size
         if dest is not None:
             size = household_sizes.get(dest.country, household_size)
@@ -310,7 +325,7 @@ def _sentence(doc: _Doc, lx: Lexicon, a: int, b: int, published: date | None,
             people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo, hi),
                                         amt.first, c.noun_end, lx), destination=dest,
             origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
-            span=(amt.start, amt.end), quote=quote,
+            span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
         ))
     return out
 
@@ -329,6 +344,26 @@ def _around_brackets(toks: list[Token], bounds: list[int], lo: int, hi: int) -> 
         start = close if toks[hi].text == "(" and close is not None else hi
         hi = next((b for b in bounds if b > start and toks[b].text != ")"), n)
     return lo, hi
+
+
+def quote_around(text: str, a: int, b: int, start: int, end: int) -> str:
+    """The sentence text[a:b], or in a long sentence at most MAX_QUOTE characters of it around
+    the number text[start:end], cut at blanks when one is near."""
+    quote = text[a:b].strip()
+    if len(quote) <= MAX_QUOTE:
+        return quote
+    room = max(0, MAX_QUOTE - (end - start))
+    lo = max(a, start - room // 2)
+    hi = min(b, lo + MAX_QUOTE)
+    lo = max(a, hi - MAX_QUOTE)
+    # a cut inside a word moves to the next blank (within a tenth of the window)
+    if lo > a:
+        blank = text.find(" ", lo, min(start, lo + MAX_QUOTE // 10))
+        lo = blank + 1 if blank != -1 else lo
+    if hi < b:
+        blank = text.rfind(" ", max(end, hi - MAX_QUOTE // 10), hi)
+        hi = blank if blank != -1 else hi
+    return text[lo:hi].strip()[:MAX_QUOTE]
 
 
 def _bounds_of(qualifier: str, value: int) -> tuple[int | None, int | None]:

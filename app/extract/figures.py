@@ -82,6 +82,9 @@ def _unit_of(word: str, upper: bool, lx: Lexicon) -> str | None:
         return "households"
     if word in lx.people or bare in lx.people or word in lx.groups:
         return "people"
+    for suffix in lx.people_suffixes:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return "people"  # "venezolanos", "hondureños"
     if upper and len(word) > 4 and word.endswith(lx.group_suffixes):
         return "people"  # "Syrians", "Alawites", "Congolese"
     return None
@@ -195,13 +198,13 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                     t.norm in lx.displacement for t in back[k + 1:]):
                 back = back[k + 1:]
             break
-    for k, t in enumerate(back):
-        if t.norm in lx.negative and not _in_name(back, k):
+    for t in back:
+        if t.norm in lx.negative and not _in_name(toks, t, lx):
             return True
     # aid reaches past an earlier number: "delivered 2,400 parcels to 1,200 households"
     aid_back = toks[max(0, first - 10):first]
-    for k, t in enumerate(aid_back):
-        if t.norm in lx.aid_verbs and not _in_name(aid_back, k):
+    for t in aid_back:
+        if t.norm in lx.aid_verbs and not _in_name(toks, t, lx):
             return True
     if prev in lx.recipient_preps and prev2 in lx.not_people:
         return True
@@ -231,7 +234,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
             continue
         if moved and (t.text == "," or w in lx.causes):
             detached = True
-        if detached or _in_name(after, k):
+        if detached or _in_name(toks, t, lx):
             continue
         if moved and w in lx.modals:
             continue
@@ -309,17 +312,6 @@ def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
             toks[j].norm in _qualifier_words(lx) or toks[j].norm in lx.scales):
         j -= 1  # "9,000 of some 14,000", "3 آلاف من أصل 8 آلاف"
     return j >= 0 and toks[j].kind == "num"
-
-
-def _in_name(toks: list[Token], k: int) -> bool:
-    """A capitalised word inside a run of capitalised words is part of a name ("the Victims
-    Support Office", "Missing Migrants Project"): it says nothing about the figure."""
-    t = toks[k]
-    if not t.upper:
-        return False
-    prev_up = k > 0 and toks[k - 1].upper and toks[k - 1].kind == "word"
-    next_up = k + 1 < len(toks) and toks[k + 1].upper and toks[k + 1].kind == "word"
-    return prev_up or next_up
 
 
 def death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
@@ -431,17 +423,22 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
             and any(t.text in lx.relative for t in toks[max(lo, amt.first - 4):amt.first])
             and any(t.norm in lx.already for t in toks[j:k + 2])):
         return "people", amt.last, True
-    if amt.first > 0 and toks[amt.first - 1].norm in lx.verbs_before_object:
+    if _verb_before_object(toks, amt, lo, lx):
         return "people", amt.last, True
     if _arabic_verb_before(toks, amt.first, lo, lx):
         return "people", amt.last, True
-    # "brings to 14,000 the number of refugees", "portent à 12 000 le nombre de réfugiés"
-    got = _statistic_after(toks, j, lx)
-    if got is not None:
-        return got, amt.last, True
-    # "bringing the number of new arrivals there to 8,700"
+    # "brings to 8,700 the number of displaced", "elevó a 48.000 la cifra de desplazados"
     if amt.first > 0 and toks[amt.first - 1].norm in lx.count_verbs:
-        back = toks[max(lo, amt.first - 12):amt.first]
+        unit = _count_noun_after(toks, amt, lx)
+        if unit is not None:
+            return unit, amt.last, True
+    # "bringing the number of new arrivals there to 8,700", "the number of displaced rose to
+    # 48,000, though aid groups say the real figure is closer to 60,000"
+    before = amt.first - 1
+    if before > 0 and toks[before].norm in lx.articles:
+        before -= 1  # "ha superado los 4 millones"
+    if before >= 0 and toks[before].norm in lx.count_verbs:
+        back = toks[max(0, amt.first - 25):amt.first]
         for m, t in enumerate(back):
             if t.norm in lx.count_nouns:
                 for u in back[m + 1:]:
@@ -452,19 +449,34 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     return None, -1, False
 
 
-def _statistic_after(toks: list[Token], j: int, lx: Lexicon) -> str | None:
-    """The unit of a statistic noun after the number: "to 14,000 the number of refugees"."""
-    n = len(toks)
-    while j < n and (toks[j].norm in lx.articles or toks[j].norm in lx.partitive_articles):
-        j += 1
-    if j >= n or toks[j].norm not in lx.count_nouns:
-        return None
-    j += 1
-    if j < n and (toks[j].norm in lx.of_words or toks[j].norm in lx.partitive_of):
-        j += 1
-    for u in toks[j:j + 4]:
-        unit = _unit_of(u.norm, u.upper, lx)
-        if unit is not None and (u.norm in lx.displaced_nouns
-                                 or _strip_al(u.norm, lx) in lx.displaced_nouns):
-            return unit
+def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
+    """A verb whose object is the amount, over its qualifier and an object marker:
+    "displaced 10,000", "hosting some 5,000", "acoge a 1,3 millones"."""
+    qualifier_words = {w for words, _ in _qualifiers(lx) for w in words}
+    j = amt.first - 1
+    while j > lo and amt.first - j <= 4 and toks[j].norm in qualifier_words:
+        j -= 1
+    if j > lo and toks[j].norm in lx.object_markers:
+        j -= 1
+    return j >= lo and toks[j].norm in lx.verbs_before_object
+
+
+def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
+    """The statistic noun after the amount: "brings to 8,700 the number of displaced"."""
+    after = toks[amt.last + 1:amt.last + 9]
+    for m, t in enumerate(after):
+        if t.kind == "punct":
+            return None
+        if t.norm in lx.count_nouns:
+            for u in after[m + 1:m + 6]:
+                unit = _unit_of(u.norm, u.upper, lx)
+                if unit is not None and u.norm in lx.displaced_nouns:
+                    return unit
+            return None
     return None
+
+
+def _in_name(toks: list[Token], t: Token, lx: Lexicon) -> bool:
+    """A capitalised word inside a sentence, in a language that does not capitalise common
+    nouns, belongs to a name: "the Unit for Victims", "Médecins Sans Frontières"."""
+    return t.upper and t is not toks[0] and not lx.capitalised_nouns

@@ -34,6 +34,8 @@ class Lexicon:
     code: str = ""
     # --- detection: frequent words that mark the language
     function_words: frozenset[str] = frozenset()
+    own_script: bool = False  # written in a script no other language here uses (Arabic)
+    capitalised_nouns: bool = False  # German: a capital says nothing about a name
     # --- numbers
     ones: dict[str, int] = field(default_factory=dict)          # "twelve" 12, "خمسمائة" 500
     scales: dict[str, int] = field(default_factory=dict)        # "thousand" 1000
@@ -64,7 +66,8 @@ class Lexicon:
     compound_heads: frozenset[str] = frozenset()  # "asylum seekers"
     noun_modifiers: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
-    group_suffixes: tuple[str, ...] = ()
+    group_suffixes: tuple[str, ...] = ()          # capitalised plurals: "Syrians"
+    people_suffixes: tuple[str, ...] = ()         # lower-case ones (folded): "venezolanos"
     not_people: frozenset[str] = frozenset()
     article_prefixes: tuple[str, ...] = ()        # Arabic "ال"
     # --- verbs
@@ -74,6 +77,7 @@ class Lexicon:
     verb_clitics: tuple[str, ...] = ()
     verb_gap: frozenset[str] = frozenset()        # words between such a verb and its number
     verbs_before_object: frozenset[str] = frozenset()  # "displaced 10,000"
+    object_markers: frozenset[str] = frozenset()  # Spanish "acoge a 1,3 millones"
     stock_verbs: frozenset[str] = frozenset()
     register: frozenset[str] = frozenset()
     not_triggers: frozenset[str] = frozenset()
@@ -218,7 +222,7 @@ def _phrase(s: str) -> Phrase:
 
 def _convert(name: str, hint: Any, raw: Any) -> Any:
     origin = typing.get_origin(hint)
-    if hint is str:
+    if hint is str or hint is bool:
         return raw
     if origin is frozenset:
         words = raw.split() if isinstance(raw, str) else list(raw)
@@ -344,9 +348,23 @@ def merge(lexicons: typing.Iterable[Lexicon], code: str = "*") -> Lexicon:
             values[f.name] = tuple(seen)
         elif hint is str:
             values[f.name] = ""
+        elif hint is bool:
+            values[f.name] = any(parts)
         else:  # pragma: no cover
             raise TypeError(f.name)
     return Lexicon(code=code, **values)
+
+
+def vocabulary(lx: Lexicon) -> frozenset[str]:
+    """Every word the lexicon gives a role (for telling its language from others)."""
+    out: set[str] = set()
+    for f in fields(Lexicon):
+        value = getattr(lx, f.name)
+        if f.name in ("triggers", "number_words") or not isinstance(value, frozenset | dict):
+            continue
+        for item in value:
+            out.update(item if isinstance(item, tuple) else (item,))
+    return frozenset(w for w in out if w.isalpha())
 
 
 @cache
@@ -355,4 +373,4 @@ def every() -> Lexicon:
     return merge(load(c) for c in LANGUAGES)
 
 
-__all__ = ["LANGUAGES", "Lexicon", "every", "load", "merge", "parse"]
+__all__ = ["LANGUAGES", "Lexicon", "every", "load", "merge", "parse", "vocabulary"]

@@ -1,0 +1,88 @@
+"""Which language a report, or one sentence of it, is written in: from the lexicons' own
+words (their function words first) and the script, so adding a language file teaches
+detection too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+from app.extract.lexicon import LANGUAGES, load, vocabulary
+from app.extract.text import Token, is_arabic, strip_accents
+
+_MIN_SENTENCE_EVIDENCE = 3  # weighted words a sentence needs to leave its report's language
+_FUNCTION_WEIGHT = 2        # a function word says more than a content word of the lexicon
+
+
+def _own(tables: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Each language's words that no other language lists ("de", "la", "en" tell French
+    from Spanish nothing)."""
+    return {code: own - frozenset().union(*(w for c, w in tables.items() if c != code))
+            for code, own in tables.items()}
+
+
+@cache
+def _signatures() -> dict[str, dict[str, int]]:
+    """Per language: its telling words and their weight."""
+    function = _own({code: load(code).function_words for code in LANGUAGES})
+    content = _own({code: vocabulary(load(code)) for code in LANGUAGES})
+    return {code: {**dict.fromkeys(content[code], 1),
+                   **dict.fromkeys(function[code], _FUNCTION_WEIGHT)} for code in LANGUAGES}
+
+
+@cache
+def _script_language() -> str | None:
+    return next((code for code in LANGUAGES if load(code).own_script), None)
+
+
+def _scores(words: Iterable[str]) -> dict[str, int]:
+    sig = _signatures()
+    scores = dict.fromkeys(sig, 0)
+    for w in words:
+        for code, table in sig.items():
+            scores[code] += table.get(w, 0)
+    return scores
+
+
+def _script(words: list[str]) -> str | None:
+    """The language of the script most words are written in, when it is its own."""
+    own = _script_language()
+    if own is not None and 2 * sum(1 for w in words if is_arabic(w)) > len(words):
+        return own
+    return None
+
+
+def of_report(words: Iterable[str], hint: str | None) -> str:
+    """The language of a report from its distinct words (folded, accents kept or not);
+    `hint` is the `lang` the report came with, kept when the text bears it out."""
+    hint = hint.lower()[:2] if isinstance(hint, str) else None
+    distinct = list({strip_accents(w) for w in words})
+    by_script = _script(distinct)
+    if by_script is not None:
+        return by_script
+    scores = _scores(distinct)
+    top = max(scores.values())
+    if hint in scores and hint != _script_language() and 2 * scores[hint] >= top:
+        return hint
+    if top == 0:
+        return hint if hint in LANGUAGES and hint != _script_language() else LANGUAGES[0]
+    return max(scores, key=lambda c: (scores[c], c == hint))
+
+
+def of_sentence(toks: list[Token], report: str) -> str:
+    """The language of one sentence: its report's unless its own words clearly say another
+    (a quoted Arabic statement in an English report, a French paragraph in a bilingual one)."""
+    words = [t.norm for t in toks if t.kind == "word"]
+    if not words:
+        return report
+    by_script = _script(words)
+    if by_script is not None:
+        return by_script
+    scores = _scores(words)
+    if report == _script_language():
+        report = max(scores, key=lambda c: scores[c])
+    best = max(scores, key=lambda c: (scores[c], c == report))
+    if best != report and scores[best] >= _MIN_SENTENCE_EVIDENCE and (
+            scores[best] > 2 * scores.get(report, 0)):
+        return best
+    return report
