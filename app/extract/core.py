@@ -249,8 +249,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         c = candidate(toks, amt, lo, hi, previous, lx)
         if c is not None and killed and _elliptical(toks, amounts[k - 1], amt, hi, lx):
             c = None  # "72 losing their lives in Jableh and 60 others in Baniyas"
-        if c is not None and c.part and _strip_article(toks[c.noun_end].norm, lx) in (
-                lx.demographic):
+        if c is not None and _strip_article(toks[c.noun_end].norm, lx) in lx.demographic and (
+                c.part or any(t.norm in lx.part_before for t in toks[lo:amt.first][-4:])):
             c = None  # "including 300 children": a breakdown of a figure, not a second one
         if c is not None and rumoured and any(
                 t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):

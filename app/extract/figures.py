@@ -171,7 +171,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     if prev in lx.population_preps and prev2 in lx.population_before:
         return True  # "a town of 80,000", "home to 80,000"
     q = first - 1
-    while q > lo and toks[q].norm in _qualifier_words(lx):
+    while q > lo and toks[q].norm in _qualifier_words(lx) and (
+            toks[q].norm not in lx.population_preps):
         q -= 1  # "a border city of some 350,000", "groups of more than 50 people"
     if q > lo and toks[q].norm in lx.population_preps and toks[q - 1].norm in (
             lx.population_before | lx.threshold_nouns):
@@ -300,7 +301,8 @@ def _arabic_verb_before(toks: list[Token], first: int, lo: int, lx: Lexicon) -> 
 def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
     """The whole of a partitive is a population: "500 of the 4,000 villagers"."""
     j = first - 1
-    while j >= 0 and toks[j].norm in _qualifier_words(lx):
+    while j >= 0 and toks[j].norm in _qualifier_words(lx) and (
+            toks[j].norm not in lx.partitive_of):
         j -= 1  # "des quelque 5 000 habitants"
     if j >= 0 and (toks[j].norm in lx.partitive_articles or toks[j].text.endswith("'s")):
         j -= 1  # "of the 4,000 villagers", "of Komanda's 14,000 inhabitants"
@@ -396,6 +398,11 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if previous is not None and nxt in lx.dest_preps and nxt not in (
             lx.dest_preps_not_after_figure):
         return previous.unit, amt.last, previous.displaced_noun
+    # "46,500 have arrived in Kassala and some 52,900 in Gedaref", "18,000 have reached
+    # Cúcuta, 8,500 Ocaña": a coordinated figure whose verb is the one before
+    if previous is not None and _coordinated(toks, previous, amt, lx) and j < n and (
+            nxt in lx.dest_preps or toks[j].upper):
+        return previous.unit, amt.last, previous.displaced_noun
     # "281,000 of them went to Poland", "of whom 281,000 went": a part of the figure just
     # before (not of a death toll: "132 killed, 72 of them in Tartus")
     if previous is not None and _partition(toks, amt, lx) and not any(
@@ -428,24 +435,30 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if _arabic_verb_before(toks, amt.first, lo, lx):
         return "people", amt.last, True
     # "brings to 8,700 the number of displaced", "elevó a 48.000 la cifra de desplazados"
-    if amt.first > 0 and toks[amt.first - 1].norm in lx.count_verbs:
+    before = amt.first - 1
+    while before > lo and toks[before].norm not in lx.count_verbs and (
+            toks[before].norm in _qualifier_words(lx)):
+        before -= 1  # "bringing the number of refugees to more than 120,000"
+    if before >= 0 and toks[before].norm in lx.count_verbs:
         unit = _count_noun_after(toks, amt, lx)
         if unit is not None:
             return unit, amt.last, True
     # "bringing the number of new arrivals there to 8,700", "the number of displaced rose to
     # 48,000, though aid groups say the real figure is closer to 60,000"
-    before = amt.first - 1
     if before > 0 and toks[before].norm in lx.articles:
         before -= 1  # "ha superado los 4 millones"
     if before >= 0 and toks[before].norm in lx.count_verbs:
-        back = toks[max(0, amt.first - 25):amt.first]
-        for m, t in enumerate(back):
-            if t.norm in lx.count_nouns:
-                for u in back[m + 1:]:
-                    unit = _unit_of(u.norm, u.upper, lx)
-                    if unit is not None and (u.norm in lx.displaced_nouns or
-                                             _strip_al(u.norm, lx) in lx.displaced_nouns):
-                        return unit, amt.last, True
+        start = max(0, amt.first - 25)
+        for m in range(start, amt.first):
+            if toks[m].norm not in lx.count_nouns:
+                continue
+            for k in range(m + 1, amt.first):
+                unit = _displaced_unit(toks, k, lx)
+                if unit is not None:
+                    return unit, amt.last, True
+            # "put the real figure closer to 30,000": the figure just read, re-estimated
+            if previous is not None and m > previous.amount.last:
+                return previous.unit, amt.last, True
     return None, -1, False
 
 
@@ -461,6 +474,39 @@ def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) ->
     return j >= lo and toks[j].norm in lx.verbs_before_object
 
 
+def _coordinated(toks: list[Token], previous: Candidate, amt: Amount, lx: Lexicon) -> bool:
+    """Whether the amount is joined to the figure before by "and" or a comma alone, with
+    nothing but qualifiers between: "..., 8,500 Ocaña and some 4,000 Tibú"."""
+    words = _qualifier_words(lx)
+    j = amt.first - 1
+    while j > previous.noun_end and toks[j].norm in words:
+        j -= 1
+    if j <= previous.amount.last or not (toks[j].norm in lx.coordinators or toks[j].text == ","):
+        return False
+    between = toks[previous.amount.last + 1:j]
+    return not any(t.norm in lx.negative for t in between)
+
+
+def _displaced_unit(toks: list[Token], k: int, lx: Lexicon) -> str | None:
+    """The unit of toks[k] when the words around it say displaced: "refugees", "displaced
+    households", "arrivals", "Sudanese who have fled"."""
+    u = toks[k]
+    if u.norm in lx.event_nouns:
+        return "people"
+    unit = _unit_of(u.norm, u.upper, lx)
+    if unit is None:
+        return None
+    if u.norm in lx.displaced_nouns or _strip_al(u.norm, lx) in lx.displaced_nouns:
+        return unit
+    if k > 0 and (toks[k - 1].norm in lx.displaced_adjectives
+                  or toks[k - 1].norm in lx.displaced_participles):
+        return unit
+    if any(t.norm in lx.displacement or t.norm in lx.displaced_participles
+           for t in toks[k + 1:k + 4]):
+        return unit
+    return None
+
+
 def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
     """The statistic noun after the amount: "brings to 8,700 the number of displaced"."""
     after = toks[amt.last + 1:amt.last + 9]
@@ -468,9 +514,10 @@ def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None
         if t.kind == "punct":
             return None
         if t.norm in lx.count_nouns:
-            for u in after[m + 1:m + 6]:
-                unit = _unit_of(u.norm, u.upper, lx)
-                if unit is not None and u.norm in lx.displaced_nouns:
+            base = amt.last + 1 + m
+            for k in range(base + 1, min(len(toks), base + 6)):
+                unit = _displaced_unit(toks, k, lx)
+                if unit is not None:
                     return unit
             return None
     return None

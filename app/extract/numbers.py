@@ -240,7 +240,8 @@ def _digit_amount(toks: list[Token], i: int, lx: Lexicon) -> Amount | None:
         # "30 ألفاً و76 شخصاً", "43 ألفاً و800": the rest after the scale word
         j = end_tok + 1
         if (j + 1 < len(toks) and toks[j].norm in lx.number_joiners
-                and toks[j + 1].kind == "num" and toks[j + 1].start == toks[j].end):
+                and toks[j + 1].kind == "num" and toks[j + 1].start == toks[j].end
+                and not (j + 2 < len(toks) and toks[j + 2].norm in lx.scales)):
             rest = parse_digits(toks[j + 1].text)
             if rest is not None and rest == int(rest) and 0 < rest < scale:
                 value += rest
