@@ -87,6 +87,11 @@ def _unit_of(word: str, upper: bool, lx: Lexicon) -> str | None:
             return "people"  # "venezolanos", "hondureños"
     if upper and len(word) > 4 and word.endswith(lx.group_suffixes):
         return "people"  # "Syrians", "Alawites", "Congolese"
+    for prefix in lx.elision_prefixes:
+        if word.startswith(prefix) and len(word) > len(prefix) + 3:
+            rest = word[len(prefix):]  # "d'arrivées", "d'enfants" glued by the apostrophe
+            if rest in lx.people or rest in lx.families or rest in lx.event_nouns:
+                return _unit_of(rest, upper, lx) or "people"
     return None
 
 
@@ -199,6 +204,10 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                     t.norm in lx.displacement for t in back[k + 1:]):
                 back = back[k + 1:]
             break
+    comma = max((k for k, t in enumerate(back) if t.text == ","), default=-1)
+    if comma >= 0 and _own_verb(toks, first - len(back) + comma + 1, last, hi, lx):
+        back = back[comma + 1:]  # "In Jindires, where 500 people died, 2,000 families are
+        # now staying in reception centres": the death clause is closed
     for t in back:
         if t.norm in lx.negative and not _in_name(toks, t, lx):
             return True
@@ -296,6 +305,14 @@ def _arabic_verb_before(toks: list[Token], first: int, lo: int, lx: Lexicon) -> 
         j -= 1
         steps += 1
     return False
+
+
+def _own_verb(toks: list[Token], start: int, last: int, hi: int, lx: Lexicon) -> bool:
+    """Whether the figure has its own movement or stock verb, before it from `start` or after
+    it in its clause."""
+    verbs = (lx.displacement, lx.stock_verbs, lx.remain, lx.hosting, lx.register)
+    span = toks[start:last + 1] + toks[last + 1:min(hi, last + 8)]
+    return any(t.norm in words for t in span for words in verbs)
 
 
 def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
@@ -491,12 +508,13 @@ def _displaced_unit(toks: list[Token], k: int, lx: Lexicon) -> str | None:
     """The unit of toks[k] when the words around it say displaced: "refugees", "displaced
     households", "arrivals", "Sudanese who have fled"."""
     u = toks[k]
-    if u.norm in lx.event_nouns:
+    word = _elided(u.norm, lx)
+    if word in lx.event_nouns:
         return "people"
-    unit = _unit_of(u.norm, u.upper, lx)
+    unit = _unit_of(word, u.upper, lx)
     if unit is None:
         return None
-    if u.norm in lx.displaced_nouns or _strip_al(u.norm, lx) in lx.displaced_nouns:
+    if word in lx.displaced_nouns or _strip_al(u.norm, lx) in lx.displaced_nouns:
         return unit
     if k > 0 and (toks[k - 1].norm in lx.displaced_adjectives
                   or toks[k - 1].norm in lx.displaced_participles):
@@ -505,6 +523,14 @@ def _displaced_unit(toks: list[Token], k: int, lx: Lexicon) -> str | None:
            for t in toks[k + 1:k + 4]):
         return unit
     return None
+
+
+def _elided(word: str, lx: Lexicon) -> str:
+    for prefix in lx.elision_prefixes:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and (rest in lx.event_nouns or rest in lx.displaced_nouns):
+            return rest
+    return word
 
 
 def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:

@@ -208,6 +208,7 @@ class Lexicon:
     forecast_before: frozenset[str] = frozenset()  # "planned for 5,000", "redoute 800 000"
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
+    elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
     # --- derived when loaded
     triggers: frozenset[str] = frozenset()        # words of the whole-report prefilter
     number_words: tuple[str, ...] = ()            # for the sentence prefilter
