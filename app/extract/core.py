@@ -245,12 +245,12 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         if k > 0:
             lo = max(lo, amounts[k - 1].last + 1)
         if k + 1 < len(amounts):
-            hi = min(hi, amounts[k + 1].first)
+            hi = _own_end(toks, amt, min(hi, amounts[k + 1].first), lx)
         c = candidate(toks, amt, lo, hi, previous, lx)
         if c is not None and killed and _elliptical(toks, amounts[k - 1], amt, hi, lx):
             c = None  # "72 losing their lives in Jableh and 60 others in Baniyas"
         if c is not None and _strip_article(toks[c.noun_end].norm, lx) in lx.demographic and (
-                c.part or any(t.norm in lx.part_before for t in toks[lo:amt.first][-4:])):
+                c.part or any(t.norm in lx.part_before for t in toks[lo:amt.first][-6:])):
             c = None  # "including 300 children": a breakdown of a figure, not a second one
         if c is not None and rumoured and any(
                 t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
@@ -278,6 +278,12 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        if k:  # a running total names its own place when it has one ("bringing ... in X to N")
+            own = next((j for j in range(cands[k - 1].noun_end + 1, c.amount.first)
+                        if toks[j].norm in lx.bringing), None)
+            if own is not None:
+                own_dest, _ = _places_in(doc, toks, mentions, own, seg_hi, c, lx)
+                dest = own_dest or dest
         if dest is None and (has_displacement or c.displaced_noun):
             floor = cands[k - 1].amount.last + 1 if k else 0
             dest = _relative_antecedent(toks, mentions, floor, c.amount.first, lx) or dest
@@ -322,7 +328,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             low, high = _bounds_of(c.qualifier, amt.value)
         out.append(ExtractedFigure(
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
-            people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo, hi),
+            people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo,
+                                                                _own_end(toks, amt, hi, lx)),
                                         amt.first, c.noun_end, lx), destination=dest,
             origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
             span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
@@ -410,6 +417,16 @@ def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: i
     return None
 
 
+def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
+    """`hi` moved back over the next figure's own leading words ("and another 2,000", "y
+    otras 2.000"): they are not this figure's period or qualifier."""
+    while hi - 1 > amt.last and toks[hi - 1].kind == "word" and (
+            toks[hi - 1].norm in lx.new_markers or toks[hi - 1].norm in lx.another
+            or any(toks[hi - 1].norm in q for q in lx.qualifiers)):
+        hi -= 1
+    return hi
+
+
 def _elliptical(toks: list[Token], before: Amount, amt: Amount, hi: int, lx: Lexicon) -> bool:
     """Whether an amount joined to the one before has no verb of its own ("and 60 others in
     Baniyas"), so it shares that one's verb and verdict."""
@@ -440,6 +457,9 @@ def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> boo
 
 def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
                c: Candidate, lx: Lexicon) -> tuple[Place | None, Place | None]:
+    # a running total after the figure has its own place: "2,000 crossed into Chad, bringing
+    # the number of refugees in the Adre area to 90,000"
+    hi = next((k for k in range(c.noun_end + 1, hi) if toks[k].norm in lx.bringing), hi)
     inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None
               and not _fronted(toks, m, c, lx)]
     dests = [m.place for m in inside if m.role == "dest" and m.place is not None]

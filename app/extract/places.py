@@ -204,6 +204,8 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     while j >= 0 and steps < 7:
         t = toks[j]
         w = t.norm
+        if t.kind == "num" and steps == 0 and _gapped(toks, m, j, lx):
+            return "dest"  # "18,000 have reached Cúcuta, 8,500 Ocaña and 4,000 Tibú"
         if j in starts:
             prev = starts[j]
             if prev.possessive:
@@ -237,15 +239,44 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             steps += 1
             continue
         break
-    # The subject of a hosting verb is where people are: "Tawila is hosting 300,000".
-    for k in range(m.last + 1, min(m.last + 8, len(toks))):
-        if toks[k].norm in lx.hosting:
+    # The subject of a hosting verb is where people are: "Tawila is hosting 300,000", over an
+    # apposition: "Kassala, a city of some 400,000 people, is now hosting 60,000".
+    if _hosts(toks, m.last + 1, lx):
+        return "dest"
+    k = m.last + 1
+    if k < len(toks) and toks[k].text == ",":
+        close = next((x for x in range(k + 1, min(k + 12, len(toks))) if toks[x].text == ","),
+                     None)
+        if close is not None and any(toks[x].norm in lx.population_preps
+                                     for x in range(k + 1, close)) and _hosts(
+                toks, close + 1, lx):
             return "dest"
-        if toks[k].kind == "num":
-            break
     if m.there:
         return "dest"
     return "none"
+
+
+def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
+    """A hosting verb within a few words from `start`, before any number."""
+    for k in range(start, min(start + 8, len(toks))):
+        if toks[k].norm in lx.hosting:
+            return True
+        if toks[k].kind == "num":
+            return False
+    return False
+
+
+def _gapped(toks: list[Token], m: Mention, j: int, lx: Lexicon) -> bool:
+    """A place right after a number that is coordinated with a figure before it and ends
+    its conjunct: "..., 8,500 Ocaña and some 4,000 Tibú"."""
+    before = j - 1
+    while before >= 0 and toks[before].kind == "word" and toks[before].norm not in (
+            lx.coordinators) and not toks[before].upper and before > j - 3:
+        before -= 1  # over qualifiers: "and some 4,000 Tibú"
+    if before < 0 or not (toks[before].text == "," or toks[before].norm in lx.coordinators):
+        return False
+    nxt = toks[m.last + 1] if m.last + 1 < len(toks) else None
+    return nxt is None or nxt.kind == "punct" or nxt.norm in lx.coordinators
 
 
 def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
