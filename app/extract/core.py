@@ -11,6 +11,7 @@ from typing import Any
 
 from app.extract import language
 from app.extract import places as pl
+from app.extract.confidence import Evidence, confidence
 from app.extract.figures import Candidate, candidate, death_phrase, rejected_context
 from app.extract.lexicon import Lexicon, every, load
 from app.extract.numbers import Amount, find_amounts
@@ -69,6 +70,8 @@ class ExtractedFigure:
     as_of: date | None
     span: tuple[int, int]
     quote: str
+    evidence: Evidence = Evidence.NONE
+    confidence: float = 0.5
 
     def to_contract(self) -> dict[str, Any]:
         """The figure object exactly as CONTRACT.md lays it out."""
@@ -85,6 +88,7 @@ class ExtractedFigure:
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
             "span": [self.span[0], self.span[1]],
             "quote": self.quote,
+            "confidence": self.confidence,
         }
 
 
@@ -275,6 +279,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             else:
                 pl.resolve(m, doc.gaz, doc.scan.context)
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
+    how: list[Evidence] = []   # where each figure's destination came from
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
@@ -284,9 +289,13 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             if own is not None:
                 own_dest, _ = _places_in(doc, toks, mentions, own, seg_hi, c, lx)
                 dest = own_dest or dest
+        how.append(Evidence.DEST_ROLE if dest is not None else Evidence.NONE)
+        if dest is not None and any(m.anaphor and m.place is dest for m in mentions):
+            how[k] |= Evidence.DEST_ANAPHOR
         if dest is None and (has_displacement or c.displaced_noun):
             floor = cands[k - 1].amount.last + 1 if k else 0
-            dest = _relative_antecedent(toks, mentions, floor, c.amount.first, lx) or dest
+            dest = _relative_antecedent(toks, mentions, floor, c.amount.first, lx)
+            how[k] = Evidence.DEST_RELATIVE if dest is not None else Evidence.NONE
         figures.append((c, dest, origin, seg_lo, seg_hi))
     # Figures in one clause group share a destination: "2,300 families, or around 11,000
     # individuals, in Akkar"; "900 arrived in Akkar, bringing the number there to 8,700".
@@ -304,11 +313,13 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             lo_, hi_ = sorted((c.amount.first, other[0].amount.first))
             if not _bounds_between(bounds, lo_, hi_):
                 figures[k] = (c, other[1], origin, lo, hi)
+                how[k] = Evidence.DEST_SHARED
                 break
     out: list[ExtractedFigure] = []
     seen: set[tuple[int, str, str | None]] = set()
     sentence_date = as_of(toks, 0, n, published, lx)
-    for c, dest, origin, lo, hi in figures:
+    hedged = not sentence_words.isdisjoint(lx.modals | lx.hedging | lx.modal_particles)
+    for k, (c, dest, origin, lo, hi) in enumerate(figures):
         # Without displacement wording the figure needs a stock verb and a place: "800
         # households from the coast are now in Wadi Khaled", "are staying in schools in X".
         if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
@@ -333,6 +344,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
                                         amt.first, c.noun_end, lx), destination=dest,
             origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
             span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
+            evidence=(ev := _evidence(toks, lx, c, lo, hi, dest, origin, how[k], hedged,
+                                      len(cands))),
+            confidence=confidence(ev),
         ))
     return out
 
@@ -351,6 +365,34 @@ def _around_brackets(toks: list[Token], bounds: list[int], lo: int, hi: int) -> 
         start = close if toks[hi].text == "(" and close is not None else hi
         hi = next((b for b in bounds if b > start and toks[b].text != ")"), n)
     return lo, hi
+
+
+def _evidence(toks: list[Token], lx: Lexicon, c: Candidate, lo: int, hi: int,
+              dest: Place | None, origin: Place | None, how: Evidence, hedged: bool,
+              crowd: int) -> Evidence:
+    """The evidence flags of one figure (see confidence.py)."""
+    e = how
+    if c.displaced_noun:
+        e |= Evidence.DISPLACED_NOUN
+    if any(t.norm in lx.displacement for t in toks[lo:hi]):
+        e |= Evidence.DISPLACEMENT_VERB
+    elif not c.displaced_noun:
+        e |= Evidence.STOCK_ONLY
+    if dest is not None and dest.level == "country":
+        e |= Evidence.DEST_COUNTRY
+    if hedged:
+        e |= Evidence.HEDGE
+    if c.amount.vague is not None:
+        e |= Evidence.VAGUE
+    if c.noun_end == c.amount.last:
+        e |= Evidence.IMPLIED_UNIT
+    if crowd >= 3:
+        e |= Evidence.CROWDED
+    if c.part:
+        e |= Evidence.PART
+    if origin is not None:
+        e |= Evidence.ORIGIN
+    return e
 
 
 def quote_around(text: str, a: int, b: int, start: int, end: int) -> str:

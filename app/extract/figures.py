@@ -452,19 +452,13 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if _arabic_verb_before(toks, amt.first, lo, lx):
         return "people", amt.last, True
     # "brings to 8,700 the number of displaced", "elevó a 48.000 la cifra de desplazados"
-    before = amt.first - 1
-    while before > lo and toks[before].norm not in lx.count_verbs and (
-            toks[before].norm in _qualifier_words(lx)):
-        before -= 1  # "bringing the number of refugees to more than 120,000"
-    if before >= 0 and toks[before].norm in lx.count_verbs:
+    if _after_count_verb(toks, amt, lx):
         unit = _count_noun_after(toks, amt, lx)
         if unit is not None:
             return unit, amt.last, True
     # "bringing the number of new arrivals there to 8,700", "the number of displaced rose to
     # 48,000, though aid groups say the real figure is closer to 60,000"
-    if before > 0 and toks[before].norm in lx.articles:
-        before -= 1  # "ha superado los 4 millones"
-    if before >= 0 and toks[before].norm in lx.count_verbs:
+    if _after_count_verb(toks, amt, lx):
         start = max(0, amt.first - 25)
         for m in range(start, amt.first):
             if toks[m].norm not in lx.count_nouns:
@@ -482,10 +476,7 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
 def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
     """A verb whose object is the amount, over its qualifier and an object marker:
     "displaced 10,000", "hosting some 5,000", "acoge a 1,3 millones"."""
-    qualifier_words = {w for words, _ in _qualifiers(lx) for w in words}
-    j = amt.first - 1
-    while j > lo and amt.first - j <= 4 and toks[j].norm in qualifier_words:
-        j -= 1
+    j = amt.first - 1 - _qualifier_length(toks, amt.first, lx)
     if j > lo and toks[j].norm in lx.object_markers:
         j -= 1
     return j >= lo and toks[j].norm in lx.verbs_before_object
@@ -553,3 +544,23 @@ def _in_name(toks: list[Token], t: Token, lx: Lexicon) -> bool:
     """A capitalised word inside a sentence, in a language that does not capitalise common
     nouns, belongs to a name: "the Unit for Victims", "Médecins Sans Frontières"."""
     return t.upper and t is not toks[0] and not lx.capitalised_nouns
+
+
+def _qualifier_length(toks: list[Token], first: int, lx: Lexicon) -> int:
+    """How many tokens the qualifier phrase just before toks[first] has ("more than": 2)."""
+    for words, _ in _qualifiers(lx):
+        k = len(words)
+        if first - k >= 0 and tuple(t.norm for t in toks[first - k:first]) == words:
+            return k
+    return 0
+
+
+def _after_count_verb(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount follows a statistic verb, over a qualifier or an article: "rose to 8,700",
+    "portant à près de 40 000", "ha superado los 4 millones"."""
+    for before in {amt.first - 1, amt.first - 1 - _qualifier_length(toks, amt.first, lx)}:
+        if before > 0 and toks[before].norm in lx.articles:
+            before -= 1
+        if before >= 0 and toks[before].norm in lx.count_verbs:
+            return True
+    return False

@@ -288,7 +288,7 @@ def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
     while k >= 0 and (toks[k].norm in lx.dest_preps or toks[k].norm in lx.coordinators):
         k -= 1
     head = toks[k].norm if k >= 0 else ""
-    if head in lx.origin_heads:
+    if head in lx.origin_heads and toks[j].norm in lx.static_preps:
         return "origin"
     if head in lx.speech:
         return "none"  # "Speaking in Geneva, ..."

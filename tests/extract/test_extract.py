@@ -223,7 +223,7 @@ def test_contract_shape() -> None:
     f = one(text)
     d = f.to_contract()
     assert set(d) == {"count", "low", "high", "qualifier", "unit", "people", "kind",
-                      "destination", "origin", "as_of", "span", "quote"}
+                      "destination", "origin", "as_of", "span", "quote", "confidence"}
     assert d["destination"] == {"id": "LB", "name": "Lebanon", "country": "LB",
                                 "level": "country"}
     a, b = d["span"]

@@ -1,0 +1,42 @@
+"""Vocabulary filled in the lexicon files: each case a phrasing the word lists once missed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.extract import extract
+
+PUB = date(2025, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "iso"),
+    [
+        ("Le camp de Farchana, au Tchad, héberge désormais 50 000 réfugiés.", 50000, "TD"),
+        ("Le Niger accueille près de 30 000 demandeurs d'asile maliens.", 30000, "NE"),
+        ("Quelque 2 500 personnes ont quitté leurs villages pour le Niger.", 2500, "NE"),
+        ("Plus de 9 000 personnes ont fui au Burundi, portant à près de 40 000 le nombre "
+         "d'arrivées depuis janvier.", 40000, "BI"),
+        ("Selon l'ONU, 41 000 Rohingyas se sont réfugiés au Bangladesh.", 41000, "BD"),
+    ],
+)
+def test_french_vocabulary(text: str, count: int, iso: str) -> None:
+    got = {f.count: f for f in extract(text, PUB, "fr")}
+    assert count in got, list(got)
+    dest = got[count].destination
+    assert dest is not None and dest.country == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("La République dominicaine a rapatrié de force 30 000 Haïtiens.", "fr"),
+        ("Authorities deported 12,000 migrants to Honduras last month.", "en"),
+        ("The country expelled 5,000 refugees to Afghanistan.", "en"),
+        ("Un camp de 14 000 abris pour 40 000 personnes sera construit au Bangladesh.", "fr"),
+    ],
+)
+def test_deportations_and_capacities_are_no_figures(text: str, lang: str) -> None:
+    assert extract(text, PUB, lang) == []
