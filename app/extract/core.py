@@ -238,7 +238,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     has_displacement = not sentence_words.isdisjoint(lx.displacement) or _prefilter(
         lx).has_stem(doc.folded[a:b])
     has_stock = not (sentence_words.isdisjoint(lx.stock_verbs)
-                     and sentence_words.isdisjoint(lx.register))
+                     and sentence_words.isdisjoint(lx.register)
+                     and sentence_words.isdisjoint(lx.remain))
     bounds = _bounds(toks, lx)
     amounts = find_amounts(toks, lx)
     cands: list[Candidate] = []
