@@ -124,6 +124,14 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
                 _split_hyphenated(toks, original, m.start(), t, gap)
                 continue
             t = _LINE_HYPHEN.sub("", t)
+        if len(t) > 3 and t[1] == "'" and original[m.start()].islower() and (
+                original[m.start() + 2].isupper()) and not (toks and toks[-1].upper):
+            # an elided article before a name: "l'Égypte", "d'Adré" -> "l" + "Égypte"
+            s0 = m.start()
+            toks.append(Token(t[0], t[0], s0, s0 + 1, False, "word"))
+            toks.append(Token(t[2:], strip_accents(t[2:]).replace("'", ""), s0 + 2, m.end(),
+                              True, "word"))
+            continue
         c = t[0]
         if c.isdigit():
             kind = "num"
