@@ -505,6 +505,9 @@ def _displaced_unit(toks: list[Token], k: int, lx: Lexicon) -> str | None:
     unit = _unit_of(word, u.upper, lx)
     if unit is None:
         return None
+    if word in lx.displaced_adjectives and k + 1 < len(toks):
+        unit = _unit_of(toks[k + 1].norm, toks[k + 1].upper, lx) or unit  # "displaced households"
+        return unit
     if word in lx.displaced_nouns or _strip_al(u.norm, lx) in lx.displaced_nouns:
         return unit
     if k > 0 and (toks[k - 1].norm in lx.displaced_adjectives

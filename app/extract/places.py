@@ -131,7 +131,9 @@ def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mentio
         i += 1
     for m in out:
         # "Russia's Khmeimim base": a possessive qualifies the next name, it is no place
-        m.role = "none" if m.possessive else _role(toks, m, out, gaz, lx)
+        # ("Marib's 197 camps", "Hatay's container cities" are that place's own)
+        owned = m.possessive and m.last + 1 < len(toks) and not toks[m.last + 1].upper
+        m.role = "none" if m.possessive and not owned else _role(toks, m, out, gaz, lx)
     return out
 
 

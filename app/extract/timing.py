@@ -15,6 +15,9 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
     date that goes with a speech verb ("..., officials said on Friday") dates the report,
     not the movement."""
     end = max(noun_end, amount_first)
+    if hi < len(toks) and toks[hi].norm in lx.since:
+        # "since" opens a phrase here, not a clause: "... new arrivals since the beginning of June"
+        hi = next((k for k in range(hi + 1, len(toks)) if toks[k].kind == "punct"), len(toks))
     before = toks[max(lo, amount_first - 8):amount_first]
     # "bringing the total to 8,700": a running total
     if any(t.norm in lx.total_before for t in before):
@@ -34,12 +37,16 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
         if toks[j].text == "," and any(t.norm in lx.front_subordinators for t in toks[lo:j]):
             lo = j + 1
             break
+    if any(t.norm in lx.count_nouns for t in toks[lo:amount_first]) and any(
+            t.norm in lx.count_verbs for t in toks[lo:amount_first]):
+        return "total"  # a statistic noun counts a stock: "put the number ... at 100,417"
     window = toks[lo:hi]
     for k, t in enumerate(window):
         w = t.norm
         if w in lx.since:
             if any(x.norm in lx.beginning for x in window[k + 1:k + 4]) and any(
-                    x.norm in lx.short_periods for x in window[k + 1:k + 6]):
+                    x.norm in lx.short_periods or x.norm in lx.months
+                    for x in window[k + 1:k + 6]):
                 return "new"  # "since the beginning of the week", "منذ بداية الأسبوع"
             return "total"
         for phrase in lx.total_phrases:
