@@ -7,6 +7,9 @@ from datetime import date
 import pytest
 
 from app.extract import extract
+from app.extract.lexicon import load
+from app.extract.numbers import find_amounts
+from app.extract.text import fold, tokenize
 
 PUB = date(2025, 3, 12)
 
@@ -40,3 +43,22 @@ def test_french_vocabulary(text: str, count: int, iso: str) -> None:
 )
 def test_deportations_and_capacities_are_no_figures(text: str, lang: str) -> None:
     assert extract(text, PUB, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("نزح 30 ألفاً و76 شخصاً", 30076),
+        ("بلغ 43 ألفاً و800 شخص", 43800),
+    ],
+)
+def test_arabic_number_rest_after_its_scale(text: str, value: int) -> None:
+    toks = tokenize(fold(text), text, 0, len(text))
+    assert [a.value for a in find_amounts(toks, load("ar"))] == [value]
+
+
+def test_arabic_range_of_two_scaled_numbers_stays_a_range() -> None:
+    text = "ما بين 10 آلاف و12 ألف نازح"
+    toks = tokenize(fold(text), text, 0, len(text))
+    (a,) = find_amounts(toks, load("ar"))
+    assert (a.value, a.low, a.high) == (10000, 10000, 12000)
