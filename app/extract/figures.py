@@ -317,11 +317,9 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
         back = toks[max(0, amt.first - 25):amt.first]
         for m, t in enumerate(back):
             if t.norm in lx.count_nouns:
-                for u in back[m + 1:]:
-                    unit = _unit_of(u.norm, u.upper, lx)
-                    if unit is not None and (u.norm in lx.displaced_nouns or
-                                             _strip_al(u.norm, lx) in lx.displaced_nouns):
-                        return unit, amt.last, True
+                unit = _counted(back[m + 1:], lx)
+                if unit is not None:
+                    return unit, amt.last, True
     return None, -1, False
 
 
@@ -341,12 +339,27 @@ def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None
         if t.kind == "punct":
             return None
         if t.norm in lx.count_nouns:
-            for u in after[m + 1:m + 6]:
-                unit = _unit_of(u.norm, u.upper, lx)
-                if unit is not None and (u.norm in lx.displaced_nouns
-                                         or _strip_al(u.norm, lx) in lx.displaced_nouns):
-                    return unit
-            return None
+            return _counted(toks[amt.last + 2 + m:amt.last + 12 + m], lx)
+    return None
+
+
+def _counted(words: list[Token], lx: Lexicon) -> str | None:
+    """What a statistic noun counts, from the words after it: displaced people ("the number
+    of IDPs", "the number of Sudanese who have fled"), else None ("the number of schools")."""
+    for k, u in enumerate(words):
+        unit = _unit_of(u.norm, u.upper, lx)
+        if unit is None:
+            continue
+        if u.norm in lx.displaced_nouns or _strip_al(u.norm, lx) in lx.displaced_nouns:
+            return unit
+        # "... of Sudanese who have fled", "... of people who have arrived": a relative
+        # clause saying they moved
+        for w in words[k + 1:k + 5]:
+            if w.kind == "num" or w.text == ",":
+                break
+            if w.norm in lx.displacement:
+                return unit
+        return None
     return None
 
 

@@ -62,3 +62,21 @@ def test_arabic_range_of_two_scaled_numbers_stays_a_range() -> None:
     toks = tokenize(fold(text), text, 0, len(text))
     (a,) = find_amounts(toks, load("ar"))
     assert (a.value, a.low, a.high) == (10000, 10000, 12000)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("The arrivals bring to 57,000 the number of Sudanese who have fled to Chad.", 57000),
+        ("The government put the number of people who have arrived in Armenia at 10,417.",
+         10417),
+        ("La Defensoría elevó a 48.000 la cifra de personas que huyeron a Colombia.", 48000),
+    ],
+)
+def test_a_statistic_noun_counting_people_who_moved(text: str, count: int) -> None:
+    assert count in [f.count for f in extract(text, PUB)]
+
+
+def test_a_statistic_noun_counting_something_else_is_no_figure() -> None:
+    assert extract("Officials put the number of schools used as shelters in Chad at 4,000.",
+                   PUB, "en") == []
