@@ -80,3 +80,17 @@ def test_a_statistic_noun_counting_people_who_moved(text: str, count: int) -> No
 def test_a_statistic_noun_counting_something_else_is_no_figure() -> None:
     assert extract("Officials put the number of schools used as shelters in Chad at 4,000.",
                    PUB, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Plus de 40 000 personnes ont fui le Soudan vers l'Égypte.", "EG"),
+        ("Quelque 12 000 réfugiés burkinabè sont arrivés en Côte d'Ivoire.", "CI"),
+        ("Environ 3 000 réfugiés ont été enregistrés au point d'entrée d'Adré.", "TD"),
+        ("Plus de 5 000 personnes ont fui en direction de l'Ouganda.", "UG"),
+    ],
+)
+def test_a_name_after_an_elided_article(text: str, iso: str) -> None:
+    (f,) = extract(text, PUB, "fr")
+    assert f.destination is not None and f.destination.country == iso
