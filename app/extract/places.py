@@ -334,7 +334,8 @@ def _occurrences(text: str, word: str) -> list[int]:
 
 def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     """One pass over a report for place names (no roles): context countries and antecedents.
-    Cheap: only words that start some gazetteer name are looked at closely."""
+    Cheap: only words that start some gazetteer name are looked at closely. Always given the
+    same lexicon (every language's): the gazetteer's word cache keeps its classifications."""
     names: list[tuple[int, str, list[Place]]] = []
     ctx: Counter[str] = Counter()
     cache = gaz.word_cache
@@ -344,10 +345,9 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     # may start a name are then located (str.find), so the Python loop is over few words
     maybe: dict[str, tuple[int, str, int, str, list[Place]]] = {}
     for word in _NAME_START.findall(original):
-        ckey = f"{lx.code}:{word}"  # the classification depends on the language
-        got = cache.get(ckey)
+        got = cache.get(word)
         if got is None:
-            got = cache[ckey] = _classify(fold(word), gaz, lx)
+            got = cache[word] = _classify(fold(word), gaz, lx)
         state = got[0]
         if state == _ADJ:
             ctx[got[1]] += 1
