@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -121,9 +121,11 @@ def _bounds_between(bounds: list[int], a: int, b: int) -> list[int]:
 class _Doc:
     """Per-report state: the place scan (context countries, antecedents), made on demand."""
 
-    def __init__(self, text: str, folded: str, gaz: Gazetteer, lx: Lexicon) -> None:
+    def __init__(self, text: str, folded: str, gaz: Gazetteer,
+                 language_of: Callable[[], Lexicon]) -> None:
         self.text = text
-        self.lx = lx
+        self._language_of = language_of
+        self._lx: Lexicon | None = None
         self.folded = folded
         self.gaz = gaz
         self._scan: pl.Scan | None = None
@@ -131,9 +133,17 @@ class _Doc:
         self._positions: list[int] = []
 
     @property
+    def lx(self) -> Lexicon:
+        """The report's language, detected when a sentence first needs it."""
+        if self._lx is None:
+            self._lx = self._language_of()
+        return self._lx
+
+    @property
     def scan(self) -> pl.Scan:
+        # capitalised words of every language: the scan only gathers names and countries
         if self._scan is None:
-            self._scan = pl.scan(self.folded, self.text, self.gaz, self.lx)
+            self._scan = pl.scan(self.folded, self.text, self.gaz, every())
         return self._scan
 
     def places_before(self, offset: int) -> list[Place]:
@@ -186,8 +196,7 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
         trigger_at += [m.start() for m in _LINE_BROKEN.finditer(folded)
                        if m.group(1) + m.group(2) in pf.triggers]
     trigger_at.sort()
-    report_lang = language.of_report((w.decode() for w in words), lang)
-    doc = _Doc(text, folded, gaz, load(report_lang))
+    doc = _Doc(text, folded, gaz, lambda: load(language.of_report(words, lang)))
     out: list[ExtractedFigure] = []
     done = 0
     for pos in trigger_at:

@@ -22,12 +22,22 @@ def _own(tables: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
 
 
 @cache
-def _signatures() -> dict[str, dict[str, int]]:
-    """Per language: its telling words and their weight."""
+def _signatures() -> dict[str, tuple[tuple[str, int], ...]]:
+    """Each telling word and the languages it tells, with its weight."""
     function = _own({code: load(code).function_words for code in LANGUAGES})
     content = _own({code: vocabulary(load(code)) for code in LANGUAGES})
-    return {code: {**dict.fromkeys(content[code], 1),
-                   **dict.fromkeys(function[code], _FUNCTION_WEIGHT)} for code in LANGUAGES}
+    table: dict[str, dict[str, int]] = {}
+    for code in LANGUAGES:
+        for w in content[code]:
+            table.setdefault(w, {})[code] = 1
+        for w in function[code]:
+            table.setdefault(w, {})[code] = _FUNCTION_WEIGHT
+    return {w: tuple(by.items()) for w, by in table.items()}
+
+
+@cache
+def _signature_bytes() -> frozenset[bytes]:
+    return frozenset(w.encode() for w in _signatures())
 
 
 @cache
@@ -37,10 +47,10 @@ def _script_language() -> str | None:
 
 def _scores(words: Iterable[str]) -> dict[str, int]:
     sig = _signatures()
-    scores = dict.fromkeys(sig, 0)
+    scores = dict.fromkeys(LANGUAGES, 0)
     for w in words:
-        for code, table in sig.items():
-            scores[code] += table.get(w, 0)
+        for code, weight in sig.get(w, ()):
+            scores[code] += weight
     return scores
 
 
@@ -52,20 +62,34 @@ def _script(words: list[str]) -> str | None:
     return None
 
 
-def of_report(words: Iterable[str], hint: str | None) -> str:
-    """The language of a report from its distinct words (folded, accents kept or not);
-    `hint` is the `lang` the report came with, kept when the text bears it out."""
+def of_report(words: Iterable[bytes], hint: str | None) -> str:
+    """The language of a report from its distinct words (folded, as UTF-8 bytes); `hint` is
+    the `lang` the report came with, kept when the text bears it out."""
     hint = hint.lower()[:2] if isinstance(hint, str) else None
-    distinct = list({strip_accents(w) for w in words})
-    by_script = _script(distinct)
-    if by_script is not None:
-        return by_script
-    scores = _scores(distinct)
+    sig = _signatures()
+    sig_bytes = _signature_bytes()
+    telling: list[str] = []
+    own_script = other = 0
+    for w in words:
+        if 0xD8 <= w[0] <= 0xDB:  # the UTF-8 lead bytes of the Arabic block
+            own_script += 1
+            continue
+        other += 1
+        if w in sig_bytes:
+            telling.append(w.decode())
+        elif not w.isascii():  # accents kept in the report, folded in the lexicon
+            bare = strip_accents(w.decode("utf-8", "surrogatepass"))
+            if bare in sig:
+                telling.append(bare)
+    script = _script_language()
+    if script is not None and own_script > other:
+        return script
+    scores = _scores(telling)
     top = max(scores.values())
-    if hint in scores and hint != _script_language() and 2 * scores[hint] >= top:
+    if hint in scores and hint != script and 2 * scores[hint] >= top:
         return hint
     if top == 0:
-        return hint if hint in LANGUAGES and hint != _script_language() else LANGUAGES[0]
+        return hint if hint in LANGUAGES and hint != script else LANGUAGES[0]
     return max(scores, key=lambda c: (scores[c], c == hint))
 
 

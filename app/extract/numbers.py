@@ -237,19 +237,29 @@ def _digit_amount(toks: list[Token], i: int, lx: Lexicon) -> Amount | None:
         scale = sc[0]
         value *= scale
         end_tok = sc[1]
-        # "30 ألفاً و76 شخصاً", "43 ألفاً و800": the rest after the scale word
-        j = end_tok + 1
-        if (j + 1 < len(toks) and toks[j].norm in lx.number_joiners
-                and toks[j + 1].kind == "num" and toks[j + 1].start == toks[j].end
-                and not (j + 2 < len(toks) and toks[j + 2].norm in lx.scales)):
-            rest = parse_digits(toks[j + 1].text)
-            if rest is not None and rest == int(rest) and 0 < rest < scale:
-                value += rest
-                end_tok = j + 1
+        rest = _glued_remainder(toks, end_tok + 1, scale, lx)
+        if rest is not None:
+            value += rest[0]
+            end_tok = rest[1]
     elif value != int(value):
         return None  # "1.5" alone is no headcount
     return Amount(round(value), None, None, None, i, end_tok, t.start, toks[end_tok].end,
                   scale=scale)
+
+
+def _glued_remainder(toks: list[Token], j: int, scale: int,
+                     lx: Lexicon) -> tuple[int, int] | None:
+    """The rest of a number after its scale, joined by a conjunction glued to its digits:
+    "30 ألفاً و76" is 30,076 (the conjunction written as part of the next word)."""
+    if j + 1 >= len(toks) or toks[j].norm not in lx.number_joiners:
+        return None
+    nxt = toks[j + 1]
+    if nxt.kind != "num" or nxt.start != toks[j].end or not nxt.text.isdigit():
+        return None
+    if j + 2 < len(toks) and toks[j + 2].norm in lx.scales:
+        return None  # "بين 10 آلاف و12 ألف": a second number, a range
+    rest = int(nxt.text)
+    return (rest, j + 1) if 0 < rest < scale else None
 
 
 def _vague_amount(toks: list[Token], i: int, lx: Lexicon) -> Amount | None:

@@ -37,6 +37,13 @@ def _suffix(word: str, suffixes: tuple[str, ...]) -> str:
     return ""
 
 
+def _filler(word: str, lx: Lexicon) -> bool:
+    """A word that may sit between a preposition and a place, with or without its elided
+    article: "au point d'entrée d'Adré"."""
+    return word in lx.place_fillers or any(
+        word.startswith(p) and word[len(p):] in lx.place_fillers for p in lx.elisions)
+
+
 def _common_noun(key: str, lx: Lexicon) -> bool:
     """A one-word name that is a common word of the language ("the", "camp", "عين")."""
     return (key in lx.not_places or key in lx.place_nouns or key in lx.name_heads
@@ -65,6 +72,11 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
         norms = [toks[x].norm for x in idx]
         key = " ".join(norms)
         found = gaz.lookup(key)
+        if not found and any(toks[x].text.endswith("'") for x in idx[:-1]):
+            # an elided article inside a name: "Côte d'Ivoire" is keyed "cote divoire"
+            key = "".join(toks[x].norm + ("" if toks[x].text.endswith("'") else " ")
+                          for x in idx).strip()
+            found = gaz.lookup(key)
         possessive = False
         suffix = _suffix(toks[idx[-1]].text, lx.possessive_suffixes)
         if not found and suffix:
@@ -233,7 +245,7 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             return "near"
         if w in lx.container_preps and j > 0 and toks[j - 1].norm not in lx.place_fillers:
             return "container"
-        if w in lx.place_fillers or w in lx.articles or w in lx.place_nouns or (
+        if _filler(w, lx) or w in lx.articles or w in lx.place_nouns or (
                 w in lx.translit_articles) or (
                 t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (
                 t.upper and gaz.adjectives.get(w)):
@@ -302,7 +314,7 @@ def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
 
 
 # Capitalised Latin words and Arabic words: the only ones that can start a place name.
-_NAME_START = re.compile(r"(?<![\w'])(?:[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]+)")
+_NAME_START = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]+)")
 _NAME_RUN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:[ -][^\W\d_]+(?:'[^\W\d_]+)?){0,5}")
 
 
@@ -378,7 +390,8 @@ def _occurrences(text: str, word: str) -> list[int]:
 
 def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     """One pass over a report for place names (no roles): context countries and antecedents.
-    Cheap: only words that start some gazetteer name are looked at closely."""
+    Cheap: only words that start some gazetteer name are looked at closely. Always given the
+    same lexicon (every language's): the gazetteer's word cache keeps its classifications."""
     names: list[tuple[int, str, list[Place]]] = []
     ctx: Counter[str] = Counter()
     cache = gaz.word_cache
@@ -388,10 +401,9 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     # may start a name are then located (str.find), so the Python loop is over few words
     maybe: dict[str, tuple[int, str, int, str, list[Place]]] = {}
     for word in _NAME_START.findall(original):
-        ckey = f"{lx.code}:{word}"  # the classification depends on the language
-        got = cache.get(ckey)
+        got = cache.get(word)
         if got is None:
-            got = cache[ckey] = _classify(fold(word), gaz, lx)
+            got = cache[word] = _classify(fold(word), gaz, lx)
         state = got[0]
         if state == _ADJ:
             ctx[got[1]] += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 # Every mapping is one character to one character, so offsets in the folded copy are
 # offsets in the original text: spans and quotes come straight from the report.
@@ -97,6 +98,14 @@ def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int
     return start, end
 
 
+@cache
+def _elisions() -> frozenset[str]:
+    """Articles and conjunctions that elide before a vowel in any lexicon ("d'", "l'")."""
+    from app.extract.lexicon import every  # the lexicon needs no text plumbing: no cycle
+
+    return every().elisions
+
+
 @dataclass(slots=True)
 class Token:
     text: str   # folded (lower-case, ASCII digits), accents kept
@@ -139,6 +148,15 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
             kind = "word"
         else:
             kind = "punct"
+        if kind == "word" and "'" in t:
+            head, _, tail = t.partition("'")
+            cut = m.start() + len(head) + 1
+            if tail and original[cut].isupper() and head in _elisions():
+                # "d'Adré", "l'Ouganda": an elided article, then a name
+                toks.append(Token(t[:len(head) + 1], head, m.start(), cut,
+                                  original[m.start()].isupper(), "word"))
+                toks.append(Token(tail, strip_accents(tail), cut, m.end(), True, "word"))
+                continue
         norm = strip_accents(t).replace("'", "").replace("ـ", "") if kind == "word" else t
         if not norm:  # a lone vowel mark or tatweel
             kind, norm = "punct", t

@@ -129,3 +129,16 @@ def test_spanish_is_detected_without_lang() -> None:
     f = one("Más de 5.000 personas han llegado a Colombia huyendo de los enfrentamientos.",
             lang=None)
     assert (f.count, f.qualifier, country(f)) == (5000, "more_than", "CO")
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "iso"),
+    [
+        ("Mientras tanto, cerca de 1.500 cruzaron a Venezuela.", 1500, "VE"),
+        ("Otros 700 huyeron hacia Honduras durante la noche.", 700, "HN"),
+        ("Cientos se dirigieron a Guatemala tras el ataque.", 200, "GT"),
+    ],
+)
+def test_a_figure_without_its_noun(text: str, count: int, iso: str) -> None:
+    f = one(text)
+    assert (f.count, f.unit, country(f)) == (count, "people", iso)

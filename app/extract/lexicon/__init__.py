@@ -70,6 +70,7 @@ class Lexicon:
     people_suffixes: tuple[str, ...] = ()         # lower-case ones (folded): "venezolanos"
     not_people: frozenset[str] = frozenset()
     article_prefixes: tuple[str, ...] = ()        # Arabic "ال"
+    elisions: frozenset[str] = frozenset()        # "d'Adré", "l'Ouganda": split off a name
     # --- verbs
     displacement: frozenset[str] = frozenset()
     displacement_stems: tuple[str, ...] = ()      # roots found inside clitic-glued words
