@@ -12,7 +12,7 @@ from typing import Any
 from app.extract import language
 from app.extract import places as pl
 from app.extract.confidence import Evidence, confidence
-from app.extract.figures import Candidate, candidate, death_phrase, rejected_context
+from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
 from app.extract.lexicon import Lexicon, every, load
 from app.extract.numbers import Amount, find_amounts
 from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
@@ -266,6 +266,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         if c is not None and _strip_article(toks[c.noun_end].norm, lx) in lx.demographic and (
                 c.part or any(t.norm in lx.part_before for t in toks[lo:amt.first][-6:])):
             c = None  # "including 300 children": a breakdown of a figure, not a second one
+        if c is not None and c.part and not c.aside and _idle_part(toks, c, hi, lx):
+            c = None  # "de los cuales 1,7 millones ya cuentan con el Estatuto": no movement
         if c is not None and rumoured and any(
                 t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
             c = None  # "denied rumours that 50,000 had fled"
@@ -467,6 +469,13 @@ def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: i
                 return m.place
         return None
     return None
+
+
+def _idle_part(toks: list[Token], c: Candidate, hi: int, lx: Lexicon) -> bool:
+    """A part of an earlier figure that neither moves nor has a place of its own."""
+    if any(t.norm in lx.dest_preps for t in toks[c.noun_end + 1:min(hi, c.noun_end + 4)]):
+        return False  # "dont 281 000 en Pologne", "281,000 of them went to Poland"
+    return not own_verb(toks, c.amount.first, c.amount.last, hi, lx)
 
 
 def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:

@@ -205,7 +205,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                 back = back[k + 1:]
             break
     comma = max((k for k, t in enumerate(back) if t.text == ","), default=-1)
-    if comma >= 0 and _own_verb(toks, first - len(back) + comma + 1, last, hi, lx):
+    if comma >= 0 and own_verb(toks, first - len(back) + comma + 1, last, hi, lx):
         back = back[comma + 1:]  # "In Jindires, where 500 people died, 2,000 families are
         # now staying in reception centres": the death clause is closed
     for t in back:
@@ -307,7 +307,7 @@ def _arabic_verb_before(toks: list[Token], first: int, lo: int, lx: Lexicon) -> 
     return False
 
 
-def _own_verb(toks: list[Token], start: int, last: int, hi: int, lx: Lexicon) -> bool:
+def own_verb(toks: list[Token], start: int, last: int, hi: int, lx: Lexicon) -> bool:
     """Whether the figure has its own movement or stock verb, before it from `start` or after
     it in its clause."""
     verbs = (lx.displacement, lx.stock_verbs, lx.remain, lx.hosting, lx.register)
