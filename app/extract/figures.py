@@ -149,12 +149,16 @@ def _adjectival(word: str, lx: Lexicon) -> bool:
 
 def _glued_unit(word: str, lx: Lexicon) -> str | None:
     """A unit noun glued to the next word ("peoplewere", "familiesfled")."""
-    if len(word) < 8 or not word.isascii():
+    if len(word) < 8:
         return None
-    for k in range(4, len(word) - 1):
+    for k in range(3, len(word) - 1):
         rest = word[k:]
         if rest in lx.aux or rest in lx.displacement or rest in lx.dest_preps:
             unit = _unit_of(word[:k], False, lx)
+            if unit is not None:
+                return unit
+        if word[:k] in lx.noun_modifiers and len(rest) > 3:
+            unit = _unit_of(rest, False, lx)  # "nouveauxarrivants"
             if unit is not None:
                 return unit
     return None
@@ -230,7 +234,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     # A word governs the figure only inside its own verb group: once the movement verb has
     # come, a later cause or attribution ("fled due to the fighting", ", officials said,
     # adding that the number could rise") is no longer about this figure.
-    moved = False
+    moved = _verb_before_object(toks, amt, lo, lx)
     detached = False
     for k, t in enumerate(after):
         w = t.norm
@@ -242,8 +246,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                            or w in lx.displaced_adjectives)):
             moved = True  # the movement verb, not the noun phrase's "displaced"
             continue
-        if moved and (t.text == "," or w in lx.causes):
-            detached = True
+        if moved and (t.text == "," or w in lx.causes or w in lx.coordinators):
+            detached = True  # "... acogen a 4.100 personas y reparte 9.000 raciones"
         if detached or _in_name(toks, t, lx):
             continue
         if moved and w in lx.modals:
@@ -382,6 +386,8 @@ def _partitive_unit(toks: list[Token], amt: Amount,
     j += 1
     if j < len(toks) and toks[j].norm in lx.partitive_articles:
         j += 1
+    while j < len(toks) and toks[j].norm in _qualifier_words(lx):
+        j += 1  # "2 000 des quelque 5 000 habitants"
     if j >= len(toks) or toks[j].kind != "num":
         return None, -1, False
     k = j
@@ -470,6 +476,14 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
             # "put the real figure closer to 30,000": the figure just read, re-estimated
             if previous is not None and m > previous.amount.last:
                 return previous.unit, amt.last, True
+    # a running total in verb-first order: "ليتجاوز عدد النازحين في المدينة 30 ألفا"
+    for m in range(max(lo, amt.first - 10), amt.first):
+        if toks[m].norm in lx.bringing and m + 1 < amt.first and (
+                toks[m + 1].norm in lx.count_nouns):
+            for k in range(m + 2, amt.first):
+                unit = _displaced_unit(toks, k, lx)
+                if unit is not None:
+                    return unit, amt.last, True
     return None, -1, False
 
 

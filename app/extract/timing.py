@@ -124,8 +124,8 @@ def _date_range(window: list[Token], k: int, lx: Lexicon) -> bool:
 
 def _month_after(window: list[Token], k: int, lx: Lexicon) -> bool:
     j = k
-    if j < len(window) and window[j].norm in lx.period_articles:
-        j += 1
+    while j < len(window) and j < k + 3 and window[j].norm in lx.period_articles:
+        j += 1  # "au cours du mois de juin"
     if j >= len(window) or window[j].norm not in lx.months or len(window[j].norm) < 3:
         return False
     # "in March 2011" dates a past event

@@ -312,7 +312,7 @@ def _extend(data: dict[str, Any], more: dict[str, Any]) -> None:
     for section_name, section in more.items():
         target = data.setdefault(section_name, {})
         for name, raw in section.items():
-            owner = roles.get(name, target)
+            owner = roles.setdefault(name, target)
             old = owner.get(name)
             if old is None:
                 owner[name] = raw
