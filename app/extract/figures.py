@@ -228,8 +228,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         return True
     if prev in lx.aid_recipient_preps and prev2 in lx.aid_nouns:
         return True
-    if _whole_of_partitive(toks, first, lx):
-        return True
+    if _whole_of_partitive(toks, first, lx) and not head_noun(toks, amt, lx)[2]:
+        return True  # "of the 4,000 villagers" is a population; "of the 600,000 displaced" not
     after = toks[last + 1:hi]
     # A word governs the figure only inside its own verb group: once the movement verb has
     # come, a later cause or attribution ("fled due to the fighting", ", officials said,
@@ -384,8 +384,9 @@ def _partitive_unit(toks: list[Token], amt: Amount,
     if j >= len(toks) or toks[j].norm not in lx.partitive_of:
         return None, -1, False
     j += 1
-    if j < len(toks) and toks[j].norm in lx.partitive_articles:
-        j += 1
+    if j < len(toks) and (toks[j].norm in lx.partitive_articles
+                          or toks[j].text.endswith(lx.possessive_suffixes)):
+        j += 1  # "9,000 of Komanda's 14,000 inhabitants"
     while j < len(toks) and toks[j].norm in _qualifier_words(lx):
         j += 1  # "2 000 des quelque 5 000 habitants"
     if j >= len(toks) or toks[j].kind != "num":
