@@ -11,6 +11,7 @@ from app.extract.lexicon import LANGUAGES, load, vocabulary
 from app.extract.text import Token, is_arabic, strip_accents
 
 _MIN_SENTENCE_EVIDENCE = 3  # weighted words a sentence needs to leave its report's language
+_MIN_REPORT_EVIDENCE = 8    # telling words below which a report's accented words are read too
 _FUNCTION_WEIGHT = 2        # a function word says more than a content word of the lexicon
 
 
@@ -62,28 +63,18 @@ def _script(words: list[str]) -> str | None:
     return None
 
 
-def of_report(words: Iterable[bytes], hint: str | None) -> str:
-    """The language of a report from its distinct words (folded, as UTF-8 bytes); `hint` is
-    the `lang` the report came with, kept when the text bears it out."""
+def of_report(words: set[bytes], hint: str | None) -> str:
+    """The language of a report's Latin-script text from its distinct words (folded, as UTF-8
+    bytes); `hint` is the `lang` the report came with, kept when the text bears it out.
+    (Arabic is told by its script, sentence by sentence: see of_sentence.)"""
     hint = hint.lower()[:2] if isinstance(hint, str) else None
-    sig = _signatures()
-    sig_bytes = _signature_bytes()
-    telling: list[str] = []
-    own_script = other = 0
-    for w in words:
-        if 0xD8 <= w[0] <= 0xDB:  # the UTF-8 lead bytes of the Arabic block
-            own_script += 1
-            continue
-        other += 1
-        if w in sig_bytes:
-            telling.append(w.decode())
-        elif not w.isascii():  # accents kept in the report, folded in the lexicon
-            bare = strip_accents(w.decode("utf-8", "surrogatepass"))
-            if bare in sig:
-                telling.append(bare)
     script = _script_language()
-    if script is not None and own_script > other:
-        return script
+    # the set intersection runs in C; accented words are looked at only when it says little
+    telling = [w.decode() for w in words & _signature_bytes()]
+    if len(telling) < _MIN_REPORT_EVIDENCE:
+        sig = _signatures()
+        telling += [bare for w in words if not w.isascii() and not 0xD8 <= w[0] <= 0xDB
+                    and (bare := strip_accents(w.decode("utf-8", "surrogatepass"))) in sig]
     scores = _scores(telling)
     top = max(scores.values())
     if hint in scores and hint != script and 2 * scores[hint] >= top:

@@ -16,7 +16,7 @@ def sentence_language(text: str, report: str) -> str:
 
 
 def report_language(text: str, hint: str | None) -> str:
-    return language.of_report([w.encode() for w in fold(text).split()], hint)
+    return language.of_report({w.encode() for w in fold(text).split()}, hint)
 
 
 def test_reports_are_told_apart() -> None:
