@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from app.extract.lexicon import LANGUAGES, load, vocabulary
-from app.extract.text import Token, is_arabic, strip_accents
+from app.extract.text import ARABIC_FIRST, ARABIC_LAST, Token, strip_accents
 
 _MIN_SENTENCE_EVIDENCE = 3  # weighted words a sentence needs to leave its report's language
 _MIN_REPORT_EVIDENCE = 8    # telling words below which a report's accented words are read too
@@ -58,7 +58,8 @@ def _scores(words: Iterable[str]) -> dict[str, int]:
 def _script(words: list[str]) -> str | None:
     """The language of the script most words are written in, when it is its own."""
     own = _script_language()
-    if own is not None and 2 * sum(1 for w in words if is_arabic(w)) > len(words):
+    if own is not None and 2 * sum(
+            1 for w in words if ARABIC_FIRST <= w[0] <= ARABIC_LAST) > len(words):
         return own
     return None
 
