@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from app.extract.lexicon import LANGUAGES, load, vocabulary
-from app.extract.text import ARABIC_FIRST, ARABIC_LAST, Token, strip_accents
+from app.extract.text import strip_accents
 
 _MIN_SENTENCE_EVIDENCE = 3  # weighted words a sentence needs to leave its report's language
 _MIN_REPORT_EVIDENCE = 8    # telling words below which a report's accented words are read too
@@ -37,6 +37,11 @@ def _signatures() -> dict[str, tuple[tuple[str, int], ...]]:
 
 
 @cache
+def _signature_words() -> frozenset[str]:
+    return frozenset(_signatures())
+
+
+@cache
 def _signature_bytes() -> frozenset[bytes]:
     return frozenset(w.encode() for w in _signatures())
 
@@ -53,15 +58,6 @@ def _scores(words: Iterable[str]) -> dict[str, int]:
         for code, weight in sig.get(w, ()):
             scores[code] += weight
     return scores
-
-
-def _script(words: list[str]) -> str | None:
-    """The language of the script most words are written in, when it is its own."""
-    own = _script_language()
-    if own is not None and 2 * sum(
-            1 for w in words if ARABIC_FIRST <= w[0] <= ARABIC_LAST) > len(words):
-        return own
-    return None
 
 
 def of_report(words: set[bytes], hint: str | None) -> str:
@@ -85,18 +81,14 @@ def of_report(words: set[bytes], hint: str | None) -> str:
     return max(scores, key=lambda c: (scores[c], c == hint))
 
 
-def of_sentence(toks: list[Token], report: str) -> str:
-    """The language of one sentence: its report's unless its own words clearly say another
-    (a quoted Arabic statement in an English report, a French paragraph in a bilingual one)."""
-    words = [t.norm for t in toks if t.kind == "word"]
-    if not words:
-        return report
-    by_script = _script(words)
-    if by_script is not None:
-        return by_script
-    scores = _scores(words)
+def of_sentence(words: set[str], report: str) -> str:
+    """The language of one sentence from its distinct words (folded): its report's unless
+    they clearly say another (a quoted Arabic statement in an English report, a French
+    paragraph in a bilingual one)."""
+    scores = _scores(words & _signature_words())  # the intersection runs in C
     if report == _script_language():
-        report = max(scores, key=lambda c: scores[c])
+        # a report in its own script: a sentence without those words is in another language
+        report = max(scores, key=lambda c: (scores[c], c == report))
     best = max(scores, key=lambda c: (scores[c], c == report))
     if best != report and scores[best] >= _MIN_SENTENCE_EVIDENCE and (
             scores[best] > 2 * scores.get(report, 0)):

@@ -12,7 +12,8 @@ PUB = date(2025, 3, 12)
 
 
 def sentence_language(text: str, report: str) -> str:
-    return language.of_sentence(tokenize(fold(text), text, 0, len(text)), report)
+    return language.of_sentence({t.norm for t in tokenize(fold(text), text, 0, len(text))},
+                                report)
 
 
 def report_language(text: str, hint: str | None) -> str:
