@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from app.extract import language
@@ -70,7 +71,7 @@ class ExtractedFigure:
     as_of: date | None
     span: tuple[int, int]
     quote: str
-    evidence: Evidence = Evidence.NONE
+    evidence: int = Evidence.NONE  # Evidence flags
     confidence: float = 0.5
 
     def to_contract(self) -> dict[str, Any]:
@@ -240,9 +241,9 @@ def _word_positions(s: str, word: str) -> list[int]:
 def _sentence(doc: _Doc, a: int, b: int, published: date | None,
               household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
-    lx = load(language.of_sentence(toks, doc.lx.code))
     n = len(toks)
     sentence_words = {t.norm for t in toks}
+    lx = load(language.of_sentence(sentence_words, doc.lx.code))
     rumoured = not sentence_words.isdisjoint(lx.rejection)
     has_displacement = not sentence_words.isdisjoint(lx.displacement) or _prefilter(
         lx).has_stem(doc.folded[a:b])
@@ -291,7 +292,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             else:
                 pl.resolve(m, doc.gaz, doc.scan.context)
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
-    how: list[Evidence] = []   # where each figure's destination came from
+    how: list[int] = []   # where each figure's destination came from
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
@@ -330,7 +331,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     out: list[ExtractedFigure] = []
     seen: set[tuple[int, str, str | None]] = set()
     sentence_date = as_of(toks, 0, n, published, lx)
-    hedged = not sentence_words.isdisjoint(lx.modals | lx.hedging | lx.modal_particles)
+    hedged = not sentence_words.isdisjoint(_hedges(lx))
     for k, (c, dest, origin, lo, hi) in enumerate(figures):
         # Without displacement wording the figure needs a stock verb and a place: "800
         # households from the coast are now in Wadi Khaled", "are staying in schools in X".
@@ -379,9 +380,14 @@ def _around_brackets(toks: list[Token], bounds: list[int], lo: int, hi: int) -> 
     return lo, hi
 
 
+@cache
+def _hedges(lx: Lexicon) -> frozenset[str]:
+    return lx.modals | lx.hedging | lx.modal_particles
+
+
 def _evidence(toks: list[Token], lx: Lexicon, c: Candidate, lo: int, hi: int,
-              dest: Place | None, origin: Place | None, how: Evidence, hedged: bool,
-              crowd: int) -> Evidence:
+              dest: Place | None, origin: Place | None, how: int, hedged: bool,
+              crowd: int) -> int:
     """The evidence flags of one figure (see confidence.py)."""
     e = how
     if c.displaced_noun:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from app.extract.lexicon import Lexicon, Phrase
 from app.extract.numbers import Amount
@@ -28,14 +29,19 @@ def _qualifiers(lx: Lexicon) -> list[tuple[Phrase, str]]:
 
 
 _QUALIFIER_CACHE: dict[str, list[tuple[Phrase, str]]] = {}
-_QUALIFIER_WORDS: dict[str, frozenset[str]] = {}
 
-
+@cache
 def _qualifier_words(lx: Lexicon) -> frozenset[str]:
-    got = _QUALIFIER_WORDS.get(lx.code)
-    if got is None:
-        got = _QUALIFIER_WORDS[lx.code] = frozenset(w for words in lx.qualifiers for w in words)
-    return got
+    return frozenset(w for words in lx.qualifiers for w in words)
+
+
+@cache
+def _qualifiers_by_last(lx: Lexicon) -> dict[str, list[Phrase]]:
+    """Qualifier phrases by their last word, longest first."""
+    out: dict[str, list[Phrase]] = {}
+    for words, _ in _qualifiers(lx):
+        out.setdefault(words[-1], []).append(words)
+    return out
 
 
 def qualifier_of(toks: list[Token], amt: Amount, lx: Lexicon) -> str:
@@ -401,7 +407,7 @@ def _partition(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
     """Whether the amount counts part of an earlier figure: "of whom 281,000", "281,000 of
     them went to Poland", "dont 281 000 en Pologne", "منهم 281 ألفا"."""
     j = amt.first - 1
-    qualifier_words = {w for words, _ in _qualifiers(lx) for w in words}
+    qualifier_words = _qualifier_words(lx)
     while j >= 0 and j >= amt.first - 3 and toks[j].norm in qualifier_words:
         j -= 1
     if j >= 0 and (toks[j].norm in lx.part_before or (
@@ -566,9 +572,11 @@ def _in_name(toks: list[Token], t: Token, lx: Lexicon) -> bool:
 
 def _qualifier_length(toks: list[Token], first: int, lx: Lexicon) -> int:
     """How many tokens the qualifier phrase just before toks[first] has ("more than": 2)."""
-    for words, _ in _qualifiers(lx):
+    if first == 0:
+        return 0
+    for words in _qualifiers_by_last(lx).get(toks[first - 1].norm, ()):
         k = len(words)
-        if first - k >= 0 and tuple(t.norm for t in toks[first - k:first]) == words:
+        if first - k >= 0 and all(toks[first - k + m].norm == words[m] for m in range(k)):
             return k
     return 0
 

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from functools import cache
 
 from app.extract.lexicon import LANGUAGES, load, vocabulary
-from app.extract.text import Token, is_arabic, strip_accents
+from app.extract.text import strip_accents
 
 _MIN_SENTENCE_EVIDENCE = 3  # weighted words a sentence needs to leave its report's language
+_MIN_REPORT_EVIDENCE = 8    # telling words below which a report's accented words are read too
 _FUNCTION_WEIGHT = 2        # a function word says more than a content word of the lexicon
 
 
@@ -36,6 +37,11 @@ def _signatures() -> dict[str, tuple[tuple[str, int], ...]]:
 
 
 @cache
+def _signature_words() -> frozenset[str]:
+    return frozenset(_signatures())
+
+
+@cache
 def _signature_bytes() -> frozenset[bytes]:
     return frozenset(w.encode() for w in _signatures())
 
@@ -54,36 +60,18 @@ def _scores(words: Iterable[str]) -> dict[str, int]:
     return scores
 
 
-def _script(words: list[str]) -> str | None:
-    """The language of the script most words are written in, when it is its own."""
-    own = _script_language()
-    if own is not None and 2 * sum(1 for w in words if is_arabic(w)) > len(words):
-        return own
-    return None
-
-
-def of_report(words: Iterable[bytes], hint: str | None) -> str:
-    """The language of a report from its distinct words (folded, as UTF-8 bytes); `hint` is
-    the `lang` the report came with, kept when the text bears it out."""
+def of_report(words: set[bytes], hint: str | None) -> str:
+    """The language of a report's Latin-script text from its distinct words (folded, as UTF-8
+    bytes); `hint` is the `lang` the report came with, kept when the text bears it out.
+    (Arabic is told by its script, sentence by sentence: see of_sentence.)"""
     hint = hint.lower()[:2] if isinstance(hint, str) else None
-    sig = _signatures()
-    sig_bytes = _signature_bytes()
-    telling: list[str] = []
-    own_script = other = 0
-    for w in words:
-        if 0xD8 <= w[0] <= 0xDB:  # the UTF-8 lead bytes of the Arabic block
-            own_script += 1
-            continue
-        other += 1
-        if w in sig_bytes:
-            telling.append(w.decode())
-        elif not w.isascii():  # accents kept in the report, folded in the lexicon
-            bare = strip_accents(w.decode("utf-8", "surrogatepass"))
-            if bare in sig:
-                telling.append(bare)
     script = _script_language()
-    if script is not None and own_script > other:
-        return script
+    # the set intersection runs in C; accented words are looked at only when it says little
+    telling = [w.decode() for w in words & _signature_bytes()]
+    if len(telling) < _MIN_REPORT_EVIDENCE:
+        sig = _signatures()
+        telling += [bare for w in words if not w.isascii() and not 0xD8 <= w[0] <= 0xDB
+                    and (bare := strip_accents(w.decode("utf-8", "surrogatepass"))) in sig]
     scores = _scores(telling)
     top = max(scores.values())
     if hint in scores and hint != script and 2 * scores[hint] >= top:
@@ -93,18 +81,14 @@ def of_report(words: Iterable[bytes], hint: str | None) -> str:
     return max(scores, key=lambda c: (scores[c], c == hint))
 
 
-def of_sentence(toks: list[Token], report: str) -> str:
-    """The language of one sentence: its report's unless its own words clearly say another
-    (a quoted Arabic statement in an English report, a French paragraph in a bilingual one)."""
-    words = [t.norm for t in toks if t.kind == "word"]
-    if not words:
-        return report
-    by_script = _script(words)
-    if by_script is not None:
-        return by_script
-    scores = _scores(words)
+def of_sentence(words: set[str], report: str) -> str:
+    """The language of one sentence from its distinct words (folded): its report's unless
+    they clearly say another (a quoted Arabic statement in an English report, a French
+    paragraph in a bilingual one)."""
+    scores = _scores(words & _signature_words())  # the intersection runs in C
     if report == _script_language():
-        report = max(scores, key=lambda c: scores[c])
+        # a report in its own script: a sentence without those words is in another language
+        report = max(scores, key=lambda c: (scores[c], c == report))
     best = max(scores, key=lambda c: (scores[c], c == report))
     if best != report and scores[best] >= _MIN_SENTENCE_EVIDENCE and (
             scores[best] > 2 * scores.get(report, 0)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.extract.lexicon import Lexicon, Phrase, every
-from app.extract.text import Token, is_arabic
+from app.extract.text import ARABIC_FIRST, ARABIC_LAST, Token
 
 VAGUE = {
     "dozens": (24, 99), "hundreds": (200, 999), "thousands": (2000, 9999),
@@ -278,7 +278,7 @@ def _vague_amount(toks: list[Token], i: int, lx: Lexicon) -> Amount | None:
 
 
 def _words_amount(toks: list[Token], i: int, lx: Lexicon) -> Amount | None:
-    if is_arabic(toks[i].norm):
+    if ARABIC_FIRST <= toks[i].norm[0] <= ARABIC_LAST:
         got_ar = arabic_number(toks, i, lx)
         if got_ar is None or got_ar[0] < 100:
             return None

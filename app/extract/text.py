@@ -179,6 +179,9 @@ def _split_hyphenated(toks: list[Token], original: str, start: int, t: str,
 TATWEEL = "\u0640"  # the Arabic stretching letter; vowel marks are folded to it
 
 
+ARABIC_FIRST, ARABIC_LAST = "\u0600", "\u06ff"  # the Arabic block, for inline range tests
+
+
 def is_arabic(word: str) -> bool:
     """Whether a word is written in Arabic script (its first character tells)."""
     return bool(word) and 0x0600 <= ord(word[0]) <= 0x06FF

@@ -52,4 +52,4 @@ def test_each_kind_of_doubt_lowers_the_score() -> None:
         assert confidence(best | doubt) < confidence(best)
     assert confidence(Evidence.NONE) < confidence(Evidence.DEST_SHARED) < confidence(
         Evidence.DEST_ROLE)
-    assert all(0.0 <= confidence(Evidence(v)) <= 1.0 for v in range(1 << 14))
+    assert all(0.0 <= confidence(v) <= 1.0 for v in range(1 << 14))

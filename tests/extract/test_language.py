@@ -12,11 +12,12 @@ PUB = date(2025, 3, 12)
 
 
 def sentence_language(text: str, report: str) -> str:
-    return language.of_sentence(tokenize(fold(text), text, 0, len(text)), report)
+    return language.of_sentence({t.norm for t in tokenize(fold(text), text, 0, len(text))},
+                                report)
 
 
 def report_language(text: str, hint: str | None) -> str:
-    return language.of_report([w.encode() for w in fold(text).split()], hint)
+    return language.of_report({w.encode() for w in fold(text).split()}, hint)
 
 
 def test_reports_are_told_apart() -> None:

@@ -27,9 +27,10 @@ def _fold(word: str) -> str:
     return normalize(word)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Lexicon:
-    """The roles words play in one language (or, merged, in several)."""
+    """The roles words play in one language (or, merged, in several). Compared and hashed by
+    identity: a loaded lexicon is one object, so rules may cache what they derive from it."""
 
     code: str = ""
     # --- detection: frequent words that mark the language
