@@ -466,7 +466,7 @@ def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: i
                          first: int, lx: Lexicon) -> Place | None:
     """The place a relative clause holding the figure hangs on: "fled to Adré, where 400,000
     already live", "Goma, où 200 000 déplacés vivent", "رفح حيث يحتمي مليون نازح"."""
-    for r in range(first - 1, max(floor, first - 8) - 1, -1):
+    for r in range(first - 1, max(floor, first - 12) - 1, -1):
         if toks[r].text not in lx.relative:
             continue
         end = r - 1 if r > 0 and toks[r - 1].text == "," else r

@@ -220,6 +220,8 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
         w = t.norm
         if t.kind == "num" and steps == 0 and _gapped(toks, m, j, lx):
             return "dest"  # "18,000 have reached Cúcuta, 8,500 Ocaña and 4,000 Tibú"
+        if t.text == "," and steps <= 1 and _apposed(toks, j, lx):
+            return "dest"  # "hacia la cabecera municipal, Pie de Pató", "to nearby towns, mainly X"
         if j in starts:
             prev = starts[j]
             if prev.possessive:
@@ -276,6 +278,18 @@ def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
         if toks[k].norm in lx.hosting:
             return True
         if toks[k].kind == "num":
+            return False
+    return False
+
+
+def _apposed(toks: list[Token], comma: int, lx: Lexicon) -> bool:
+    """Whether the comma at toks[comma] closes a destination phrase of common words, so the
+    name after it names that destination: "fled to nearby towns, mainly Saint-Marc"."""
+    for k in range(comma - 1, max(-1, comma - 6), -1):
+        t = toks[k]
+        if t.norm in lx.dest_preps and t.norm not in lx.static_preps:
+            return True
+        if t.kind != "word" or t.upper:
             return False
     return False
 

@@ -53,7 +53,7 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
             if tuple(x.norm for x in window[k:k + len(phrase)]) == phrase:
                 return "total"
     verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, end + 5)]
-    stock = any(t.norm in lx.stock_kind for t in verb)
+    stock = any(t.norm in lx.stock_kind or t.norm in lx.remain for t in verb)
     for k, t in enumerate(window):
         w = t.norm
         nxt = window[k + 1].norm if k + 1 < len(window) else ""
