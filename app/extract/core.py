@@ -27,6 +27,7 @@ MAX_QUOTE = 400    # characters of a quote, cut around the number in a long sent
 
 _WORDS = re.compile(r"[^\W\d_]+")
 _LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
+_DIGIT = re.compile(r"\d")
 
 
 class _Prefilter:
@@ -40,7 +41,22 @@ class _Prefilter:
         self.stems = lx.displacement_stems
         self.stems_re = re.compile("|".join(map(re.escape, self.stems))) if self.stems else None
         words = sorted(lx.number_words, key=len, reverse=True)
+        # a regex of every number word is slow (its alternatives are tried at each offset):
+        # it is kept for text whose words carry vowel marks, sets serve the rest
         self.numberish = re.compile("|".join([r"\d", *map(re.escape, words)]))
+        self.number_words = frozenset(lx.number_words)
+        self.joiners = frozenset(j for j in lx.number_joiners if len(j) == 1)
+
+    def has_number(self, folded: str, a: int, b: int) -> bool:
+        """Whether folded[a:b] holds a digit or a number word (a glued "و" allowed)."""
+        if _DIGIT.search(folded, a, b):
+            return True
+        if TATWEEL in folded:
+            return self.numberish.search(folded, a, b) is not None
+        words = set(_WORDS.findall(folded, a, b))
+        if not words.isdisjoint(self.number_words):
+            return True
+        return any(w[1:] in self.number_words for w in words if w[:1] in self.joiners)
 
     def has_stem(self, s: str) -> bool:
         # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
@@ -205,7 +221,7 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
             continue
         a, b = sentence_at(folded, text, pos, done)
         done = b
-        if pf.numberish.search(folded, a, b) is None:
+        if not pf.has_number(folded, a, b):
             continue
         out += _sentence(doc, a, b, published, household_size, household_sizes)
         if len(out) >= MAX_FIGURES:
