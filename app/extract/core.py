@@ -317,6 +317,10 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             after = _after_brackets(toks, bounds, c.noun_end + 1)
             if after is not None:
                 dest, origin = _places_in(doc, toks, mentions, after[0], after[1], c, lx)
+        if dest is None and origin is not None and any(
+                t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
+            # "fled into the bush", "a la selva": inside the country they fled within
+            dest = doc.gaz.get(origin.country) or dest
         if k:  # a running total names its own place when it has one ("bringing ... in X to N")
             own = next((j for j in range(cands[k - 1].noun_end + 1, c.amount.first)
                         if toks[j].norm in lx.bringing), None)
