@@ -27,6 +27,7 @@ MAX_QUOTE = 400    # characters of a quote, cut around the number in a long sent
 
 _WORDS = re.compile(r"[^\W\d_]+")
 _LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
+_DIGIT = re.compile(r"\d")
 
 
 class _Prefilter:
@@ -40,7 +41,22 @@ class _Prefilter:
         self.stems = lx.displacement_stems
         self.stems_re = re.compile("|".join(map(re.escape, self.stems))) if self.stems else None
         words = sorted(lx.number_words, key=len, reverse=True)
+        # a regex of every number word is slow (its alternatives are tried at each offset):
+        # it is kept for text whose words carry vowel marks, sets serve the rest
         self.numberish = re.compile("|".join([r"\d", *map(re.escape, words)]))
+        self.number_words = frozenset(lx.number_words)
+        self.joiners = frozenset(j for j in lx.number_joiners if len(j) == 1)
+
+    def has_number(self, folded: str, a: int, b: int) -> bool:
+        """Whether folded[a:b] holds a digit or a number word (a glued "و" allowed)."""
+        if _DIGIT.search(folded, a, b):
+            return True
+        if TATWEEL in folded:
+            return self.numberish.search(folded, a, b) is not None
+        words = set(_WORDS.findall(folded, a, b))
+        if not words.isdisjoint(self.number_words):
+            return True
+        return any(w[1:] in self.number_words for w in words if w[:1] in self.joiners)
 
     def has_stem(self, s: str) -> bool:
         # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
@@ -205,7 +221,7 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
             continue
         a, b = sentence_at(folded, text, pos, done)
         done = b
-        if pf.numberish.search(folded, a, b) is None:
+        if not pf.has_number(folded, a, b):
             continue
         out += _sentence(doc, a, b, published, household_size, household_sizes)
         if len(out) >= MAX_FIGURES:
@@ -272,7 +288,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         if c is not None and rumoured and any(
                 t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
             c = None  # "denied rumours that 50,000 had fled"
-        killed = c is None and rejected_context(toks, amt, lo, hi, lx)
+        killed = c is None and not _dated(toks, amt, lx) and rejected_context(
+            toks, amt, lo, hi, lx)
         if c is None:
             continue
         cands.append(c)
@@ -296,6 +313,14 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        if dest is None:  # "1,700 families (about 10,000 people) fled to Marib"
+            after = _after_brackets(toks, bounds, c.noun_end + 1)
+            if after is not None:
+                dest, origin = _places_in(doc, toks, mentions, after[0], after[1], c, lx)
+        if dest is None and origin is not None and any(
+                t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
+            # "fled into the bush", "a la selva": inside the country they fled within
+            dest = doc.gaz.get(origin.country) or dest
         if k:  # a running total names its own place when it has one ("bringing ... in X to N")
             own = next((j for j in range(cands[k - 1].noun_end + 1, c.amount.first)
                         if toks[j].norm in lx.bringing), None)
@@ -324,7 +349,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             if o > k and other[0].part and not other[0].aside:
                 continue
             lo_, hi_ = sorted((c.amount.first, other[0].amount.first))
-            if not _bounds_between(bounds, lo_, hi_):
+            # "1,700 families (about 10,000 people) fled to Marib": a bracketed equivalent
+            if not any(toks[x].text not in "()" for x in _bounds_between(bounds, lo_, hi_)):
                 figures[k] = (c, other[1], origin, lo, hi)
                 how[k] = Evidence.DEST_SHARED
                 break
@@ -482,6 +508,23 @@ def _idle_part(toks: list[Token], c: Candidate, hi: int, lx: Lexicon) -> bool:
     if any(t.norm in lx.dest_preps for t in toks[c.noun_end + 1:min(hi, c.noun_end + 4)]):
         return False  # "dont 281 000 en Pologne", "281,000 of them went to Poland"
     return not own_verb(toks, c.amount.first, c.amount.last, hi, lx)
+
+
+def _after_brackets(toks: list[Token], bounds: list[int], j: int) -> tuple[int, int] | None:
+    """The stretch after a bracketed aside that follows a figure's noun at toks[j:]."""
+    if j >= len(toks) or toks[j].text != "(":
+        return None
+    close = next((b for b in bounds if b > j and toks[b].text == ")"), None)
+    if close is None:
+        return None
+    return close + 1, next((b for b in bounds if b > close), len(toks))
+
+
+def _dated(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """A date or a measure ("25 August", "40 %"): rejected for what it is, no verdict that a
+    next figure could share."""
+    near = toks[max(0, amt.first - 1):amt.first] + toks[amt.last + 1:amt.last + 2]
+    return any(t.norm in lx.months or t.norm in lx.percent or t.norm in lx.money for t in near)
 
 
 def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:

@@ -254,6 +254,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
             continue
         if moved and (t.text == "," or w in lx.causes or w in lx.coordinators):
             detached = True  # "... acogen a 4.100 personas y reparte 9.000 raciones"
+        if t.text == "," and nxt_w in lx.speech:
+            detached = True  # an attribution: ", adding that ...", "، مضيفة أن ..."
         if detached or _in_name(toks, t, lx):
             continue
         if moved and w in lx.modals:

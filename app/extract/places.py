@@ -144,7 +144,9 @@ def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mentio
     for m in out:
         # "Russia's Khmeimim base": a possessive qualifies the next name, it is no place
         # ("Marib's 197 camps", "Hatay's container cities" are that place's own)
-        owned = m.possessive and m.last + 1 < len(toks) and not toks[m.last + 1].upper
+        # (and "South Sudan's Ruweng Administrative Area", a name the gazetteer lacks)
+        owned = m.possessive and m.last + 1 < len(toks) and (
+            not toks[m.last + 1].upper or all(x.first != m.last + 1 for x in out))
         m.role = "none" if m.possessive and not owned else _role(toks, m, out, gaz, lx)
     return out
 

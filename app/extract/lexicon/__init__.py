@@ -208,6 +208,7 @@ class Lexicon:
     speakers: frozenset[str] = frozenset()        # "officials in X said": X is no destination
     origin_heads: frozenset[str] = frozenset()    # "homes in X", "fighting around X"
     static_preps: frozenset[str] = frozenset()    # where, not whither: "in", "around", "dans"
+    wild_places: frozenset[str] = frozenset()     # "fled into the bush": the origin's country
     forecast_before: frozenset[str] = frozenset()  # "planned for 5,000", "redoute 800 000"
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
