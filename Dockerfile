@@ -1,4 +1,5 @@
-# Displacement Monitor: the same steps as `make install`, then `dispmon migrate` and `dispmon serve`.
+# Displacement Monitor: the same install as `make install` (from requirements.lock, with the pip
+# the image ships), then `dispmon migrate` and `dispmon serve`.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -7,11 +8,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 RUN useradd --create-home --uid 10001 dispmon && mkdir -p /data && chown dispmon /data
 WORKDIR /srv/dispmon
 
+# the dependencies first (exact versions, hashes checked), so a code change reuses this layer
+COPY requirements.lock ./
+RUN python -m venv /srv/venv \
+    && /srv/venv/bin/pip install --quiet --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
-RUN python -m venv /srv/venv && /srv/venv/bin/pip install --quiet --upgrade pip \
-    && /srv/venv/bin/pip install --quiet .
+RUN /srv/venv/bin/pip install --quiet --no-cache-dir --no-deps --no-build-isolation . \
+    && /srv/venv/bin/pip check
 ENV PATH=/srv/venv/bin:$PATH
 
 USER dispmon

@@ -1,4 +1,4 @@
-"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, apikey."""
+"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def _settings() -> Settings:
 
 
 def _logging(settings: Settings) -> None:
+    from app.redaction import install_log_redaction
+
+    install_log_redaction()
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -56,7 +59,9 @@ def migrate(revision: Annotated[str, typer.Argument(help="target revision")] = "
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="server processes, each "
+                                               "with its own DISPMON_DB_POOL_SIZE")] = 1) -> None:
     """Runs the API (and the scheduler when DISPMON_SCHEDULER=embedded)."""
     import uvicorn
 
@@ -64,6 +69,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     settings = _settings()
     _logging(settings)
+    if workers > 1:
+        if settings.scheduler == "embedded":
+            # each process would run the jobs: harmless (sources are leased) but wasteful
+            typer.echo("note: with --workers, consider DISPMON_SCHEDULER=off and one "
+                       "`dispmon worker`", err=True)
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level=settings.log_level.lower())
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
@@ -110,11 +123,11 @@ def extract(file: Annotated[Path | None, typer.Argument(help="JSONL reports; std
                       household_sizes=settings.household_sizes)
 
 
-def _run(source_id: int) -> None:
+def _run(source_id: int, settings: Settings | None = None) -> None:
     from app.scheduler import worker_id
     from app.sources.service import run_source
 
-    settings = _settings()
+    settings = settings or _settings()
     _logging(settings)
     engine = make_engine(settings.database_url)
     outcome = run_source(make_sessionmaker(engine), settings, source_id, worker_id())
@@ -148,11 +161,35 @@ def replay(path: Annotated[Path, typer.Argument(help="a JSONL file or a folder o
     from app.sources.service import replay_source
 
     resolved = path.resolve()
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
     with make_sessionmaker(engine).begin() as session:
         source_id = replay_source(session, source or f"Replay: {resolved.name}", str(resolved)).id
     engine.dispose()
-    _run(source_id)
+    # whoever runs the command can read the file anyway: this run may read it wherever it is.
+    # The source it leaves is disabled; fetched later, it is held to DISPMON_REPLAY_DIR.
+    _run(source_id, settings.model_copy(
+        update={"replay_dir": resolved if resolved.is_dir() else resolved.parent}))
+
+
+@cli.command()
+def rekey() -> None:
+    """Re-encrypts every stored secret with DISPMON_SECRET_KEY (rotation: set the old key as
+    DISPMON_SECRET_KEY_PREVIOUS, run this, then drop it)."""
+    from app.crypto import secret_box
+    from app.webhooks.service import rekey as rekey_webhooks
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            count = rekey_webhooks(session, secret_box(settings))
+    except DispmonError as exc:
+        typer.echo(f"error: {exc.detail}; nothing was changed", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"re-encrypted {count} webhook secrets with DISPMON_SECRET_KEY", err=True)
 
 
 @apikey_cli.command("create")
@@ -174,6 +211,41 @@ def apikey_create(name: Annotated[str, typer.Option(help="who or what uses the k
     finally:
         engine.dispose()
     typer.echo(plain)
+
+
+@apikey_cli.command("list")
+def apikey_list() -> None:
+    """Lists keys: id, name, scope, prefix, when last used, and whether revoked."""
+    from app.auth.service import list_keys
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            for key in list_keys(session):
+                used = key.last_used_at.isoformat() if key.last_used_at else "never"
+                state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+                typer.echo(f"{key.id}\t{key.name}\t{key.scope}\t{key.prefix}...\t"
+                           f"last used {used}\t{state}")
+    finally:
+        engine.dispose()
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see `apikey list`)")],
+                  ) -> None:
+    """Revokes a key: it stops working at once, and so does every dashboard sign-in made with it."""
+    from app.auth.service import revoke_key_by_id
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            key = revoke_key_by_id(session, key_id)
+            typer.echo(f"revoked key {key.id} ({key.name})", err=True)
+    except DispmonError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

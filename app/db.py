@@ -1,19 +1,28 @@
-"""The database: declarative base, engine set-up for SQLite and PostgreSQL, the request session."""
+"""The database: declarative base, engine set-up for SQLite and PostgreSQL, the request session.
+
+Under load, a request waits for one of DISPMON_DB_POOL_SIZE database slots in the event loop
+(`_db_slot`), before its session dependency and handler take a server thread. Waiting in a
+thread instead let waiters fill every thread while the connections' holders waited for one.
+"""
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from app.errors import Busy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,12 +70,16 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the pragmas SQLite needs to behave like a server database."""
+    """An engine with the pragmas SQLite needs to behave like a server database.
+
+    Statement parameters are never put in errors or logs (`hide_parameters`): they hold
+    webhook secrets, key hashes and reports' text."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                               **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -106,14 +119,56 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 writer.release()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def _session(request: Request) -> Iterator[Session]:
+POOL_RESERVE = 10
+"""Connections beyond the requests' slots: the embedded scheduler, /readyz, a fetch run from a
+request (which opens its own sessions)."""
+
+
+def pool_options(url: str, pool_size: int) -> dict[str, int]:
+    """The engine's pool for `pool_size` request slots and the reserve beside them (an
+    in-memory SQLite database has one connection per thread and no pool to size)."""
+    if is_sqlite(url) and make_url(url).database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": pool_size, "max_overflow": POOL_RESERVE}
+
+
+class DbSlots:
+    """The request slots: as many as the pool's connections for requests, waited for without
+    a thread, for at most `wait` seconds."""
+
+    def __init__(self, size: int, wait: float) -> None:
+        self.semaphore = anyio.Semaphore(size)
+        self.wait = wait
+
+    async def acquire(self) -> None:
+        with anyio.move_on_after(self.wait):
+            await self.semaphore.acquire()
+            return
+        raise Busy(f"every database connection stayed busy for {self.wait:g} s; retry shortly",
+                   retry_after=max(1, math.ceil(self.wait)))
+
+    def release(self) -> None:
+        self.semaphore.release()
+
+
+async def _db_slot(request: Request) -> AsyncIterator[None]:
+    slots: DbSlots = request.app.state.db_slots
+    await slots.acquire()
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def _session(request: Request,
+             _slot: Annotated[None, Depends(_db_slot, scope="function")]) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
 
     Used with scope="function", so the commit runs before the response is sent: a commit that

@@ -1,12 +1,14 @@
 """The one exception tree of the service, and its translation into JSON problem objects.
 
     DispmonError                    (500) anything the service raises on purpose
+    ├── SecretUnreadable            (500) a stored secret no configured key decrypts
     ├── InvalidInput                (422) a request or a file the service cannot accept
     │   └── PayloadTooLarge         (413) a body or a report over the configured size
     ├── NotAuthenticated            (401) no API key, or an unknown or revoked one
     ├── PermissionDenied            (403) a key whose scope does not allow the operation
     ├── NotFound                    (404) no such report, destination, source...
     ├── Conflict                    (409) the request clashes with what is stored
+    ├── Busy                        (503) no database connection freed up in time; retry later
     └── UpstreamError               (502) a source or a receiver outside failed us
         └── FetchFailed                       a fetch failed; retried with backoff
             ├── OutboundBlocked               the outbound gate refused the URL (scheme, address)
@@ -25,11 +27,39 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """What every error answers, as `application/problem+json`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# the problems any API route may answer, for its OpenAPI description
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("The request is malformed"),
+    401: _problem_response("No API key, or an unknown or revoked one"),
+    403: _problem_response("The key's scope does not allow this"),
+    404: _problem_response("No such resource"),
+    409: _problem_response("The request clashes with what is stored"),
+    413: _problem_response("The body or the report is too large"),
+    422: _problem_response("The input is invalid: each field and what is wrong with it"),
+    503: _problem_response("The service is not ready; try again later"),
+}
 
 
 class DispmonError(Exception):
@@ -41,6 +71,11 @@ class DispmonError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+
+class SecretUnreadable(DispmonError):
+    title = "Secret cannot be decrypted"
+    slug = "secret-unreadable"
 
 
 class InvalidInput(DispmonError):
@@ -79,6 +114,19 @@ class Conflict(DispmonError):
     slug = "conflict"
 
 
+class Busy(DispmonError):
+    """Every database slot stayed taken for DISPMON_DB_WAIT_SECONDS: answered at once with
+    `Retry-After`, rather than queueing the request until the client gives up."""
+
+    status = 503
+    title = "Busy"
+    slug = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class UpstreamError(DispmonError):
     status = 502
     title = "Upstream error"
@@ -86,7 +134,7 @@ class UpstreamError(DispmonError):
 
 
 _TITLES = {cls.status: (cls.title, cls.slug) for cls in (
-    NotAuthenticated, PermissionDenied, NotFound, Conflict, PayloadTooLarge, InvalidInput)}
+    NotAuthenticated, PermissionDenied, NotFound, Conflict, Busy, PayloadTooLarge, InvalidInput)}
 _TITLES.update({400: ("Bad request", "bad-request"),
                 405: ("Method not allowed", "method-not-allowed")})
 
@@ -113,6 +161,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DispmonError)
     async def _dispmon(_request: Request, exc: DispmonError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, Busy):
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem(exc.status, exc.detail, exc.title, exc.slug, headers=headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

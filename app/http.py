@@ -78,12 +78,44 @@ def _parse_allowlist(raw: str) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+# IPv6 forms that carry an IPv4 address a gateway may forward to (RFC 6052, 3056, 4380, 4291)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address] | None:
+    """The IPv4 address inside a 6to4, Teredo, NAT64 or IPv4-compatible address, and its form."""
+    if address.sixtofour is not None:
+        return "6to4", address.sixtofour
+    if address.teredo is not None:
+        return "Teredo", address.teredo[1]  # the client's, XOR-obfuscated in the address
+    value = int(address)
+    if address in _NAT64:
+        return "NAT64", ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if address in _NAT64_LOCAL:
+        # a /48 prefix puts the IPv4 in bits 48-63 and 72-87, around the reserved u octet
+        return "NAT64", ipaddress.IPv4Address(((value >> 64) & 0xFFFF) << 16
+                                              | (value >> 40) & 0xFFFF)
+    if address in _IPV4_COMPATIBLE and value > 1:  # :: and ::1 are checked as themselves
+        return "IPv4-compatible", ipaddress.IPv4Address(value)
+    return None
+
+
 def _why_blocked(address: IPAddress, allowlist: tuple[IPNetwork, ...]) -> str | None:
     """Why `address` may not be reached (None when it may)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     if any(address.version == net.version and address in net for net in allowlist):
         return None
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        # a relay or translator would carry the request on to the IPv4 inside, which is judged
+        # by itself and without the allowlist: allowing 127.0.0.1 does not allow its 6to4 form
+        inner = embedded and _why_blocked(embedded[1], ())
+        if embedded and inner:
+            article = "an" if embedded[0][0] in "AEIOU" else "a"
+            return f"{inner} {embedded[1]} inside {article} {embedded[0]} address"
     # the most telling label first: link-local and loopback addresses are "private" too
     for label, flag in (("loopback", address.is_loopback), ("link-local", address.is_link_local),
                         ("multicast", address.is_multicast),

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
@@ -15,11 +16,12 @@ from app import health
 from app.alerts.router import router as alerts_router
 from app.dashboard.router import SignInRequired, signin_redirect
 from app.dashboard.router import router as dashboard_router
-from app.db import make_engine, make_sessionmaker
+from app.db import DbSlots, make_engine, make_sessionmaker, pool_options
 from app.errors import install_handlers
 from app.gazetteer.index import load_gazetteer
 from app.gazetteer.router import router as places_router
 from app.limits import BodySizeLimit
+from app.redaction import install_log_redaction
 from app.reports.models import Report
 from app.reports.router import router as reports_router
 from app.scheduler import Scheduler, worker_id
@@ -45,11 +47,17 @@ def load_demo(factory: sessionmaker[Session], settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url,
+                             **pool_options(settings.database_url, settings.db_pool_size))
         factory = make_sessionmaker(engine)
+        app.state.db_slots = DbSlots(settings.db_pool_size, settings.db_wait_seconds)
+        # every slot holder needs a thread now and then; never let the pool outnumber them
+        threads = anyio.to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, 2 * settings.db_pool_size + 10)
         app.state.engine = engine
         app.state.sessionmaker = factory
         load_gazetteer()  # pay the load once, before the first request

@@ -10,7 +10,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from app.errors import InvalidInput
+from app.limits import INT_MAX
 
+MAX_CURSOR = 200
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -27,6 +29,8 @@ def encode_cursor(value: Any) -> str:
 def decode_cursor(cursor: str | None) -> Any:
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise InvalidInput("the cursor is not one this service gave out")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -36,7 +40,8 @@ def decode_cursor(cursor: str | None) -> Any:
 
 def decode_int_cursor(cursor: str | None) -> int | None:
     value = decode_cursor(cursor)
-    if value is not None and not isinstance(value, int):
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or not 0 <= value <= INT_MAX):
         raise InvalidInput("the cursor is not one this service gave out")
     return value
 

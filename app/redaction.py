@@ -4,11 +4,16 @@ Source URLs and the URLs in fetch errors can carry a password (`user:pass@host`)
 token in the query, or an app identifier a provider approved for this installation (ReliefWeb's
 `appname`, HAPI's `app_identifier`). `redact_url` is the one function that removes them; admins
 see URLs as stored.
+
+Logs are read by more people than admins, and outlive the secrets' rotation: every log record
+is redacted as it is made (`install_log_redaction`), its message, arguments and traceback.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -83,3 +88,63 @@ def redact_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
             f.get("url"), str) else f
         for f in figures
     ]}
+
+
+# -- logs ------------------------------------------------------------------------------------
+# secrets that may turn up in any text: webhook secrets, API keys (app/auth), bearer tokens
+_SECRET_IN_TEXT = re.compile(
+    r"(?P<keep>whsec_|\bdm_|\bBearer\s+)[A-Za-z0-9+/=_~.-]{8,}", re.IGNORECASE)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with webhook secrets, API keys, bearer tokens and URL credentials blanked out."""
+    return redact_text(_SECRET_IN_TEXT.sub(lambda m: m.group("keep") + "[redacted]", text))
+
+
+def _redacted_arg(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if value is None or isinstance(value, int | float):
+        return value  # keeps %d and %.1f working
+    try:
+        text = str(value)
+    except Exception:  # a broken __str__ is the formatter's problem, as without redaction
+        return value
+    clean = redact_secrets(text)
+    return value if clean == text else clean
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Redacts a log record in place: its message, each of its arguments (kept as arguments,
+    since some formatters read them, uvicorn's access log among them) and its traceback."""
+    if isinstance(record.msg, str):
+        record.msg = redact_secrets(record.msg)
+    if isinstance(record.args, Mapping):
+        record.args = {k: _redacted_arg(v) for k, v in record.args.items()}
+    elif record.args:
+        record.args = tuple(_redacted_arg(a) for a in record.args)
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        # formatters use exc_text when it is set: the traceback is rendered once, redacted
+        record.exc_text = redact_secrets(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = redact_secrets(record.stack_info)
+    return record
+
+
+_installed = False
+
+
+def install_log_redaction() -> None:
+    """Every log record of the process is redacted as it is made, whichever logger or handler
+    it goes to (uvicorn's, the CLI's, a test's): a filter on one logger would miss records
+    propagated from its children. Installing twice is harmless."""
+    global _installed
+    if _installed:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(make_record(*args, **kwargs))
+
+    logging.setLogRecordFactory(redacting_factory)
+    _installed = True

@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.alerts.service import resolve_quiet_job
+from app.auth.service import forget_expired_sessions
 from app.settings import Settings
 from app.sources.service import run_due
 from app.webhooks.service import OUTBOX_FLAG, deliver_due
@@ -33,6 +34,7 @@ JOBS: dict[str, Job] = {
     "fetch-due-sources": run_due,
     DELIVERY_JOB: deliver_due,
     "resolve-quiet-alerts": resolve_quiet_job,
+    "forget-expired-sessions": forget_expired_sessions,
 }
 
 

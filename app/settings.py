@@ -8,8 +8,11 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_KEY_LENGTH = 32
+DEMO_SECRET_KEY = "dispmon-demo-only-not-secret-key-0000"  # the demo's data is public anyway
 
 
 class Settings(BaseSettings):
@@ -29,6 +32,15 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=2_000_000, ge=1_000)
     page_size: int = Field(default=50, ge=1, le=500)
     log_level: str = "info"
+    # database connections under load (app/db.py): requests wait for a slot without a thread
+    db_pool_size: int = Field(
+        default=10, ge=1, le=100, description="database connections API requests share; "
+        "requests beyond it wait for one in the event loop, holding no server thread"
+    )
+    db_wait_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="how long a request waits for a database "
+        "connection before it is answered 503 with Retry-After"
+    )
     # the dashboard on the open web (app/dashboard/security.py, app/security_headers.py)
     public_url: str | None = Field(
         default=None, description="where users reach the service, e.g. https://dispmon.example.org;"
@@ -36,6 +48,17 @@ class Settings(BaseSettings):
     )
     session_hours: float = Field(default=12.0, gt=0, le=24 * 90,
                                  description="how long a dashboard sign-in lasts")
+    # secrets at rest (app/crypto.py): webhook signing secrets are encrypted with this key
+    secret_key: SecretStr | None = Field(
+        default=None, description="32 characters or more, random; required unless DISPMON_DEMO"
+    )
+    secret_key_previous: SecretStr | None = Field(
+        default=None, description="the key before DISPMON_SECRET_KEY: still decrypts until "
+        "`dispmon rekey` has re-encrypted everything with the current one"
+    )
+    replay_dir: Path | None = Field(
+        default=None, description="the folder replay sources may read (besides the demo's)"
+    )
     # the outbound gate (app/http.py): every request the service makes goes through it
     outbound_allowlist: str = Field(
         default="", description="addresses or CIDRs (comma-separated) let through although private"
@@ -69,6 +92,23 @@ class Settings(BaseSettings):
             raise ValueError("DISPMON_WEBHOOK_LEASE_SECONDS must exceed "
                              "DISPMON_WEBHOOK_TIMEOUT_SECONDS")
         return self
+
+    @model_validator(mode="after")
+    def _has_a_secret_key(self) -> Settings:
+        for name, key in (("DISPMON_SECRET_KEY", self.secret_key),
+                          ("DISPMON_SECRET_KEY_PREVIOUS", self.secret_key_previous)):
+            if key is not None and len(key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(f"{name} must be {MIN_SECRET_KEY_LENGTH} characters or more")
+        if self.secret_key is None and not self.demo:
+            raise ValueError("DISPMON_SECRET_KEY is required (a random string of "
+                             f"{MIN_SECRET_KEY_LENGTH} characters or more, e.g. from "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        return self
+
+    @property
+    def encryption_key(self) -> str:
+        """The key secrets are encrypted with; the demo has a fixed one, known to all."""
+        return self.secret_key.get_secret_value() if self.secret_key else DEMO_SECRET_KEY
 
     @field_validator("public_url")
     @classmethod
@@ -107,7 +147,8 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def _settings_of(request: Request) -> Settings:
+async def _settings_of(request: Request) -> Settings:
+    # async: a plain read of app state needs no trip through the thread pool
     settings: Settings = request.app.state.settings
     return settings
 

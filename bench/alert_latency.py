@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.auth.service import create_key  # noqa: E402
+from app.crypto import SecretBox  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.extract import extract  # noqa: E402
 from app.gazetteer.index import Place, load_gazetteer  # noqa: E402
@@ -103,14 +105,16 @@ def main() -> None:
     url = f"sqlite:///{tmp / 'bench.db'}"
     env = {**os.environ, "DISPMON_DATABASE_URL": url, "DISPMON_SCHEDULER": "embedded",
            "DISPMON_SCHEDULER_TICK_SECONDS": str(args.tick), "DISPMON_DEMO": "false",
-           "DISPMON_OUTBOUND_ALLOWLIST": "127.0.0.1/32", "DISPMON_LOG_LEVEL": "warning"}
+           "DISPMON_OUTBOUND_ALLOWLIST": "127.0.0.1/32", "DISPMON_LOG_LEVEL": "warning",
+           "DISPMON_SECRET_KEY": secrets.token_urlsafe(32)}
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     receiver = _Receiver()
     engine = make_engine(url)
     with make_sessionmaker(engine).begin() as session:
         _, key = create_key(session, "bench", "write")
-        create_endpoint(session, url=f"http://127.0.0.1:{receiver.port}/hook", description=None,
+        create_endpoint(session, SecretBox(env["DISPMON_SECRET_KEY"]),
+                        url=f"http://127.0.0.1:{receiver.port}/hook", description=None,
                         destinations=None, min_severity="info", secret=None)
     engine.dispose()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import secrets
 import tempfile
 import threading
 import time
@@ -29,6 +30,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from alembic import command
+from pydantic import SecretStr
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -225,7 +227,8 @@ def main() -> None:
         engine = make_engine(url)
         factory = make_sessionmaker(engine)
         settings = Settings(database_url=url, outbound_allowlist="127.0.0.1/32",
-                            outbound_timeout_seconds=120, scheduler="off")
+                            outbound_timeout_seconds=120, scheduler="off",
+                            secret_key=SecretStr(secrets.token_urlsafe(32)))
         feeds: dict[str, bytes] = {}
         with feed_server(feeds) as base, factory.begin() as session:
             seed_source = Source(name="Seed outlet", kind="manual", params={})

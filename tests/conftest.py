@@ -28,6 +28,8 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.settings import Settings
 
+# every Settings() of the tests, and of the processes they start, has a key to encrypt with
+os.environ.setdefault("DISPMON_SECRET_KEY", "tests-only-secret-key-of-forty-characters")
 PG_URL = os.environ.get("DISPMON_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 _clone_numbers = count(1)

@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -15,6 +17,7 @@ from typing import TypeVar
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+DISPMON = (sys.executable, "-m", "app.cli")
 T = TypeVar("T")
 
 
@@ -38,10 +41,11 @@ def wait_for(check: Callable[[], T | None], timeout: float = 30.0, what: str = "
 
 
 @contextmanager
-def dispmon_process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """Runs `dispmon ARGS` (this checkout's code) and stops it at the end."""
+def dispmon_process(args: list[str], env: dict[str, str], program: Sequence[str] = DISPMON,
+                    cwd: Path = ROOT) -> Iterator[subprocess.Popen[str]]:
+    """Runs `dispmon ARGS` (this checkout's code unless `program` says) and stops it at the end."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env={**os.environ, **env},
+        [*program, *args], cwd=cwd, env={**os.environ, **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -58,17 +62,31 @@ def dispmon_process(args: list[str], env: dict[str, str]) -> Iterator[subprocess
             proc.stdout.close()
 
 
+def _drain(proc: subprocess.Popen[str], into: deque[str]) -> None:
+    try:
+        into.extend(proc.stdout or ())
+    except (ValueError, OSError):  # the pipe closed when the process was stopped
+        pass
+
+
 @contextmanager
-def served(env: dict[str, str]) -> Iterator[str]:
+def served(env: dict[str, str], program: Sequence[str] = DISPMON,
+           cwd: Path = ROOT) -> Iterator[str]:
     """`dispmon serve` on a free port; yields its base URL once /healthz answers."""
     port = free_port()
-    with dispmon_process(["serve", "--host", "127.0.0.1", "--port", str(port)], env) as proc:
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with dispmon_process(args, env, program, cwd) as proc:
         base = f"http://127.0.0.1:{port}"
+        # drained all along: a server logging more than a pipe holds would block on its log
+        output: deque[str] = deque(maxlen=200)
+        drain = threading.Thread(target=_drain, args=(proc, output), daemon=True)
+        drain.start()
 
         def up() -> bool:
             if proc.poll() is not None:
-                output = proc.stdout.read() if proc.stdout else ""
-                raise AssertionError(f"dispmon serve exited {proc.returncode}:\n{output}")
+                drain.join(timeout=5)
+                raise AssertionError(f"dispmon serve exited {proc.returncode}:\n"
+                                     + "".join(output))
             try:
                 return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
             except httpx.TransportError:

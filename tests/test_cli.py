@@ -7,22 +7,28 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.service import authenticate
+from app.auth.service import authenticate, session_key, start_session
+from app.crypto import SecretBox
+from app.errors import NotAuthenticated
 from app.reports.models import Report
 from app.sources.models import FetchAttempt
+from app.webhooks.models import WebhookEndpoint
+from app.webhooks.service import create_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 DISPMON = [sys.executable, "-m", "app.cli"]
 
 
-def run(args: list[str], db_url: str, stdin: str | None = None,
+def run(args: list[str], db_url: str, stdin: str | None = None, **extra_env: str,
         ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DISPMON_DATABASE_URL": db_url}
+    env = {**os.environ, "DISPMON_DATABASE_URL": db_url, **extra_env}
     return subprocess.run([*DISPMON, *args], input=stdin, capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120, check=False)
 
@@ -37,6 +43,27 @@ def test_apikey_create_prints_a_working_key_once(db_url: str,
         assert authenticate(session, key).scope == "write"
     refused = run(["apikey", "create", "--name", "x", "--scope", "root"], db_url)
     assert refused.returncode == 2 and "scope" in refused.stderr and not refused.stdout
+
+
+def test_apikey_revoke_stops_the_key_and_its_sign_ins(db_url: str,
+                                                      factory: sessionmaker[Session]) -> None:
+    key = run(["apikey", "create", "--name", "leaver", "--scope", "admin"], db_url).stdout.strip()
+    with factory.begin() as session:
+        stored = authenticate(session, key)
+        key_id = stored.id
+        cookie = start_session(session, stored, timedelta(hours=1))
+    listed = run(["apikey", "list"], db_url)
+    assert listed.returncode == 0 and f"{key_id}\tleaver\tadmin" in listed.stdout
+    assert "active" in listed.stdout
+    done = run(["apikey", "revoke", str(key_id)], db_url)
+    assert done.returncode == 0, done.stderr
+    with factory.begin() as session:
+        with pytest.raises(NotAuthenticated):
+            authenticate(session, key)
+        assert session_key(session, cookie) is None
+    assert "revoked" in run(["apikey", "list"], db_url).stdout
+    missing = run(["apikey", "revoke", "999999"], db_url)
+    assert missing.returncode == 2 and "no API key" in missing.stderr
 
 
 def test_replay_ingests_in_date_order_once(db_url: str, tmp_path: Path,
@@ -63,6 +90,24 @@ def test_replay_ingests_in_date_order_once(db_url: str, tmp_path: Path,
     assert attempts == 2
     missing = run(["replay", str(tmp_path / "absent.jsonl")], db_url)
     assert missing.returncode == 1 and "does not exist" in missing.stdout
+
+
+def test_rekey_moves_every_secret_to_the_current_key(db_url: str,
+                                                   factory: sessionmaker[Session]) -> None:
+    old, new = "old-key-" + "o" * 32, "new-key-" + "n" * 32
+    with factory.begin() as session:
+        _, secret = create_endpoint(session, SecretBox(old), url="https://h.example/",
+                                    description=None, destinations=None, min_severity="info",
+                                    secret=None)
+    refused = run(["rekey"], db_url, DISPMON_SECRET_KEY=new)  # the old key is not given
+    assert refused.returncode == 2 and "nothing was changed" in refused.stderr
+    done = run(["rekey"], db_url, DISPMON_SECRET_KEY=new, DISPMON_SECRET_KEY_PREVIOUS=old)
+    assert done.returncode == 0 and "re-encrypted 1 webhook secrets" in done.stderr, done.stderr
+    with factory() as session:
+        stored = session.scalars(select(WebhookEndpoint.secret_encrypted)).one()
+    assert SecretBox(new).decrypt(stored) == secret
+    no_key = run(["migrate"], db_url, DISPMON_SECRET_KEY="")
+    assert no_key.returncode == 2 and "DISPMON_SECRET_KEY" in no_key.stderr
 
 
 def test_extract_follows_the_contract(db_url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import re
 import threading
 import time
 import zlib
@@ -65,6 +66,43 @@ def test_loopback_is_refused_without_the_allowlist(web: FakeWeb) -> None:
 def test_non_public_addresses_are_refused(gate: Settings, url: str) -> None:
     with pytest.raises(OutboundBlocked, match="refused to connect"):
         http.send("GET", url, settings=gate)
+
+
+@pytest.mark.parametrize(("address", "reason"), [
+    ("2002:7f00:1::", "loopback 127.0.0.1 inside a 6to4"),
+    ("2002:a9fe:a9fe::1", "link-local 169.254.169.254 inside a 6to4"),
+    ("2002:c0a8:101::", "private 192.168.1.1 inside a 6to4"),
+    ("64:ff9b::7f00:1", "loopback 127.0.0.1 inside a NAT64"),
+    ("64:ff9b::a9fe:a9fe", "link-local 169.254.169.254 inside a NAT64"),
+    ("64:ff9b:1:7f00:0:100::", "loopback 127.0.0.1 inside a NAT64"),
+    ("64:ff9b:1:a00:1:100::", "private 10.0.1.1 inside a NAT64"),
+    # Teredo: the client address 127.0.0.1 is stored XOR 0xffffffff, as 80ff:fffe
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback 127.0.0.1 inside a Teredo"),
+    ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private 10.0.0.1 inside a Teredo"),
+    ("::127.0.0.1", "loopback 127.0.0.1 inside an IPv4-compatible"),
+    ("::169.254.169.254", "link-local 169.254.169.254 inside an IPv4-compatible"),
+    ("::ffff:127.0.0.1", "loopback"),
+    ("::ffff:169.254.169.254", "link-local"),
+])
+def test_ipv4_embedded_in_ipv6_is_judged_as_ipv4(gate: Settings, address: str,
+                                                 reason: str) -> None:
+    # the gate allows 127.0.0.1 itself, not its IPv6 wrappings (but ::ffff:127.0.0.1 is
+    # 127.0.0.1 on this host's own stack, so it is allowed with it)
+    if address.startswith("::ffff:"):
+        gate = Settings(database_url="sqlite://")
+    shown = ipaddress.ip_address(address).compressed
+    with pytest.raises(OutboundBlocked, match=re.escape(f"{shown} ({reason}")):
+        http.check_url(f"http://[{address}]:8080/", gate)
+    assert http._why_blocked(ipaddress.ip_address(address), ()) is not None
+
+
+def test_embedded_public_ipv4_is_told_apart() -> None:
+    # 6to4 of 8.8.8.8: nothing private inside, so it is judged as the IPv6 address it is
+    assert http._embedded_ipv4(ipaddress.IPv6Address("2002:808:808::")) == (
+        "6to4", ipaddress.IPv4Address("8.8.8.8"))
+    assert http._why_blocked(ipaddress.ip_address("2002:808:808::"), ()) is None
+    assert http._embedded_ipv4(ipaddress.IPv6Address("64:ff9b:1:808:8:800::")) == (
+        "NAT64", ipaddress.IPv4Address("8.8.8.8"))
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "gopher://a/",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from app.cli import alembic_config
+from app.crypto import secret_box
 from app.db import make_engine
 from app.models import Base
+from app.settings import Settings
 from tests.conftest import TemplateDatabase, drop_pg_database, migrate, new_empty_database
 
 
@@ -52,3 +55,33 @@ def test_migration_files_are_named_by_date_and_slug() -> None:
         date_part, _, slug = name.partition("_")
         assert len(date_part) == len("2026-11-21-2307"), name
         assert slug.endswith(".py") and slug[:-3].replace("_", "").isalnum(), name
+
+
+def test_webhook_secrets_are_encrypted_on_the_way_up_and_kept_on_the_way_down(
+        template_db: TemplateDatabase, tmp_path: Path) -> None:
+    from alembic import command
+
+    secret = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MjQy"
+    url, server = new_empty_database(template_db.backend, tmp_path)
+    engine = make_engine(url)
+    try:
+        migrate(url, "0004")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO webhook_endpoints (url, secret, min_severity, enabled, created_at,"
+                " updated_at) VALUES ('https://h.example/', :secret, 'info', true, :now, :now)"),
+                {"secret": secret, "now": datetime.now(UTC)})
+        migrate(url, "0005")
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT secret_encrypted FROM webhook_endpoints")).scalar()
+            assert "secret" not in {c["name"] for c in inspect(conn).get_columns(
+                "webhook_endpoints")}
+        assert stored and secret[6:] not in stored
+        assert secret_box(Settings(database_url=url)).decrypt(stored) == secret
+        command.downgrade(alembic_config(url), "0004")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT secret FROM webhook_endpoints")).scalar() == secret
+    finally:
+        engine.dispose()
+        if server:
+            drop_pg_database(server, url.rsplit("/", 1)[-1])

@@ -21,15 +21,18 @@ from app.auth.deps import AdminAccess, ReadAccess, WriteAccess
 from app.auth.models import ApiKey
 from app.auth.service import sees_secrets
 from app.db import SessionDep
+from app.errors import PROBLEM_RESPONSES
 from app.gazetteer.service import current_gazetteer
-from app.pagination import Page, decode_int_cursor, page_of
+from app.limits import MAX_PAGE, Id, PlaceId
+from app.pagination import MAX_CURSOR, Page, decode_int_cursor, page_of
 from app.redaction import redact_evidence
 from app.settings import SettingsDep
 
-router = APIRouter(prefix="/api/v1", tags=["alerts"])
+router = APIRouter(prefix="/api/v1", tags=["alerts"], responses=PROBLEM_RESPONSES)
 
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
-Limit = Annotated[int | None, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page",
+                                      max_length=MAX_CURSOR)]
+Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 
 
 def _rule_out(rule: AlertRule) -> RuleOut:
@@ -63,12 +66,12 @@ def create_rule(body: RuleIn, session: SessionDep, _key: AdminAccess) -> RuleOut
 
 
 @router.get("/alert-rules/{rule_id}", response_model=RuleOut)
-def read_rule(rule_id: int, session: SessionDep, _key: AdminAccess) -> RuleOut:
+def read_rule(rule_id: Id, session: SessionDep, _key: AdminAccess) -> RuleOut:
     return _rule_out(service.get_rule(session, rule_id))
 
 
 @router.patch("/alert-rules/{rule_id}", response_model=RuleOut)
-def update_rule(rule_id: int, body: RulePatch, session: SessionDep, _key: AdminAccess) -> RuleOut:
+def update_rule(rule_id: Id, body: RulePatch, session: SessionDep, _key: AdminAccess) -> RuleOut:
     """Changes the given fields; `params` merge into the rule's current ones."""
     changes = body.model_dump(exclude_unset=True)
     return _rule_out(service.update_rule(session, current_gazetteer(session), rule_id, changes))
@@ -78,7 +81,7 @@ def update_rule(rule_id: int, body: RulePatch, session: SessionDep, _key: AdminA
 def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
                 status: Annotated[Literal["firing", "acknowledged", "resolved", "open"] | None,
                                   Query(description="open: firing or acknowledged")] = None,
-                destination: Annotated[str | None, Query(description="a place id")] = None,
+                destination: Annotated[PlaceId | None, Query(description="a place id")] = None,
                 cursor: Cursor = None, limit: Limit = None) -> Page[AlertOut]:
     size = limit or settings.page_size
     rows = service.list_alerts(session, status=status, destination=destination,
@@ -88,12 +91,12 @@ def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)
-def read_alert(alert_id: int, session: SessionDep, key: ReadAccess) -> AlertOut:
+def read_alert(alert_id: Id, session: SessionDep, key: ReadAccess) -> AlertOut:
     return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
-def acknowledge(alert_id: int, session: SessionDep, key: WriteAccess,
+def acknowledge(alert_id: Id, session: SessionDep, key: WriteAccess,
                 body: AckIn | None = None) -> AlertOut:
     """Someone is on it: no state change is notified; an escalation makes it fire again."""
     service.acknowledge(session, alert_id, key.name)
@@ -101,7 +104,7 @@ def acknowledge(alert_id: int, session: SessionDep, key: WriteAccess,
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
-def resolve(alert_id: int, session: SessionDep, key: WriteAccess) -> AlertOut:
+def resolve(alert_id: Id, session: SessionDep, key: WriteAccess) -> AlertOut:
     service.resolve(session, current_gazetteer(session), alert_id, key.name)
     return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
 
@@ -121,6 +124,6 @@ def list_silences(session: SessionDep, _key: ReadAccess, active: bool = True) ->
 
 
 @router.delete("/silences/{silence_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_silence(silence_id: int, session: SessionDep, _key: WriteAccess) -> Response:
+def delete_silence(silence_id: Id, session: SessionDep, _key: WriteAccess) -> Response:
     service.delete_silence(session, silence_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

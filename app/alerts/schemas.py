@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.errors import InvalidInput
+from app.limits import (
+    MAX_LEVELS,
+    Count,
+    FiniteFloat,
+    Id,
+    InputModel,
+    Moment,
+    Name,
+    NotNull,
+    PlaceId,
+    PlaceIds,
+    PositiveCount,
+    ShortText,
+)
 
 RuleKind = Literal["new_destination", "jump", "arrival_rate", "threshold", "new_high"]
 Severity = Literal["info", "warning", "critical"]
@@ -19,22 +33,25 @@ class _Params(BaseModel):
 
 
 class NewDestinationParams(_Params):
-    floor: int = Field(default=500, ge=1, description="people at or above which a place is news")
+    floor: PositiveCount = Field(default=500,
+                                 description="people at or above which a place is news")
 
 
 class JumpParams(_Params):
-    min_increase: int = Field(default=1000, ge=1, description="people added, at least")
-    min_ratio: float = Field(default=0.5, gt=0, description="relative rise, at least (0.5 = 50 %)")
+    min_increase: PositiveCount = Field(default=1000, description="people added, at least")
+    min_ratio: FiniteFloat = Field(default=0.5, gt=0,
+                                   description="relative rise, at least (0.5 = 50 %)")
     window_days: int = Field(default=3, ge=1, le=30, description="compared with this many days")
 
 
 class ArrivalRateParams(_Params):
-    min_arrivals: int = Field(default=1000, ge=1, description="new arrivals in a day, at least")
+    min_arrivals: PositiveCount = Field(default=1000, description="new arrivals in a day, at least")
 
 
 class ThresholdParams(_Params):
-    levels: list[int] = Field(default_factory=lambda: [10_000, 50_000, 100_000, 250_000,
-                                                       500_000, 1_000_000], min_length=1)
+    levels: list[PositiveCount] = Field(
+        default_factory=lambda: [10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000],
+        min_length=1, max_length=MAX_LEVELS)
 
     @field_validator("levels")
     @classmethod
@@ -45,7 +62,7 @@ class ThresholdParams(_Params):
 
 
 class NewHighParams(_Params):
-    min_increase: int = Field(default=1000, ge=0, description="above the previous high by")
+    min_increase: Count = Field(default=1000, description="above the previous high by")
 
 
 PARAMS: dict[str, type[_Params]] = {
@@ -64,29 +81,28 @@ def validate_params(kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
         raise InvalidInput(detail) from exc
 
 
-class RuleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: str = Field(min_length=1, max_length=200)
+class RuleIn(InputModel):
+    name: Name
     kind: RuleKind
     severity: Severity = "warning"
     params: dict[str, Any] = Field(default_factory=dict, description="per kind; see the README")
-    destinations: list[str] | None = Field(
+    destinations: PlaceIds | None = Field(
         default=None, description="place ids the rule watches; null for every destination")
-    step: int | None = Field(default=None, ge=1, description="an open alert notifies again when "
-                             "its value rises this far beyond the last notified one")
+    step: PositiveCount | None = Field(
+        default=None, description="an open alert notifies again when its value rises this far "
+                                  "beyond the last notified one")
     enabled: bool = True
 
 
-class RulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RulePatch(InputModel):
+    """Only the fields given change; `destinations` and `step` may be null, the others not."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    severity: Severity | None = None
-    params: dict[str, Any] | None = None
-    destinations: list[str] | None = None
-    step: int | None = Field(default=None, ge=1)
-    enabled: bool | None = None
+    name: Annotated[Name | None, NotNull] = None
+    severity: Annotated[Severity | None, NotNull] = None
+    params: Annotated[dict[str, Any] | None, NotNull] = None
+    destinations: PlaceIds | None = None
+    step: PositiveCount | None = None
+    enabled: Annotated[bool | None, NotNull] = None
 
 
 class RuleOut(BaseModel):
@@ -124,19 +140,15 @@ class AlertOut(BaseModel):
     evidence: dict[str, Any]
 
 
-class AckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str | None = Field(default=None, max_length=2000)
+class AckIn(InputModel):
+    note: ShortText | None = None
 
 
-class SilenceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    destination: str | None = Field(default=None, description="a place id")
-    rule_id: int | None = None
-    until: datetime
-    reason: str | None = Field(default=None, max_length=2000)
+class SilenceIn(InputModel):
+    destination: PlaceId | None = Field(default=None, description="a place id")
+    rule_id: Id | None = None
+    until: Moment
+    reason: ShortText | None = None
 
 
 class SilenceOut(BaseModel):

@@ -460,6 +460,14 @@ def _evidence_figures(session: Session, triggers: Iterable[Trigger]) -> dict[int
     return {row[0].id: row for row in rows}
 
 
+def _params_behind(trigger: Trigger) -> dict[str, Any]:
+    """The rule's parameters that made this trigger: of a threshold rule's levels only the
+    one crossed (a rule may list thousands, and every payload would carry them all)."""
+    if trigger.rule.kind == "threshold":
+        return {"level": trigger.measure}
+    return dict(trigger.rule.params)
+
+
 def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow]) -> dict[str, Any]:
     """Previous and current values, the change, and the figures behind them with their quotes;
     `rows` holds the figures (see _evidence_figures)."""
@@ -481,7 +489,7 @@ def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow]) -> dict[str, Any
     change = current - previous if previous is not None else None
     return {
         "rule": {"id": trigger.rule.id, "name": trigger.rule.name, "kind": trigger.rule.kind,
-                 "params": trigger.rule.params},
+                 "params": _params_behind(trigger)},
         "day": trigger.day.isoformat(), "measure": trigger.measure,
         "previous": _point_json(trigger.previous), "current": _point_json(trigger.current),
         "change": {"people": change,

@@ -8,11 +8,12 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import ApiKey, WebSession
 from app.db import utcnow
-from app.errors import InvalidInput, NotAuthenticated
+from app.errors import InvalidInput, NotAuthenticated, NotFound
+from app.settings import Settings
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "dm_"
@@ -39,8 +40,24 @@ def authenticate(session: Session, plain: str) -> ApiKey:
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(plain)))
     if key is None or key.revoked_at is not None:
         raise NotAuthenticated("unknown or revoked API key")
-    key.last_used_at = utcnow()
+    _touch(session, key)
     return key
+
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _touch(session: Session, key: ApiKey) -> None:
+    """Records the key's use, at most once a minute, and never waiting: every request with
+    the same key writing its row would hold that row's lock to the end of the request, and
+    queue all the key's concurrent requests behind one another (SKIP LOCKED on PostgreSQL;
+    SQLite has one writer anyway)."""
+    now = utcnow()
+    if key.last_used_at is not None and now - key.last_used_at < TOUCH_EVERY:
+        return
+    free = select(ApiKey.id).where(ApiKey.id == key.id).with_for_update(skip_locked=True)
+    session.execute(update(ApiKey).where(ApiKey.id.in_(free)).values(last_used_at=now)
+                    .execution_options(synchronize_session=False))
 
 
 def grants(scope: str, needed: str) -> bool:
@@ -62,15 +79,36 @@ def revoke_key(session: Session, key: ApiKey) -> None:
                     .values(revoked_at=now))
 
 
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key_by_id(session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"no API key {key_id}")
+    if key.revoked_at is None:
+        revoke_key(session, key)
+    return key
+
+
 def start_session(session: Session, key: ApiKey, lifetime: timedelta) -> str:
     """A new sign-in for `key`: returns the random id for the cookie; only its hash is stored."""
     now = utcnow()
-    session.execute(delete(WebSession).where(WebSession.expires_at < now))  # keep the table small
     plain = secrets.token_urlsafe(32)
     session.add(WebSession(token_hash=_digest(plain), api_key_id=key.id, created_at=now,
                            expires_at=now + lifetime))
     session.flush()
     return plain
+
+
+def forget_expired_sessions(factory: sessionmaker[Session], settings: Settings,
+                            worker: str) -> int:
+    """A periodic job: deletes sessions past their expiry (signed-out ones expire too), so the
+    table stays as small as the number of people signed in."""
+    with factory.begin() as session:
+        result = session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def session_key(session: Session, plain: str) -> ApiKey | None:

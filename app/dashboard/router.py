@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote as urlquote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -39,6 +39,7 @@ from app.dashboard.text import direction, mark_figures, mark_number
 from app.db import SessionDep
 from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import current_gazetteer
+from app.limits import Id, PlaceId
 from app.redaction import redact_text, redact_url
 from app.settings import Settings, SettingsDep
 
@@ -121,23 +122,26 @@ def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRe
                  alerts=service.open_alerts(session), sources=service.source_states(session))
 
 
+FiguresPage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of figures")]
+
+
 @router.get("/destinations/{place_id}", response_class=HTMLResponse)
-def destination(place_id: str, request: Request, session: SessionDep,
-                viewer: ViewerDep) -> HTMLResponse:
+def destination(place_id: PlaceId, request: Request, session: SessionDep,
+                viewer: ViewerDep, page: FiguresPage = 1) -> HTMLResponse:
     place = current_gazetteer(session).get(place_id)
     if place is None:
         return _page(request, "missing.html", viewer, 404, what=f"No place with id {place_id}.")
     points = service.series_of(session, place.id)
     place_alerts = service.alerts_of(session, place.id)
     markers = [Marker(a.data_day, f"{a.severity}: {a.summary}", a.severity) for a in place_alerts]
-    figures = service.figures_behind(session, place.id)
+    figures = service.figures_behind(session, place.id, page)
     return _page(request, "destination.html", viewer, place=place, points=points,
                  chart=series_chart(points, markers), alerts=place_alerts, figures=figures,
-                 demo=any(row.source.demo for row in figures))
+                 demo=figures.demo)
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-def alert_page(alert_id: int, request: Request, session: SessionDep,
+def alert_page(alert_id: Id, request: Request, session: SessionDep,
                viewer: ViewerDep) -> HTMLResponse:
     try:
         alert, rule, silenced = alerts.get_alert(session, alert_id)
@@ -149,7 +153,7 @@ def alert_page(alert_id: int, request: Request, session: SessionDep,
                  chart=chart, evidence=alert.evidence, error=request.query_params.get("error"))
 
 
-def _alert_action(request: Request, session: SessionDep, viewer: Viewer, alert_id: int,
+def _alert_action(request: Request, session: SessionDep, viewer: Viewer, alert_id: Id,
                   action: str) -> Response:
     if not viewer.is_admin or viewer.key is None:
         return _page(request, "missing.html", viewer, 403,
@@ -165,19 +169,19 @@ def _alert_action(request: Request, session: SessionDep, viewer: Viewer, alert_i
 
 
 @router.post("/alerts/{alert_id}/ack")
-def acknowledge(alert_id: int, request: Request, _checked: CheckedPost, session: SessionDep,
+def acknowledge(alert_id: Id, request: Request, _checked: CheckedPost, session: SessionDep,
                 viewer: ViewerDep) -> Response:
     return _alert_action(request, session, viewer, alert_id, "ack")
 
 
 @router.post("/alerts/{alert_id}/resolve")
-def resolve(alert_id: int, request: Request, _checked: CheckedPost, session: SessionDep,
+def resolve(alert_id: Id, request: Request, _checked: CheckedPost, session: SessionDep,
             viewer: ViewerDep) -> Response:
     return _alert_action(request, session, viewer, alert_id, "resolve")
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_page(report_id: int, request: Request, session: SessionDep,
+def report_page(report_id: Id, request: Request, session: SessionDep,
                 viewer: ViewerDep) -> HTMLResponse:
     found = service.report_with_figures(session, report_id)
     if found is None:

@@ -6,9 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.alerts.models import Alert
 from app.dashboard.charts import ChartPoint
@@ -16,9 +17,12 @@ from app.gazetteer.index import Gazetteer, Place
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.series.service import series_points
+from app.sources.fetchers import FETCHERS
 from app.sources.models import FetchAttempt, Source
 
 RECENT_DAYS = 60
+FIGURES_PER_PAGE = 50
+_IN_CHUNK = 500  # ids per IN (...) list: far under SQLite's and psycopg's parameter limits
 OPEN = ("firing", "acknowledged")
 
 
@@ -43,16 +47,42 @@ class SourceRow:
     last_attempt_at: datetime | None
 
     @property
+    def fetched(self) -> bool:
+        """False for a source filled by posted reports, which has nothing to fetch."""
+        return self.source.kind in FETCHERS
+
+    @property
     def failing(self) -> bool:
-        return self.source.consecutive_failures > 0 or self.last_status == "error"
+        # a manual source's failures are from before the scheduler left such sources alone
+        return self.fetched and (self.source.consecutive_failures > 0
+                                 or self.last_status == "error")
 
 
 @dataclass(slots=True)
 class FigureRow:
+    """A figure on a destination page. `report` is loaded without its text (touching it
+    raises): `number` is the figure's span of that text, cut out by the database."""
+
     figure: Figure
     report: Report
     source: Source
+    number: str
     duplicates: list[tuple[Report, Source]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FigurePage:
+    rows: list[FigureRow]
+    page: int
+    pages: int
+    total: int
+    demo: bool
+    per_page: int = FIGURES_PER_PAGE
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first figure, counted over all pages."""
+        return (self.page - 1) * self.per_page + 1
 
 
 def _chart(points: list[SeriesPoint]) -> list[ChartPoint]:
@@ -149,30 +179,54 @@ def series_of(session: Session, place_id: str) -> list[ChartPoint]:
     return _chart(series_points(session, place_id, None, None))
 
 
-def figures_behind(session: Session, place_id: str) -> list[FigureRow]:
-    """The figures any point of the place's series rests on, newest first, each with the
-    reports that copied it folded under it."""
+def _report_head() -> Any:
+    """A report's columns a figure list shows, never its text."""
+    return load_only(Report.id, Report.lang, Report.url, Report.title, Report.duplicate_of_id,
+                     Report.source_id, raiseload=True)
+
+
+def figures_behind(session: Session, place_id: str, page: int = 1,
+                   per_page: int = FIGURES_PER_PAGE) -> FigurePage:
+    """One page of the figures any point of the place's series rests on, newest first, each
+    with the reports that copied it folded under it. Work per page is bounded: all the
+    figures are sorted on two small columns, and only the page's rows are loaded."""
     ids: set[int] = set()
     for sources in session.scalars(
             select(SeriesPoint.sources).where(SeriesPoint.destination_id == place_id)):
         ids.update(int(s["figure_id"]) for s in sources)
-    if not ids:
-        return []
+    keys: list[tuple[date, int]] = []
+    demo = False
+    chunks = sorted(ids)
+    for at in range(0, len(chunks), _IN_CHUNK):
+        for figure_id, observed_on, is_demo in session.execute(
+                select(Figure.id, Figure.observed_on, Source.demo)
+                .join(Source, Source.id == Figure.source_id)
+                .where(Figure.id.in_(chunks[at:at + _IN_CHUNK]))):
+            keys.append((observed_on, figure_id))
+            demo = demo or is_demo
+    keys.sort(reverse=True)
+    pages = max(1, -(-len(keys) // per_page))
+    page = min(page, pages)
+    wanted = [figure_id for _, figure_id in keys[(page - 1) * per_page:page * per_page]]
+    if not wanted:
+        return FigurePage([], page, pages, len(keys), demo, per_page)
+    number = func.substr(Report.text, Figure.span_start + 1, Figure.span_end - Figure.span_start)
     rows = session.execute(
-        select(Figure, Report, Source).join(Report, Report.id == Figure.report_id)
-        .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
+        select(Figure, Report, Source, number).join(Report, Report.id == Figure.report_id)
+        .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(wanted))
+        .options(_report_head())
         .order_by(Figure.observed_on.desc(), Figure.id.desc())
     ).all()
-    out = [FigureRow(f, r, s) for f, r, s in rows]
+    out = [FigureRow(f, r, s, n or "") for f, r, s, n in rows]
     by_report = {row.report.id: row for row in out}
     copies = session.execute(
         select(Report, Source).join(Source, Source.id == Report.source_id)
-        .where(Report.duplicate_of_id.in_(list(by_report)))
+        .where(Report.duplicate_of_id.in_(list(by_report))).options(_report_head())
     ).all()
     for copy, source in copies:
         if copy.duplicate_of_id in by_report:
             by_report[copy.duplicate_of_id].duplicates.append((copy, source))
-    return out
+    return FigurePage(out, page, pages, len(keys), demo, per_page)
 
 
 def report_with_figures(session: Session, report_id: int) -> tuple[Report, Source,

@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import AdminAccess, ReadAccess
 from app.db import SessionDep
+from app.errors import PROBLEM_RESPONSES
 from app.gazetteer import service
 from app.gazetteer.index import Place
 from app.gazetteer.schemas import AliasIn, DestinationOut, LatestPoint, PlaceIn
-from app.pagination import Page, decode_int_cursor, encode_cursor
+from app.limits import MAX_NAME, MAX_PAGE, PlaceId, Text
+from app.pagination import MAX_CURSOR, Page, decode_int_cursor, encode_cursor
 from app.series.models import SeriesPoint
 from app.settings import SettingsDep
 
-router = APIRouter(prefix="/api/v1", tags=["places"])
+router = APIRouter(prefix="/api/v1", tags=["places"], responses=PROBLEM_RESPONSES)
 
 
 def _latest(session: Session, ids: list[str]) -> dict[str, LatestPoint]:
@@ -47,9 +49,11 @@ def destination_out(place: Place, latest: LatestPoint | None = None) -> Destinat
 @router.get("/destinations", response_model=Page[DestinationOut])
 def list_destinations(
     session: SessionDep, settings: SettingsDep, _key: ReadAccess,
-    q: Annotated[str | None, Query(max_length=200, description="matches names and aliases")] = None,
-    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
-    cursor: str | None = None, limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+    q: Annotated[Text | None, Query(max_length=MAX_NAME,
+                                    description="matches names and aliases")] = None,
+    country: Annotated[Text | None, Query(min_length=2, max_length=2)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE)] = None,
 ) -> Page[DestinationOut]:
     """Places matching `q` or `country`; with neither, the destinations that have a series."""
     size = limit or settings.page_size
@@ -73,7 +77,7 @@ def list_destinations(
 
 
 @router.get("/destinations/{place_id}", response_model=DestinationOut)
-def read_destination(place_id: str, session: SessionDep, _key: ReadAccess) -> DestinationOut:
+def read_destination(place_id: PlaceId, session: SessionDep, _key: ReadAccess) -> DestinationOut:
     place = service.get_place(session, place_id)
     return destination_out(place, _latest(session, [place.id]).get(place.id))
 
@@ -88,7 +92,7 @@ def create_place(body: PlaceIn, session: SessionDep, _key: AdminAccess) -> Desti
 
 @router.post("/places/{place_id}/aliases", response_model=DestinationOut,
              status_code=status.HTTP_201_CREATED)
-def create_alias(place_id: str, body: AliasIn, session: SessionDep,
+def create_alias(place_id: PlaceId, body: AliasIn, session: SessionDep,
                  _key: AdminAccess) -> DestinationOut:
     """Gives any place (shipped or added) another name."""
     return destination_out(service.add_alias(session, place_id, body.alias))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from app.limits import MAX_LIST, InputModel, Name, PlaceId, Text
 
 
 class LatestPoint(BaseModel):
@@ -25,18 +27,14 @@ class DestinationOut(BaseModel):
     latest: LatestPoint | None = None
 
 
-class PlaceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: str = Field(min_length=1, max_length=200)
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    level: str = Field(description="admin1, admin2, city or site")
-    parent_id: str | None = Field(default=None, description="defaults to the country")
-    pcode: str | None = Field(default=None, max_length=32)
-    aliases: list[str] = Field(default_factory=list, max_length=50)
+class PlaceIn(InputModel):
+    name: Name
+    country: Text = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    level: Text = Field(max_length=16, description="admin1, admin2, city or site")
+    parent_id: PlaceId | None = Field(default=None, description="defaults to the country")
+    pcode: Text | None = Field(default=None, max_length=32)
+    aliases: list[Name] = Field(default_factory=list, max_length=MAX_LIST)
 
 
-class AliasIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    alias: str = Field(min_length=1, max_length=200)
+class AliasIn(InputModel):
+    alias: Name

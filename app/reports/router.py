@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -11,7 +10,9 @@ from app.auth.deps import ReadAccess, WriteAccess
 from app.auth.models import ApiKey
 from app.auth.service import sees_secrets
 from app.db import SessionDep
-from app.pagination import Page, decode_int_cursor, page_of
+from app.errors import PROBLEM_RESPONSES
+from app.limits import MAX_PAGE, Day, Id, PlaceId
+from app.pagination import MAX_CURSOR, Page, decode_int_cursor, page_of
 from app.redaction import redact_url
 from app.reports import service
 from app.reports.models import Figure, Report
@@ -27,10 +28,11 @@ from app.reports.schemas import (
 from app.settings import SettingsDep
 from app.sources.models import Source
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(prefix="/api/v1", tags=["reports"], responses=PROBLEM_RESPONSES)
 
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
-Limit = Annotated[int | None, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page",
+                                      max_length=MAX_CURSOR)]
+Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 
 
 def _place(id_: str | None, name: str | None, country: str | None,
@@ -91,14 +93,15 @@ def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _k
 @router.get("/reports", response_model=Page[ReportSummary])
 def list_reports(session: SessionDep, settings: SettingsDep, key: ReadAccess,
                  cursor: Cursor = None, limit: Limit = None,
-                 source: int | None = None) -> Page[ReportSummary]:
+                 source: Annotated[Id | None, Query(description="a source id")] = None,
+                 ) -> Page[ReportSummary]:
     size = limit or settings.page_size
     rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source)
     return page_of(rows, size, lambda row: _summary(*row, key), lambda row: row[0].id)
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
-def read_report(report_id: int, session: SessionDep, key: ReadAccess) -> ReportOut:
+def read_report(report_id: Id, session: SessionDep, key: ReadAccess) -> ReportOut:
     r = service.get_report(session, report_id)
     return ReportOut(
         **_summary(r, len(r.figures), key).model_dump(), text=r.text,
@@ -110,9 +113,9 @@ def read_report(report_id: int, session: SessionDep, key: ReadAccess) -> ReportO
 @router.get("/figures", response_model=Page[FigureOut])
 def list_figures(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
                  cursor: Cursor = None, limit: Limit = None,
-                 destination: Annotated[str | None, Query(description="a place id")] = None,
-                 since: Annotated[date | None, Query(description="observed on or after")] = None,
-                 source: Annotated[int | None, Query(description="a source id")] = None,
+                 destination: Annotated[PlaceId | None, Query(description="a place id")] = None,
+                 since: Annotated[Day | None, Query(description="observed on or after")] = None,
+                 source: Annotated[Id | None, Query(description="a source id")] = None,
                  ) -> Page[FigureOut]:
     size = limit or settings.page_size
     rows = service.list_figures(session, before_id=decode_int_cursor(cursor), limit=size + 1,

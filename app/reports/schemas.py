@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from app.limits import MAX_NAME, MAX_TEXT, ContentText, InputModel, Text, Url, as_utc
 
 
-class ReportIn(BaseModel):
-    """A report as field staff or a partner system submits it."""
+class ReportIn(InputModel):
+    """A report as field staff or a partner system submits it; NUL characters in its text and
+    title are removed."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    content_fields: ClassVar[frozenset[str]] = frozenset({"text", "title"})
 
-    text: str = Field(min_length=1, description="The report's full text")
-    title: str | None = Field(default=None, max_length=2000)
-    url: str | None = Field(default=None, max_length=4000)
+    text: ContentText = Field(min_length=1, description="The report's full text")
+    title: ContentText | None = Field(default=None, max_length=MAX_TEXT)
+    url: Url | None = None
     published_at: datetime | date | None = Field(
         default=None, description="When the report was published (ISO date or date-time)"
     )
-    source: str | None = Field(
-        default=None, max_length=200, description="Name of the submitting outlet or team"
+    source: Text | None = Field(
+        default=None, max_length=MAX_NAME, description="Name of the submitting outlet or team"
     )
-    lang: str | None = Field(default=None, max_length=8, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z]+)?$")
+    lang: Text | None = Field(default=None, max_length=8, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z]+)?$")
 
     @field_validator("published_at")
     @classmethod
     def _as_utc(cls, value: datetime | date | None) -> datetime | None:
-        if value is None:
-            return None
-        if not isinstance(value, datetime):
-            return datetime.combine(value, time(), tzinfo=UTC)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else as_utc(value)
 
     def published(self) -> datetime | None:
         value = self.published_at

@@ -11,7 +11,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, case, func, or_, select
@@ -22,6 +22,7 @@ from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.extract import EXTRACTOR_VERSION, ExtractedFigure, extract
 from app.gazetteer.index import Gazetteer
 from app.gazetteer.service import current_gazetteer
+from app.limits import INT_MAX, strip_nul
 from app.reports import dedup
 from app.reports.models import Figure, Report
 from app.reports.urls import canonical_url
@@ -69,7 +70,8 @@ def content_hash(text: str) -> str:
 
 def check(settings: Settings, new: NewReport) -> Checked:
     """Refuses an empty or oversized report; hashes and fingerprints the others."""
-    text = new.text.strip()
+    # NUL is no part of a report's content, and PostgreSQL cannot store it
+    text = strip_nul(new.text).strip()
     if not text:
         raise InvalidInput("the report has no text")
     if len(text.encode("utf-8", "surrogatepass")) > settings.max_report_bytes:
@@ -77,6 +79,8 @@ def check(settings: Settings, new: NewReport) -> Checked:
             f"the report's text is over {settings.max_report_bytes:,} bytes; split it or send "
             "the relevant part"
         )
+    if new.title and "\x00" in new.title:
+        new = replace(new, title=strip_nul(new.title))
     return Checked(new, text, content_hash(text), canonical_url(new.url), dedup.fingerprint(text))
 
 
@@ -197,7 +201,9 @@ def ingest_many(session: Session, settings: Settings, source: Source,
 def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
                    rows: list[Figure]) -> dict[str, set[date]]:
     """Stores a new report's figure rows (read from text or from structured data) and updates
-    the series they touch; returns the changed days per destination."""
+    the series they touch; returns the changed days per destination. A figure beyond what the
+    columns hold (more than 2^31 - 1 people, a misread number) is dropped."""
+    rows = [row for row in rows if _fits(row)]
     session.add_all(rows)
     session.flush()
     touched = {(row.destination_id, row.observed_on) for row in rows if row.destination_id}
@@ -205,6 +211,11 @@ def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
     # alerts and their webhook outbox rows land in this transaction, with the figures
     evaluate_alerts(session, gazetteer, changed)
     return changed
+
+
+def _fits(row: Figure) -> bool:
+    values = (row.count, row.low, row.high, row.people, row.span_start, row.span_end)
+    return all(v is None or -INT_MAX <= v <= INT_MAX for v in values)
 
 
 def manual_source(session: Session, name: str | None) -> Source:

@@ -13,20 +13,21 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import ReadAccess
 from app.db import SessionDep
-from app.errors import InvalidInput
+from app.errors import PROBLEM_RESPONSES, InvalidInput
 from app.gazetteer.index import Place
 from app.gazetteer.router import destination_out
 from app.gazetteer.service import current_gazetteer, get_place
+from app.limits import Day, PlaceId, Text
 from app.series.schemas import MultiSeriesOut, PointOut, SeriesOut, SeriesSource
 from app.series.service import Period, by_interval, series_of, sources_are_demo
 
-router = APIRouter(prefix="/api/v1", tags=["series"])
+router = APIRouter(prefix="/api/v1", tags=["series"], responses=PROBLEM_RESPONSES)
 
 Interval = Annotated[Literal["day", "week"], Query(
     description="day, or week: the week's last estimate and its summed new arrivals, dated by "
                 "the week's Monday")]
-Destinations = Annotated[str | None, Query(description="place ids, comma-separated",
-                                           max_length=4000)]
+Destinations = Annotated[Text | None, Query(description="place ids, comma-separated",
+                                            max_length=4000)]
 MAX_DESTINATIONS = 100
 
 # the header row, then the HXL hashtag row humanitarian tools read (hxlstandard.org)
@@ -66,8 +67,8 @@ def _series_out(session: Session, place: Place, periods: list[Period]) -> Series
 
 
 @router.get("/destinations/{place_id}/series", response_model=SeriesOut)
-def read_series(place_id: str, session: SessionDep, _key: ReadAccess,
-                start: date | None = None, end: date | None = None,
+def read_series(place_id: PlaceId, session: SessionDep, _key: ReadAccess,
+                start: Day | None = None, end: Day | None = None,
                 interval: Interval = "day") -> SeriesOut:
     """Per day (or week): the estimate of people displaced to the place, its range, new
     arrivals, and the figures behind it."""
@@ -79,7 +80,7 @@ def read_series(place_id: str, session: SessionDep, _key: ReadAccess,
 
 @router.get("/series", response_model=MultiSeriesOut)
 def read_many(session: SessionDep, _key: ReadAccess, destination: Destinations = None,
-              start: date | None = None, end: date | None = None,
+              start: Day | None = None, end: Day | None = None,
               interval: Interval = "day") -> MultiSeriesOut:
     """The series of several destinations at once, in the order asked."""
     _check_range(start, end)
@@ -94,8 +95,8 @@ def read_many(session: SessionDep, _key: ReadAccess, destination: Destinations =
             responses={200: {"content": {"text/csv": {}},
                              "description": "a header row, an HXL hashtag row, then the points"}})
 def read_csv(session: SessionDep, _key: ReadAccess,
-             destination: Destinations = None, start: date | None = None,
-             end: date | None = None, interval: Interval = "day") -> Response:
+             destination: Destinations = None, start: Day | None = None,
+             end: Day | None = None, interval: Interval = "day") -> Response:
     """Series as CSV with an HXL hashtag row under the header; every destination with points
     when `destination` is absent."""
     _check_range(start, end)

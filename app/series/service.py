@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.gazetteer.index import Gazetteer
+from app.limits import INT_MAX
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.sources.models import Source
@@ -204,6 +205,14 @@ def _existing(session: Session,
 _VALUES = ("estimate", "low", "high", "new_arrivals", "sources")
 
 
+def _saturated(day: _Day) -> _Day:
+    """The day's sums held at what the columns store, rather than overflowing them."""
+    if max(day.estimate, day.low, day.high, day.new_arrivals) <= INT_MAX:
+        return day
+    return replace(day, estimate=min(day.estimate, INT_MAX), low=min(day.low, INT_MAX),
+                   high=min(day.high, INT_MAX), new_arrivals=min(day.new_arrivals, INT_MAX))
+
+
 def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, start: date, end: date,
              own: dict[date, _Day], children: dict[date, _Day],
              existing: dict[date, SeriesPoint]) -> set[date]:
@@ -214,7 +223,7 @@ def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, start: date,
     changed: set[date] = set()
     day = start
     while day <= end:
-        value = _combine(own.get(day), children.get(day))
+        value = _saturated(_combine(own.get(day), children.get(day)))
         point = existing.get(day)
         if value.empty:
             if point is not None:

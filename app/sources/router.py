@@ -8,17 +8,20 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.auth.deps import AdminAccess
 from app.db import SessionDep
-from app.pagination import Page, decode_int_cursor, page_of
+from app.errors import PROBLEM_RESPONSES
+from app.limits import MAX_PAGE, Id
+from app.pagination import MAX_CURSOR, Page, decode_int_cursor, page_of
 from app.scheduler import worker_id
 from app.settings import SettingsDep
 from app.sources import service
 from app.sources.models import FetchAttempt, Source
 from app.sources.schemas import AttemptOut, FetchOut, SourceIn, SourceOut, SourcePatch
 
-router = APIRouter(prefix="/api/v1", tags=["sources"])
+router = APIRouter(prefix="/api/v1", tags=["sources"], responses=PROBLEM_RESPONSES)
 
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
-Limit = Annotated[int | None, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page",
+                                      max_length=MAX_CURSOR)]
+Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 
 
 def _out(source: Source) -> SourceOut:
@@ -30,9 +33,10 @@ def _attempt(attempt: FetchAttempt) -> AttemptOut:
 
 
 @router.post("/sources", response_model=SourceOut, status_code=status.HTTP_201_CREATED)
-def create_source(body: SourceIn, session: SessionDep, _key: AdminAccess) -> SourceOut:
+def create_source(body: SourceIn, session: SessionDep, settings: SettingsDep,
+                  _key: AdminAccess) -> SourceOut:
     """Declares a source; its `params` are checked against its kind."""
-    return _out(service.create_source(session, body))
+    return _out(service.create_source(session, settings, body))
 
 
 @router.get("/sources", response_model=Page[SourceOut])
@@ -44,26 +48,26 @@ def list_sources(session: SessionDep, settings: SettingsDep, _key: AdminAccess,
 
 
 @router.get("/sources/{source_id}", response_model=SourceOut)
-def read_source(source_id: int, session: SessionDep, _key: AdminAccess) -> SourceOut:
+def read_source(source_id: Id, session: SessionDep, _key: AdminAccess) -> SourceOut:
     return _out(service.get_source(session, source_id))
 
 
 @router.patch("/sources/{source_id}", response_model=SourceOut)
-def update_source(source_id: int, body: SourcePatch, session: SessionDep,
-                  _key: AdminAccess) -> SourceOut:
+def update_source(source_id: Id, body: SourcePatch, session: SessionDep,
+                  settings: SettingsDep, _key: AdminAccess) -> SourceOut:
     source = service.get_source(session, source_id)
-    return _out(service.update_source(session, source, body))
+    return _out(service.update_source(session, settings, source, body))
 
 
 @router.delete("/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_source(source_id: int, session: SessionDep, _key: AdminAccess) -> Response:
+def delete_source(source_id: Id, session: SessionDep, _key: AdminAccess) -> Response:
     """Removes a source that has no reports (one with reports can be disabled)."""
     service.delete_source(session, service.get_source(session, source_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/sources/{source_id}/fetch", response_model=FetchOut)
-def fetch_source(source_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+def fetch_source(source_id: Id, request: Request, session: SessionDep, settings: SettingsDep,
                  _key: AdminAccess) -> FetchOut:
     """Fetches the source now and ingests what it finds; the outcome is also an attempt."""
     # the fetch takes up to the outbound timeout and ingests in transactions of its own: end
@@ -77,7 +81,7 @@ def fetch_source(source_id: int, request: Request, session: SessionDep, settings
 
 
 @router.get("/sources/{source_id}/attempts", response_model=Page[AttemptOut])
-def list_attempts(source_id: int, session: SessionDep, settings: SettingsDep,
+def list_attempts(source_id: Id, session: SessionDep, settings: SettingsDep,
                   _key: AdminAccess, cursor: Cursor = None,
                   limit: Limit = None) -> Page[AttemptOut]:
     """The source's fetch attempts, newest first: time, status, HTTP code, counts, error."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from app.errors import InvalidInput
+from app.errors import FetchFailed, InvalidInput
+from app.limits import InputModel, Moment, Name, NotNull, Text, Url
+from app.sources.fetchers.replay import confine
 
 Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay"]
 Credibility = Literal["A", "B", "C", "D", "E", "F"]
@@ -29,8 +32,8 @@ class HtmlParams(_Params):
 
 class ReliefWebFilters(_Params):
     countries: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-3 codes")
-    date_from: datetime | None = None
-    date_to: datetime | None = None
+    date_from: Moment | None = None
+    date_to: Moment | None = None
 
     @field_validator("countries")
     @classmethod
@@ -57,11 +60,13 @@ class HxlParams(_Params):
 
 
 class HapiParams(_Params):
-    app_identifier: str = Field(min_length=4, description="base64 of 'application:email'")
+    app_identifier: Text = Field(min_length=4, max_length=500,
+                                 description="base64 of 'application:email'")
     endpoint: Literal["idps", "refugees-persons-of-concern"] = "idps"
     filters: dict[str, str | int] = Field(default_factory=dict,
                                           description="query filters, e.g. location_code")
-    population_groups: list[str] = Field(default_factory=lambda: ["REF", "ASY", "ROC"])
+    population_groups: list[Text] = Field(default_factory=lambda: ["REF", "ASY", "ROC"],
+                                          max_length=20)
     limit: int = Field(1000, ge=1, le=10000)
     max_pages: int = Field(10, ge=1, le=100)
 
@@ -92,12 +97,16 @@ def validate_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
                            errors=errors) from exc
 
 
-def validate_url(kind: str, url: str | None) -> str | None:
+def validate_url(kind: str, url: str | None, replay_dir: Path | None) -> str | None:
     if url is None:
         if kind in KINDS_NEEDING_URL:
             raise InvalidInput(f"a {kind} source needs a url")
         return None
     if kind == "replay":
+        try:
+            confine(url, replay_dir)
+        except FetchFailed as exc:  # outside the allowed folders, or no path at all
+            raise InvalidInput(exc.detail) from exc
         return url
     try:
         return str(HttpUrl(url))
@@ -105,29 +114,31 @@ def validate_url(kind: str, url: str | None) -> str | None:
         raise InvalidInput(f"url {url!r} is not an http(s) URL") from exc
 
 
-class SourceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SourceIn(InputModel):
+    model_config = ConfigDict(str_strip_whitespace=False)
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: Kind
-    url: str | None = Field(None, max_length=2000)
+    url: Url | None = None
     interval_seconds: int = Field(3600, ge=60, le=30 * 86400)
     credibility: Credibility = "C"
-    lang: str | None = Field(None, min_length=2, max_length=8)
+    lang: Text | None = Field(None, min_length=2, max_length=8)
     enabled: bool = True
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class SourcePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SourcePatch(InputModel):
+    """Only the fields given change; `url` and `lang` may be null, the others not."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    url: str | None = Field(None, max_length=2000)
-    interval_seconds: int | None = Field(None, ge=60, le=30 * 86400)
-    credibility: Credibility | None = None
-    lang: str | None = Field(None, min_length=2, max_length=8)
-    enabled: bool | None = None
-    params: dict[str, Any] | None = None
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    name: Annotated[Name | None, NotNull] = None
+    url: Url | None = None
+    interval_seconds: Annotated[int | None, Field(ge=60, le=30 * 86400), NotNull] = None
+    credibility: Annotated[Credibility | None, NotNull] = None
+    lang: Text | None = Field(None, min_length=2, max_length=8)
+    enabled: Annotated[bool | None, NotNull] = None
+    params: Annotated[dict[str, Any] | None, NotNull] = None
 
 
 class SourceOut(BaseModel):

@@ -60,6 +60,8 @@ class RunOutcome:
 def _due(now: datetime) -> list[ColumnElement[bool]]:
     return [
         Source.enabled.is_(True),
+        # manual sources (reports posted to the API) have nothing to fetch
+        Source.kind.in_(sorted(FETCHERS)),
         or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now),
         or_(Source.lease_until.is_(None), Source.lease_until < now),
     ]
@@ -150,8 +152,8 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
                     with factory.begin() as session:
                         lease.keep(session)
                         reports_new += ingest_structured(session, settings, source, item).created
-                except DispmonError as exc:
-                    rejected.append(f"item {number}: {exc.detail}")
+                except Exception as exc:  # one item's failure is that item's, not the fetch's
+                    rejected.append(f"item {number}: {_reason(exc)}")
     except DispmonError as exc:
         error = exc
     except Exception as exc:  # a fetcher bug must not stop the scheduler: record and go on
@@ -226,15 +228,28 @@ def _store_batch(factory: sessionmaker[Session], settings: Settings, source: Sou
         except DBAPIError as exc:
             log.warning("a batch of %d reports from %s failed (attempt %d of %d): %s",
                         len(checked), source.name, attempt, BATCH_ATTEMPTS, exc.orig)
+        except Exception as exc:  # an item no retry will mend (a number too large): find it
+            log.warning("a batch of %d reports from %s failed: %s", len(checked), source.name,
+                        _reason(exc))
+            break
     new = 0
     for number, one in checked:
         try:
             with factory.begin() as session:
                 lease.keep(session)
                 new += ingest_many(session, settings, source, [one])[0].created
-        except DBAPIError as exc:
-            rejected.append(f"item {number}: the database refused it: {exc.orig}")
+        except Exception as exc:  # recorded against the item; the others land
+            rejected.append(f"item {number}: {_reason(exc)}")
     return new
+
+
+def _reason(exc: Exception) -> str:
+    """Why an item was not stored, in one line for the attempt's error."""
+    if isinstance(exc, DispmonError):
+        return exc.detail
+    if isinstance(exc, DBAPIError):
+        return f"the database refused it: {str(exc.orig).splitlines()[0] if exc.orig else exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def run_due(factory: sessionmaker[Session], settings: Settings, worker: str,
@@ -283,10 +298,11 @@ def _check_name_free(session: Session, name: str, but: int | None = None) -> Non
         raise Conflict(f"a source named {name!r} already exists (id {clash})")
 
 
-def create_source(session: Session, body: SourceIn) -> Source:
+def create_source(session: Session, settings: Settings, body: SourceIn) -> Source:
     _check_name_free(session, body.name)
     source = Source(
-        name=body.name, kind=body.kind, url=validate_url(body.kind, body.url),
+        name=body.name, kind=body.kind,
+        url=validate_url(body.kind, body.url, settings.replay_dir),
         interval_seconds=body.interval_seconds, credibility=body.credibility, lang=body.lang,
         enabled=body.enabled, params=validate_params(body.kind, body.params), demo=False,
     )
@@ -295,12 +311,13 @@ def create_source(session: Session, body: SourceIn) -> Source:
     return source
 
 
-def update_source(session: Session, source: Source, patch: SourcePatch) -> Source:
+def update_source(session: Session, settings: Settings, source: Source,
+                  patch: SourcePatch) -> Source:
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("name") is not None:
         _check_name_free(session, changes["name"], but=source.id)
     if "url" in changes:
-        changes["url"] = validate_url(source.kind, changes["url"])
+        changes["url"] = validate_url(source.kind, changes["url"], settings.replay_dir)
     if "params" in changes:
         changes["params"] = validate_params(source.kind, changes["params"] or {})
     for key in ("name", "interval_seconds", "credibility", "enabled"):
@@ -348,7 +365,10 @@ def fetch_now(factory: sessionmaker[Session], settings: Settings, source_id: int
     """Takes the source's lease (unless a worker holds it) and runs it at once."""
     now = utcnow()
     with factory.begin() as session:
-        get_source(session, source_id)
+        source = get_source(session, source_id)
+        if source.kind not in FETCHERS:
+            raise Conflict(f"source {source_id} ({source.kind}) is filled by reports posted to "
+                           "/api/v1/reports: there is nothing to fetch")
         result = session.execute(
             update(Source).where(Source.id == source_id,
                                  or_(Source.lease_until.is_(None), Source.lease_until < now))
@@ -364,11 +384,11 @@ def declare_configured_sources(factory: sessionmaker[Session], settings: Setting
     """At the start of `serve` and `worker`: the sources of DISPMON_SOURCES_FILE, if set."""
     if settings.sources_file:
         with factory.begin() as session:
-            declared = load_sources_file(session, settings.sources_file)
+            declared = load_sources_file(session, settings, settings.sources_file)
         log.info("%d sources declared from %s", len(declared), settings.sources_file)
 
 
-def load_sources_file(session: Session, path: Path) -> list[Source]:
+def load_sources_file(session: Session, settings: Settings, path: Path) -> list[Source]:
     """Declares the sources of a YAML file (a list, or a mapping with `sources:`), matched by
     name: new ones are created, existing ones updated; their fetch history is kept."""
     try:
@@ -389,13 +409,14 @@ def load_sources_file(session: Session, path: Path) -> list[Source]:
         try:
             existing = session.scalar(select(Source).where(Source.name == body.name))
             if existing is None:
-                loaded.append(create_source(session, body))
+                loaded.append(create_source(session, settings, body))
             elif existing.kind != body.kind:
                 raise InvalidInput(f"source {body.name!r} exists with kind {existing.kind}, not "
                                    f"{body.kind}; rename one of them")
             else:
                 fields = body.model_dump(exclude={"name", "kind"})
-                loaded.append(update_source(session, existing, SourcePatch(**fields)))
+                loaded.append(update_source(session, settings, existing,
+                                            SourcePatch(**fields)))
         except InvalidInput as exc:
             raise InvalidInput(f"{path}, source {number} ({body.name}): {exc.detail}") from exc
     return loaded

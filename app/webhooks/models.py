@@ -22,8 +22,9 @@ class WebhookEndpoint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    # whsec_ + base64; the receiver needs it in clear to verify, so it is stored as is
-    secret: Mapped[str] = mapped_column(String(200))
+    # whsec_ + base64, encrypted with DISPMON_SECRET_KEY (app/crypto.py): signing needs it in
+    # clear, so it cannot be hashed, but a copy of the database alone does not give it away
+    secret_encrypted: Mapped[str] = mapped_column(Text)
     destinations: Mapped[list[str] | None] = mapped_column(JSON)
     min_severity: Mapped[str] = mapped_column(String(10), default="info")
     enabled: Mapped[bool] = mapped_column(default=True)

@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import AdminAccess
+from app.crypto import secret_box
 from app.db import SessionDep
-from app.pagination import Page, decode_int_cursor, page_of
+from app.errors import PROBLEM_RESPONSES
+from app.limits import MAX_PAGE, Id
+from app.pagination import MAX_CURSOR, Page, decode_int_cursor, page_of
 from app.settings import SettingsDep
 from app.webhooks import service
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -22,10 +25,11 @@ from app.webhooks.schemas import (
     WebhookPatch,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
-Limit = Annotated[int | None, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page",
+                                      max_length=MAX_CURSOR)]
+Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 
 
 def _out(e: WebhookEndpoint) -> WebhookOut:
@@ -54,12 +58,13 @@ def _delivery_out(d: WebhookDelivery, event: WebhookEvent,
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=status.HTTP_201_CREATED)
-def create_webhook(body: WebhookIn, session: SessionDep, _key: AdminAccess) -> WebhookCreated:
-    """A subscription; its secret is in this answer only."""
-    endpoint = service.create_endpoint(
-        session, url=str(body.url), description=body.description, destinations=body.destinations,
-        min_severity=body.min_severity, secret=body.secret)
-    return WebhookCreated(**_out(endpoint).model_dump(), secret=endpoint.secret)
+def create_webhook(body: WebhookIn, session: SessionDep, settings: SettingsDep,
+                   _key: AdminAccess) -> WebhookCreated:
+    """A subscription; its secret is in this answer only (it is stored encrypted)."""
+    endpoint, secret = service.create_endpoint(
+        session, secret_box(settings), url=str(body.url), description=body.description,
+        destinations=body.destinations, min_severity=body.min_severity, secret=body.secret)
+    return WebhookCreated(**_out(endpoint).model_dump(), secret=secret)
 
 
 @router.get("/webhooks", response_model=Page[WebhookOut])
@@ -71,12 +76,12 @@ def list_webhooks(session: SessionDep, settings: SettingsDep, _key: AdminAccess,
 
 
 @router.get("/webhooks/{webhook_id}", response_model=WebhookOut)
-def read_webhook(webhook_id: int, session: SessionDep, _key: AdminAccess) -> WebhookOut:
+def read_webhook(webhook_id: Id, session: SessionDep, _key: AdminAccess) -> WebhookOut:
     return _out(service.get_endpoint(session, webhook_id))
 
 
 @router.patch("/webhooks/{webhook_id}", response_model=WebhookOut)
-def update_webhook(webhook_id: int, body: WebhookPatch, session: SessionDep,
+def update_webhook(webhook_id: Id, body: WebhookPatch, session: SessionDep,
                    _key: AdminAccess) -> WebhookOut:
     """Changes the given fields; `enabled: true` re-enables a disabled endpoint."""
     changes = body.model_dump(exclude_unset=True)
@@ -86,13 +91,13 @@ def update_webhook(webhook_id: int, body: WebhookPatch, session: SessionDep,
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_webhook(webhook_id: int, session: SessionDep, _key: AdminAccess) -> Response:
+def delete_webhook(webhook_id: Id, session: SessionDep, _key: AdminAccess) -> Response:
     service.delete_endpoint(session, webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", response_model=Page[DeliveryOut])
-def list_deliveries(webhook_id: int, session: SessionDep, settings: SettingsDep,
+def list_deliveries(webhook_id: Id, session: SessionDep, settings: SettingsDep,
                     _key: AdminAccess, cursor: Cursor = None,
                     limit: Limit = None) -> Page[DeliveryOut]:
     """Deliveries newest first, each with every attempt and the body it sends."""
@@ -104,7 +109,7 @@ def list_deliveries(webhook_id: int, session: SessionDep, settings: SettingsDep,
 
 @router.post("/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut,
              status_code=status.HTTP_202_ACCEPTED)
-def redeliver(delivery_id: int, session: SessionDep, _key: AdminAccess) -> DeliveryOut:
+def redeliver(delivery_id: Id, session: SessionDep, _key: AdminAccess) -> DeliveryOut:
     """Sends it again, with the same `webhook-id`, from the start of the retry schedule."""
     delivery = service.redeliver(session, delivery_id)
     return _delivery_out(delivery, session.get_one(WebhookEvent, delivery.event_id))
@@ -112,7 +117,7 @@ def redeliver(delivery_id: int, session: SessionDep, _key: AdminAccess) -> Deliv
 
 @router.post("/webhooks/{webhook_id}/test", response_model=DeliveryOut,
              status_code=status.HTTP_202_ACCEPTED)
-def send_test(webhook_id: int, session: SessionDep, _key: AdminAccess) -> DeliveryOut:
+def send_test(webhook_id: Id, session: SessionDep, _key: AdminAccess) -> DeliveryOut:
     """Queues a `webhook.test` event for this endpoint; its deliveries show how it went."""
     delivery = service.send_test(session, webhook_id)
     return _delivery_out(delivery, session.get_one(WebhookEvent, delivery.event_id))

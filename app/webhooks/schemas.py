@@ -3,45 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
+
+from app.limits import MAX_URL, InputModel, NotNull, PlaceIds, ShortText, Text
 
 Severity = Literal["info", "warning", "critical"]
 
 
-def _url(value: AnyHttpUrl | str | None) -> str | None:
-    return None if value is None else str(value)
+HookUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=MAX_URL)]
 
 
-class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    url: AnyHttpUrl
-    description: str | None = Field(default=None, max_length=2000)
-    destinations: list[str] | None = Field(
+class WebhookIn(InputModel):
+    url: HookUrl
+    description: ShortText | None = None
+    destinations: PlaceIds | None = Field(
         default=None, description="place ids (a country covers its regions and sites); "
                                   "null for every destination")
     min_severity: Severity = "info"
-    secret: str | None = Field(default=None, description="whsec_ + base64 of 24 to 64 bytes; "
-                                                         "generated when absent")
+    secret: Text | None = Field(default=None, max_length=200,
+                                description="whsec_ + base64 of 24 to 64 bytes; generated when "
+                                            "absent")
 
 
-class WebhookPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class WebhookPatch(InputModel):
+    """Only the fields given change; `description` and `destinations` may be null, the others
+    not."""
 
-    url: AnyHttpUrl | None = None
-    description: str | None = Field(default=None, max_length=2000)
-    destinations: list[str] | None = None
-    min_severity: Severity | None = None
-    enabled: bool | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _not_null(cls, value: AnyHttpUrl | None) -> AnyHttpUrl:
-        if value is None:
-            raise ValueError("url cannot be null")
-        return value
+    url: Annotated[HookUrl | None, NotNull] = None
+    description: ShortText | None = None
+    destinations: PlaceIds | None = None
+    min_severity: Annotated[Severity | None, NotNull] = None
+    enabled: Annotated[bool | None, NotNull] = None
 
 
 class WebhookOut(BaseModel):

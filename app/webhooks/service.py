@@ -28,8 +28,9 @@ from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook
 
+from app.crypto import SecretBox, secret_box
 from app.db import utcnow
-from app.errors import Conflict, FetchFailed, InvalidInput, NotFound
+from app.errors import Conflict, FetchFailed, InvalidInput, NotFound, SecretUnreadable
 from app.http import retry_after_seconds, send
 from app.settings import Settings
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -72,16 +73,28 @@ def new_message_id() -> str:
 
 # -- endpoints ------------------------------------------------------------------------------
 
-def create_endpoint(session: Session, *, url: str, description: str | None,
+def create_endpoint(session: Session, box: SecretBox, *, url: str, description: str | None,
                     destinations: list[str] | None, min_severity: str,
-                    secret: str | None) -> WebhookEndpoint:
+                    secret: str | None) -> tuple[WebhookEndpoint, str]:
+    """The new endpoint and its secret in clear, which only this return ever shows."""
+    plain = check_secret(secret) if secret else new_secret()
     endpoint = WebhookEndpoint(
         url=url, description=description, destinations=destinations, min_severity=min_severity,
-        secret=check_secret(secret) if secret else new_secret(),
+        secret_encrypted=box.encrypt(plain),
     )
     session.add(endpoint)
     session.flush()
-    return endpoint
+    return endpoint, plain
+
+
+def rekey(session: Session, box: SecretBox) -> int:
+    """Re-encrypts every endpoint's secret with the current key; returns how many. Raises
+    SecretUnreadable, changing nothing, when one was encrypted with neither key."""
+    endpoints = list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+    for endpoint in endpoints:
+        endpoint.secret_encrypted = box.rotate(endpoint.secret_encrypted)
+    session.flush()
+    return len(endpoints)
 
 
 def get_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:
@@ -100,8 +113,6 @@ def list_endpoints(session: Session, before_id: int | None, limit: int) -> list[
 
 def update_endpoint(session: Session, endpoint_id: int, changes: dict[str, Any]) -> WebhookEndpoint:
     endpoint = get_endpoint(session, endpoint_id)
-    if "secret" in changes:
-        changes["secret"] = check_secret(changes["secret"]) if changes["secret"] else new_secret()
     for name, value in changes.items():
         setattr(endpoint, name, value)
     if changes.get("enabled"):
@@ -124,10 +135,41 @@ def _matches(endpoint: WebhookEndpoint, places: Sequence[str], severity: str) ->
     return endpoint.destinations is None or any(p in endpoint.destinations for p in places)
 
 
-def _check_size(event_type: str, data: dict[str, Any]) -> None:
-    size = len(json.dumps({"type": event_type, "timestamp": "", "data": data}).encode())
-    if size > MAX_PAYLOAD_BYTES:
-        raise InvalidInput(f"a {event_type} payload of {size} bytes is over the 20 KB limit")
+PAYLOAD_SLACK = 200
+"""Bytes kept free under MAX_PAYLOAD_BYTES for the timestamp and the envelope's punctuation."""
+_TRIM_STEPS = (1000, 300, 100, 30, 10, 3)
+
+
+def payload_size(event_type: str, data: Any) -> int:
+    body = {"type": event_type, "timestamp": "", "data": data}
+    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _trimmed(value: Any, keep: int) -> Any:
+    """`value` with every string cut to `keep` characters and every list to `keep` items."""
+    if isinstance(value, str):
+        return value if len(value) <= keep else value[:keep - 1] + "…"
+    if isinstance(value, list):
+        return [_trimmed(v, keep) for v in value[:keep]]
+    if isinstance(value, dict):
+        return {k: _trimmed(v, keep) for k, v in value.items()}
+    return value
+
+
+def fit_payload(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as it is when it fits in MAX_PAYLOAD_BYTES; else with its long strings and lists
+    cut shorter and shorter until it does, and `"truncated": true`. An oversized event never
+    refuses the report that raised it: receivers get what fits, and the API has the rest."""
+    limit = MAX_PAYLOAD_BYTES - PAYLOAD_SLACK
+    if payload_size(event_type, data) <= limit:
+        return data
+    for keep in _TRIM_STEPS:
+        trimmed = {**_trimmed(data, keep), "truncated": True}
+        if payload_size(event_type, trimmed) <= limit:
+            return trimmed
+    # only a dict with thousands of keys gets here: keep the top level's small values
+    return {**{k: v for k, v in data.items() if isinstance(v, int | float | bool) or v is None
+               or (isinstance(v, str) and len(v) <= 100)}, "truncated": True}
 
 
 def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
@@ -145,7 +187,7 @@ def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: 
 
 def _write(session: Session, event_type: str, data: dict[str, Any],
            endpoints: Iterable[WebhookEndpoint], alert_id: int | None) -> list[WebhookDelivery]:
-    _check_size(event_type, data)
+    data = fit_payload(event_type, data)
     event = WebhookEvent(type=event_type, alert_id=alert_id, data=data, created_at=utcnow())
     session.add(event)
     session.flush()
@@ -293,8 +335,12 @@ class _Outcome:
     retry_after: float | None
 
 
-def _prepare(session: Session, delivery_id: int) -> _Outgoing | None:
-    """The signed request for a delivery this worker just leased (None: endpoint disabled)."""
+UNREADABLE_SECRET_WAIT = timedelta(minutes=5)
+
+
+def _prepare(session: Session, box: SecretBox, delivery_id: int) -> _Outgoing | None:
+    """The signed request for a delivery this worker just leased (None: endpoint disabled, or
+    its secret cannot be decrypted)."""
     delivery = session.get_one(WebhookDelivery, delivery_id)
     endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
     if not endpoint.enabled:
@@ -302,10 +348,18 @@ def _prepare(session: Session, delivery_id: int) -> _Outgoing | None:
         delivery.last_error = f"endpoint disabled: {endpoint.disabled_reason}"
         delivery.lease_until = delivery.leased_by = None
         return None
+    try:
+        secret = box.decrypt(endpoint.secret_encrypted)
+    except SecretUnreadable as exc:
+        # a key misconfigured: not the receiver's fault, so no attempt is spent; it waits
+        log.error("webhook %s: %s; delivery %s waits", endpoint.id, exc.detail, delivery.id)
+        delivery.next_attempt_at = utcnow() + UNREADABLE_SECRET_WAIT
+        delivery.lease_until = delivery.leased_by = None
+        return None
     event = session.get_one(WebhookEvent, delivery.event_id)
     body = payload(event)
     return _Outgoing(delivery.id, delivery.attempts + 1, endpoint.url,
-                     signed_headers(endpoint.secret, delivery.message_id, body, utcnow()), body)
+                     signed_headers(secret, delivery.message_id, body, utcnow()), body)
 
 
 def _send(settings: Settings, outgoing: _Outgoing) -> _Outcome:
@@ -398,6 +452,7 @@ def deliver_due(factory: sessionmaker[Session], settings: Settings, worker: str,
     twice per batch, not twice per send. `now` replaces the clock for scheduling (tests walk
     through the retry schedule with it)."""
     lease = timedelta(seconds=settings.webhook_lease_seconds)
+    box = secret_box(settings)
     sent = 0
     with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
                             thread_name_prefix="webhook") as pool:
@@ -405,7 +460,8 @@ def deliver_due(factory: sessionmaker[Session], settings: Settings, worker: str,
             with factory.begin() as session:
                 claimed = claim_deliveries(session, worker, now or utcnow(), lease, limit)
                 session.flush()
-                outgoing = [o for o in (_prepare(session, d) for d in claimed) if o is not None]
+                prepared = (_prepare(session, box, d) for d in claimed)
+                outgoing = [o for o in prepared if o is not None]
             if not claimed:
                 return sent
             outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))

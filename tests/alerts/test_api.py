@@ -168,6 +168,9 @@ def test_rules_api_is_for_admins(client: TestClient, admin: dict[str, str],
         "name": "Akkar floor", "kind": "jump"}).status_code == 409
     assert client.post("/api/v1/alert-rules", headers=admin, json={
         "name": "x", "kind": "threshold", "params": {"levels": "many"}}).status_code == 422
+    many = client.post("/api/v1/alert-rules", headers=admin, json={
+        "name": "x", "kind": "threshold", "params": {"levels": list(range(1, 3001))}})
+    assert many.status_code == 422 and "levels" in many.json()["detail"]
     assert client.post("/api/v1/alert-rules", headers=admin, json={
         "name": "y", "kind": "jump", "destinations": ["XX-NOPE"]}).status_code == 422
     assert client.post("/api/v1/alert-rules", headers=admin, json={

@@ -100,3 +100,21 @@ def test_only_a_signed_in_admin_acknowledges_and_resolves(demo: TestClient,
     assert submit(demo, page_of_alert, f"/alerts/{alert_id}/resolve").status_code == 303
     after = demo.get(f"/alerts/{alert_id}").text
     assert "resolved" in after and "Resolve</button>" not in after
+
+
+def test_manual_sources_are_not_shown_failing(demo: TestClient, settings: Settings,
+                                              factory: sessionmaker[Session]) -> None:
+    from app.sources.models import FetchAttempt, Source
+
+    writer = {"Authorization": f"Bearer {_key(factory, 'write')}"}
+    assert demo.post("/api/v1/reports", headers=writer, json={
+        "text": "Some 800 people reached Baniyas.", "published_at": "2025-03-10",
+        "source": "Field team"}).status_code == 201
+    with factory.begin() as session:  # as the scheduler left it before it skipped them
+        manual = session.scalars(select(Source).where(Source.kind == "manual")).one()
+        manual.consecutive_failures = 3
+        session.add(FetchAttempt(source_id=manual.id, worker="old", status="error",
+                                 error="no fetcher for source kind 'manual'"))
+    html = demo.get("/").text
+    row = re.search(r"<tr[^>]*>\s*<th scope=\"row\">Field team.*?</tr>", html, re.S)
+    assert row and "failing" not in row.group(0) and "posted to the API" in row.group(0)

@@ -20,6 +20,7 @@ from app.auth.models import ApiKey, WebSession
 from app.auth.service import create_key, revoke_key
 from app.db import utcnow
 from app.main import create_app
+from app.scheduler import JOBS
 from app.security_headers import docs_policy
 from app.settings import Settings
 from tests.dashboard.forms import ORIGIN, sign_in, submit, token_on
@@ -197,6 +198,20 @@ def test_an_expired_session_or_a_revoked_key_signs_in_no_more(
         revoke_key(session, session.get_one(ApiKey, newest.api_key_id))
     assert browser.get("/").status_code == 303
     assert browser.get("/api/v1/reports").status_code == 401
+
+
+def test_expired_sessions_are_forgotten_by_a_periodic_job(
+        browser: TestClient, settings: Settings, factory: sessionmaker[Session]) -> None:
+    sign_in(browser, _key(factory, "read"))
+    sign_in(browser, _key(factory, "read"))
+    with factory.begin() as session:
+        first = session.scalars(select(WebSession).order_by(WebSession.id)).first()
+        assert first is not None
+        first.expires_at = utcnow() - timedelta(seconds=1)
+    assert JOBS["forget-expired-sessions"](factory, settings, "test") == 1
+    with factory() as session:
+        assert len(session.scalars(select(WebSession)).all()) == 1
+    assert browser.get("/").status_code == 200
 
 
 def test_a_short_session_setting_expires_sessions(settings: Settings,

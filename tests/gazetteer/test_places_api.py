@@ -59,6 +59,8 @@ def test_bad_places_are_refused(client: TestClient, admin: dict[str, str]) -> No
         {"name": "X", "country": "LB", "level": "planet"},
         {"name": "X", "country": "LB", "level": "site", "parent_id": "SY"},
         {"name": "", "country": "LB", "level": "site"},
+        {"name": "X", "country": "LB", "level": "site", "aliases": ["x" * 201]},
+        {"name": "X", "country": "LB", "level": "site", "aliases": [""]},
     ]
     for body in cases:
         response = client.post("/api/v1/places", json=body, headers=admin)

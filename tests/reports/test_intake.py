@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -99,6 +101,22 @@ def test_oversized_reports_get_413(client: TestClient, writer: dict[str, str],
     response = client.post("/api/v1/reports", content=huge,
                            headers={**writer, "content-type": "application/json"})
     assert response.status_code == 413 and response.json()["status"] == 413
+    assert _count(factory, Report) == 0
+
+
+def test_an_oversized_chunked_body_gets_413(client: TestClient, writer: dict[str, str],
+                                           settings: Settings,
+                                           factory: sessionmaker[Session]) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the size shows only while reading
+        yield b'{"text": "'
+        for _ in range(settings.max_request_bytes // 10_000 + 2):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    response = client.post("/api/v1/reports", content=chunks(),
+                           headers={**writer, "content-type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert response.json()["title"] == "Payload too large"
     assert _count(factory, Report) == 0
 
 

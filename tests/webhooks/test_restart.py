@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.service import create_key
+from app.crypto import secret_box
 from app.settings import Settings
 from app.webhooks.models import WebhookAttempt
 from app.webhooks.service import create_endpoint
@@ -37,8 +38,9 @@ def test_a_worker_killed_mid_delivery_delivers_once_per_webhook_id_after_restart
         factory: sessionmaker[Session], settings: Settings) -> None:
     with receiver() as r:
         with factory.begin() as session:
-            r.secret = create_endpoint(session, url=r.url, description=None, destinations=None,
-                                       min_severity="info", secret=None).secret
+            _, r.secret = create_endpoint(session, secret_box(settings), url=r.url,
+                                          description=None, destinations=None,
+                                          min_severity="info", secret=None)
         # the outbox is written (the alerts' transaction committed), nothing is sent yet
         for report in demo_reports():
             ingest_text(factory, settings, report["text"], date.fromisoformat(report["published"]))
@@ -81,8 +83,8 @@ def test_serve_delivers_at_once_after_the_commit(
         _, writer = create_key(session, "field", "write")
     with receiver() as r:
         with factory.begin() as session:
-            create_endpoint(session, url=r.url, description=None, destinations=None,
-                            min_severity="info", secret=None)
+            create_endpoint(session, secret_box(settings), url=r.url, description=None,
+                            destinations=None, min_severity="info", secret=None)
         # a tick far longer than the wait below: only the kick after the commit can deliver
         env = _env(settings, DISPMON_SCHEDULER="embedded", DISPMON_SCHEDULER_TICK_SECONDS="600")
         with served(env) as base:

@@ -55,8 +55,8 @@ class FetchResult:
 Fetcher = Callable[[SourceSnapshot, Settings], FetchResult]
 
 
-def _replay(source: SourceSnapshot, _settings: Settings) -> FetchResult:
-    items = replay.read_path(replay.resolve(source.url))
+def _replay(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    items = replay.read_path(replay.resolve(source.url), settings.replay_dir)
     return FetchResult(reports=[i.report for i in items if i.report is not None],
                        rejected=[i.error for i in items if i.error is not None])
 

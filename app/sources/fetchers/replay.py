@@ -2,6 +2,11 @@
 
 Each line is `{"text", "title"?, "url"?, "published" | "published_at"?, "lang"?}` (the
 extractor's input format is accepted as it is). Reports come back in date order.
+
+A replay source reads only inside DISPMON_REPLAY_DIR and the package's own demo folder, judged
+on the real path (symlinks and `..` resolved), when the source is declared and again on every
+read, file by file: what it reads shows to every reader, so it must never be a way to read the
+server's files.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.errors import FetchFailed
+from app.errors import FetchFailed, SourceMisconfigured
 from app.reports.schemas import ReportIn
 from app.reports.service import NewReport
 
 PACKAGE_PREFIX = "package:"
+DEMO_FOLDER = "demo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,30 @@ def resolve(url: str | None) -> Path:
         with resources.as_file(resources.files("app.sources") / url[len(PACKAGE_PREFIX):]) as p:
             return Path(p)
     return Path(url.removeprefix("file://")).expanduser()
+
+
+def allowed_roots(replay_dir: Path | None) -> list[Path]:
+    """The folders replay sources may read, as real paths."""
+    with resources.as_file(resources.files("app.sources") / DEMO_FOLDER) as demo:
+        roots = [Path(demo).resolve()]
+    if replay_dir is not None:
+        roots.append(replay_dir.expanduser().resolve())
+    return roots
+
+
+def _inside(path: Path, roots: list[Path]) -> Path:
+    real = path.resolve()  # symlinks and .. resolved, so neither leads out
+    if not any(real.is_relative_to(root) for root in roots):
+        raise SourceMisconfigured(
+            f"replay path {str(path)!r} is outside the folders replay sources may read "
+            "(DISPMON_REPLAY_DIR and the demo's)")
+    return real
+
+
+def confine(url: str | None, replay_dir: Path | None) -> Path:
+    """The real path of a replay source's url; SourceMisconfigured when it is outside the
+    allowed folders (checked before whether it exists, which is not told)."""
+    return _inside(resolve(url), allowed_roots(replay_dir))
 
 
 def _parse(line: str, where: str) -> ReplayItem:
@@ -58,10 +88,13 @@ def _parse(line: str, where: str) -> ReplayItem:
     ))
 
 
-def read_path(path: Path) -> list[ReplayItem]:
+def read_path(path: Path, replay_dir: Path | None) -> list[ReplayItem]:
     """Every report in `path` (a .jsonl file, or a folder of them), oldest first."""
+    roots = allowed_roots(replay_dir)
+    path = _inside(path, roots)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*.jsonl") if p.is_file())
+        # a file in the folder may be a symlink out of it: each is judged on its own
+        files = sorted(_inside(p, roots) for p in path.rglob("*.jsonl") if p.is_file())
     elif path.is_file():
         files = [path]
     else:
