@@ -23,9 +23,12 @@ apikey_cli = typer.Typer(help="Manage API keys", no_args_is_help=True)
 cli.add_typer(apikey_cli, name="apikey")
 
 
-def _settings() -> Settings:
+def _settings(*, secrets: bool = True) -> Settings:
+    """The settings from the environment; `secrets` when the command stores or reads secrets
+    (everything that opens the database) and so needs DISPMON_SECRET_KEY."""
     try:
-        return Settings()
+        settings = Settings()
+        return settings.require_secret_key() if secrets else settings
     except ValueError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -112,7 +115,7 @@ def extract(file: Annotated[Path | None, typer.Argument(help="JSONL reports; std
     """Reads JSONL reports and writes one JSONL line of figures per report (CONTRACT.md)."""
     from app.extract import extract_jsonl
 
-    settings = _settings()
+    settings = _settings(secrets=False)
     out = sys.stdout
     if file is None:
         extract_jsonl(sys.stdin, out, household_size=settings.household_size,

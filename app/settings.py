@@ -99,6 +99,11 @@ class Settings(BaseSettings):
                           ("DISPMON_SECRET_KEY_PREVIOUS", self.secret_key_previous)):
             if key is not None and len(key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
                 raise ValueError(f"{name} must be {MIN_SECRET_KEY_LENGTH} characters or more")
+        return self
+
+    def require_secret_key(self) -> Settings:
+        """Refuses to go on without DISPMON_SECRET_KEY (outside the demo). Checked by what stores
+        or reads secrets (serve, worker, migrate...), not by `extract`, which needs none."""
         if self.secret_key is None and not self.demo:
             raise ValueError("DISPMON_SECRET_KEY is required (a random string of "
                              f"{MIN_SECRET_KEY_LENGTH} characters or more, e.g. from "
@@ -144,7 +149,7 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read once from the environment (CLI and tests build their own)."""
-    return Settings()
+    return Settings().require_secret_key()
 
 
 async def _settings_of(request: Request) -> Settings:

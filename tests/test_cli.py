@@ -110,7 +110,7 @@ def test_rekey_moves_every_secret_to_the_current_key(db_url: str,
     assert no_key.returncode == 2 and "DISPMON_SECRET_KEY" in no_key.stderr
 
 
-def test_extract_follows_the_contract(db_url: str) -> None:
+def test_extract_follows_the_contract() -> None:
     stdin = "\n".join([
         json.dumps({"id": "a", "text": "At least 10,000 people fled to Baalbek-Hermel.",
                     "published": "2025-03-12", "lang": "en"}),
@@ -118,7 +118,10 @@ def test_extract_follows_the_contract(db_url: str) -> None:
         json.dumps({"id": "c"}),
         json.dumps({"id": "d", "text": "Nothing to see here.", "published": None}),
     ]) + "\n"
-    done = run(["extract"], db_url, stdin=stdin)
+    # reading text needs no database and no secret: the key is not in this environment
+    env = {k: v for k, v in os.environ.items() if k != "DISPMON_SECRET_KEY"}
+    done = subprocess.run([*DISPMON, "extract"], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert [o.get("id") for o in out[:1]] == ["a"] and len(out) == 4
