@@ -27,6 +27,7 @@ class Evidence:
     CROWDED = 1 << 11         # three or more figures in one sentence
     PART = 1 << 12            # a part of another figure: "281,000 of them"
     ORIGIN = 1 << 13          # an origin was read too
+    DEST_DISCOURSE = 1 << 14  # given by the report around the figure (discourse.py)
 
 
 def confidence(e: int) -> float:
@@ -38,6 +39,8 @@ def confidence(e: int) -> float:
         score = 0.7
     elif e & (Evidence.DEST_RELATIVE | Evidence.DEST_SHARED):
         score = 0.55
+    elif e & Evidence.DEST_DISCOURSE:
+        score = 0.4  # inherited from other sentences: a place, but never a sure one
     else:
         score = 0.3  # no destination read: the place (and so the figure) is least certain
     if e & (Evidence.DEST_COUNTRY | Evidence.ORIGIN):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import Any
 
-from app.extract import language
+from app.extract import discourse, language
 from app.extract import places as pl
 from app.extract.confidence import Evidence, confidence
 from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
@@ -215,6 +215,7 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
     trigger_at.sort()
     doc = _Doc(text, folded, gaz, lambda: load(language.of_report(words, lang)))
     out: list[ExtractedFigure] = []
+    sentences: list[tuple[int, int]] = []  # each figure's sentence
     done = 0
     for pos in trigger_at:
         if pos < done:
@@ -223,10 +224,12 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
         done = b
         if not pf.has_number(folded, a, b):
             continue
-        out += _sentence(doc, a, b, published, household_size, household_sizes)
+        got = _sentence(doc, a, b, published, household_size, household_sizes)
+        out += got
+        sentences += [(a, b)] * len(got)
         if len(out) >= MAX_FIGURES:
-            return out[:MAX_FIGURES]
-    return out
+            break
+    return _discourse(doc, out[:MAX_FIGURES], sentences[:MAX_FIGURES])
 
 
 # ASCII punctuation, digits and blanks to spaces: bytes.translate + split runs at C speed, far
@@ -298,16 +301,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         return []
     # places are read only for sentences that hold a figure: the report-wide scan they
     # need (context countries, antecedents) is the costly part
-    mentions = pl.find_mentions(toks, doc.gaz, lx)
-    for m in mentions:
-        if m.anaphor:
-            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start), lx)
-        else:
-            # the report-wide scan only matters when a name is shared by several places
-            if len(m.candidates) == 1:
-                m.place = m.candidates[0]
-            else:
-                pl.resolve(m, doc.gaz, doc.scan.context)
+    mentions = _mentions(doc, toks, lx)
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
     how: list[int] = []   # where each figure's destination came from
     for k, c in enumerate(cands):
@@ -387,6 +381,65 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
                                       len(cands))),
             confidence=confidence(ev),
         ))
+    return out
+
+
+def _mentions(doc: _Doc, toks: list[Token], lx: Lexicon) -> list[pl.Mention]:
+    """The places a sentence names, with their roles, resolved."""
+    mentions = pl.find_mentions(toks, doc.gaz, lx)
+    for m in mentions:
+        if m.anaphor:
+            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start), lx)
+        elif len(m.candidates) == 1:
+            m.place = m.candidates[0]
+        else:
+            # the report-wide scan only matters when a name is shared by several places
+            pl.resolve(m, doc.gaz, doc.scan.context)
+    return mentions
+
+
+def _discourse(doc: _Doc, figures: list[ExtractedFigure],
+               sentences: list[tuple[int, int]]) -> list[ExtractedFigure]:
+    """Figures with no destination of their own given one from the report (discourse.py)."""
+    if all(f.destination is not None for f in figures):
+        return figures
+
+    def read(a: int, b: int) -> discourse.Reading:
+        toks = tokenize(doc.folded, doc.text, a, b)
+        lx = load(language.of_sentence({t.norm for t in toks}, doc.lx.code))
+        return discourse.Reading(a, b, toks, _mentions(doc, toks, lx), lx)
+
+    def next_sentence(b: int) -> tuple[int, int] | None:
+        pos = b
+        while pos < len(doc.text) and not doc.text[pos].isalnum():
+            pos += 1
+        if pos >= len(doc.text):
+            return None
+        return sentence_at(doc.folded, doc.text, pos, b)
+
+    def dominant() -> str | None:
+        # the country the headline (or dateline) names that the report names most
+        start = next((i for i, ch in enumerate(doc.text) if ch.isalnum()), 0)
+        end = sentence_at(doc.folded, doc.text, start)[1]
+        named: set[str] = set()
+        for pos, _, found in doc.scan.names:
+            # a country or a region, not a town that may be the speaker's ("in Khartoum")
+            countries = {p.country for p in found}
+            if pos < end and len(countries) == 1 and all(
+                    p.level in ("country", "admin1") for p in found):
+                named |= countries
+        ctx = doc.scan.context
+        return max(sorted(named), key=lambda iso: ctx[iso], default=None)
+
+    report = discourse.Report(doc.text, doc.gaz, read, next_sentence, dominant)
+    items = [discourse.Item(f.span[0], f.span[1], a, b, f.destination, f.origin)
+             for f, (a, b) in zip(figures, sentences, strict=True)]
+    out: list[ExtractedFigure] = []
+    for f, got in zip(figures, discourse.destinations(report, items), strict=True):
+        if got is not None:
+            ev = (f.evidence | Evidence.DEST_DISCOURSE) & ~Evidence.DEST_COUNTRY
+            f = replace(f, destination=got, evidence=ev, confidence=confidence(ev))
+        out.append(f)
     return out
 
 

@@ -13,7 +13,7 @@ from app.extract import lexicon
 
 EXTRACT = Path(__file__).resolve().parents[2] / "app" / "extract"
 LOGIC_MODULES = ("core.py", "figures.py", "numbers.py", "places.py", "timing.py",
-                 "language.py", "confidence.py")
+                 "language.py", "confidence.py", "discourse.py")
 # Identifiers the code passes around (contract values, token kinds, place levels, JSON keys):
 # names, not words of a language.
 IDENTIFIERS = frozenset("""

@@ -213,6 +213,9 @@ class Lexicon:
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
+    # --- discourse (<code>.grammar.toml): a figure with no place of its own
+    majority: frozenset[str] = frozenset()        # "the majority moved to X": its people's way
+    crossing: frozenset[str] = frozenset()        # refugees, borders: not inside one country
     # --- derived when loaded
     triggers: frozenset[str] = frozenset()        # words of the whole-report prefilter
     number_words: tuple[str, ...] = ()            # for the sentence prefilter
