@@ -428,8 +428,9 @@ def _discourse(doc: _Doc, figures: list[ExtractedFigure],
             if pos < end and len(countries) == 1 and all(
                     p.level in ("country", "admin1") for p in found):
                 named |= countries
-        ctx = doc.scan.context
-        return max(sorted(named), key=lambda iso: ctx[iso], default=None)
+        # ... and that the report names most: headline and body agree
+        top = doc.scan.context.most_common(1)
+        return top[0][0] if top and top[0][0] in named else None
 
     report = discourse.Report(doc.text, doc.gaz, read, next_sentence, dominant)
     items = [discourse.Item(f.span[0], f.span[1], a, b, f.destination, f.origin)

@@ -167,7 +167,12 @@ def _own_places(r: Reading, fig: int, prev: Item) -> bool:
                 t.text == "," and r.toks[i + 1].norm in r.lx.clause_conj):
             lo = i + 1
             break
-    return any(m.first >= lo and m.place is not None for m in r.mentions)
+    if any(m.first >= lo and m.place is not None for m in r.mentions):
+        return True
+    # "fled to nearby towns", "إلى دول الجوار": a way of its own, to no place we know
+    movement = r.lx.dest_preps - r.lx.static_preps
+    return any(t.norm in movement and nxt.kind == "word"
+               for t, nxt in zip(r.toks[fig:], r.toks[fig + 1:], strict=False))
 
 
 def _speaker(r: Reading, gaz: Gazetteer) -> Place | None:
