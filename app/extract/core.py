@@ -422,12 +422,16 @@ def _discourse(doc: _Doc, figures: list[ExtractedFigure],
         start = next((i for i, ch in enumerate(doc.text) if ch.isalnum()), 0)
         end = sentence_at(doc.folded, doc.text, start)[1]
         named: set[str] = set()
-        for pos, _, found in doc.scan.names:
+        for pos, key, found in doc.scan.names:
+            if pos >= end:
+                break
             # a country or a region, not a town that may be the speaker's ("in Khartoum")
-            countries = {p.country for p in found}
-            if pos < end and len(countries) == 1 and all(
-                    p.level in ("country", "admin1") for p in found):
-                named |= countries
+            place = doc.gaz.rank(found, key, doc.scan.context)[0]
+            before = _WORDS.findall(doc.folded, max(0, pos - 30), pos)[-2:]
+            if any(w in doc.lx.speakers for w in before):
+                continue  # "authorities in X said": where they speak, not what of
+            if place.level in ("country", "admin1"):
+                named.add(place.country)
         # ... and that the report names most: headline and body agree
         top = doc.scan.context.most_common(1)
         return top[0][0] if top and top[0][0] in named else None

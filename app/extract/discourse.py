@@ -171,7 +171,10 @@ def _own_places(r: Reading, fig: int, prev: Item) -> bool:
         return True
     # "fled to nearby towns", "إلى دول الجوار": a way of its own, to no place we know
     movement = r.lx.dest_preps - r.lx.static_preps
-    return any(t.norm in movement and nxt.kind == "word"
+    # a word that only heads another place or a date ("arrived on Tuesday") is no way
+    not_way = (r.lx.dest_preps | r.lx.static_preps | r.lx.origin_preps | r.lx.date_preps
+               | r.lx.weekday_preps)
+    return any(t.norm in movement and nxt.kind == "word" and nxt.norm not in not_way
                for t, nxt in zip(r.toks[fig:], r.toks[fig + 1:], strict=False))
 
 
