@@ -434,7 +434,9 @@ def _discourse(doc: _Doc, figures: list[ExtractedFigure],
                 named.add(place.country)
         # ... and that the report names most: headline and body agree
         top = doc.scan.context.most_common(1)
-        return top[0][0] if top and top[0][0] in named else None
+        if not top:  # names shared by several countries leave no context: one named decides
+            return next(iter(named)) if len(named) == 1 else None
+        return top[0][0] if top[0][0] in named else None
 
     report = discourse.Report(doc.text, doc.gaz, read, next_sentence, dominant)
     items = [discourse.Item(f.span[0], f.span[1], a, b, f.destination, f.origin)

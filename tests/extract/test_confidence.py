@@ -53,3 +53,10 @@ def test_each_kind_of_doubt_lowers_the_score() -> None:
     assert confidence(Evidence.NONE) < confidence(Evidence.DEST_SHARED) < confidence(
         Evidence.DEST_ROLE)
     assert all(0.0 <= confidence(v) <= 1.0 for v in range(1 << 14))
+
+
+def test_a_destination_given_by_the_discourse_stays_below_review() -> None:
+    # the best a destination from other sentences can have: a country, a verb, nothing against
+    best = Evidence.DEST_DISCOURSE | Evidence.DEST_COUNTRY | Evidence.DISPLACEMENT_VERB
+    assert confidence(best) < 0.8
+    assert confidence(Evidence.DEST_DISCOURSE) > confidence(Evidence.NONE)
