@@ -115,7 +115,7 @@ def _inherit(report: Report, items: Sequence[Item], final: list[Place | None],
             return final[k - 1]
     # 3. an origin alone is no destination (CONTRACT.md): "N fled Mosul" stays without one
     # 4. "Egypt says N have crossed": the speaking country hosts them
-    speaker = _speaker(r, report.gaz)
+    speaker = _speaker(r, report.gaz, fig)
     if speaker is not None and (it.origin is None or speaker.country != it.origin.country):
         return speaker
     # 5. displaced inside the country the headline names, when the figure's own sentence
@@ -151,8 +151,9 @@ def _majority_dest(r: Reading, start: int, reach: int, figures: set[int]) -> Pla
             return None  # another figure: its own people
         if t.norm in r.lx.majority or _bare(t.norm, r.lx) in r.lx.majority:
             for m in r.mentions:
-                if i < m.first <= i + _MAJORITY_REACH and m.role == "dest" and (
-                        m.place is not None):
+                # "fled to nearby towns, mainly X": a name right after the word needs no role
+                if i < m.first <= i + _MAJORITY_REACH and m.place is not None and (
+                        m.role == "dest" or (m.role == "none" and m.first <= i + 2)):
                     return m.place
             return None
     return None
@@ -178,14 +179,21 @@ def _own_places(r: Reading, fig: int, prev: Item) -> bool:
                for t, nxt in zip(r.toks[fig:], r.toks[fig + 1:], strict=False))
 
 
-def _speaker(r: Reading, gaz: Gazetteer) -> Place | None:
-    """A country that speaks in the sentence: "Egypt says", "Egyptian officials said"."""
+def _speaker(r: Reading, gaz: Gazetteer, fig: int) -> Place | None:
+    """A country that speaks in the sentence ("Egypt says", "Egyptian officials said"), or
+    that is the subject acting on the figure ("Bangladesh moved 1,642 refugees", "the
+    Armenian government put the number at N")."""
+    acting = r.lx.speech | r.lx.hosting | r.lx.displacement | r.lx.register | r.lx.stock_verbs
     for i, t in enumerate(r.toks):
-        if t.norm not in r.lx.speech:
+        if t.norm in r.lx.speakers and i >= 1 and i < fig:
+            iso = gaz.adjectives.get(r.toks[i - 1].norm)
+            if iso:
+                return gaz.get(iso)
+        if t.norm not in r.lx.speech and not (t.norm in acting and i < fig <= i + 4):
             continue
         for m in r.mentions:
             if i - _SPEAKER_REACH <= m.last < i and m.place is not None and (
-                    m.place.level == "country") and not any(
+                    m.place.level == "country") and not m.possessive and not any(
                     r.toks[j].kind == "punct" for j in range(m.last + 1, i)):
                 return m.place
         if i >= 2 and r.toks[i - 1].norm in r.lx.speakers:
