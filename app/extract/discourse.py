@@ -105,7 +105,8 @@ def _inherit(report: Report, items: Sequence[Item], final: list[Place | None],
     if got is None:
         nxt = report.following(it.b)
         if nxt is not None:
-            got = _majority_dest(nxt, 0, _NEXT_REACH, starts)
+            got = _majority_dest(nxt, 0, _NEXT_REACH, starts) or _parts_country(
+                nxt, report.gaz)
     if got is not None and not _same_country(got, it.origin, crossing):
         return got
     # 2. the same movement going on: "on Sunday alone, some 11,500 people crossed"
@@ -157,6 +158,17 @@ def _majority_dest(r: Reading, start: int, reach: int, figures: set[int]) -> Pla
                     return m.place
             return None
     return None
+
+
+def _parts_country(r: Reading, gaz: Gazetteer) -> Place | None:
+    """The one country the parts of a figure went to, when the next sentence opens on them:
+    "Of these, about 46,500 have arrived in X and some 52,900 in Y"."""
+    words = [t.norm for t in r.toks[:_NEXT_REACH] if t.kind == "word"]
+    if not any(tuple(words[i:i + len(p)]) == p for p in r.lx.back_parts
+               for i in range(len(words))):
+        return None
+    countries = {m.place.country for m in r.mentions if m.role == "dest" and m.place}
+    return gaz.get(next(iter(countries))) if len(countries) == 1 else None
 
 
 def _own_places(r: Reading, fig: int, prev: Item) -> bool:
