@@ -3,12 +3,14 @@
 Run once per report, after every sentence was read on its own. In order, a figure with no
 destination takes:
   1. a destination said later for the same people: "N were displaced. The majority moved to
-     X", "N fled ..., many of them walking to X";
+     X", "N fled ..., many of them walking to X", "..., mainly X"; or the one country its
+     parts went to ("Of these, A arrived in X and B in Y");
   2. the destination of the figure before it in the same paragraph, when its own clause names
      no place at all (it goes on with the same movement: "N fled into X; on Sunday alone,
      some M crossed");
   3. (an origin alone is no destination, CONTRACT.md: "N fled Mosul" keeps none;)
-  4. the country that speaks ("Egypt says N have crossed"), when it is not the origin's;
+  4. the country that speaks or acts on it ("Egypt says N have crossed", "Chad relocated
+     N refugees"), when it is not the origin's;
   5. for displacement inside a country (no refugee or border word, no origin), the country
      the report's headline names.
 People who cross a border never take their origin's country. Every destination found here is
