@@ -4,30 +4,73 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
+from app.extract import discourse, language
 from app.extract import places as pl
-from app.extract import vocabulary as v
-from app.extract.figures import Candidate, candidate
-from app.extract.numbers import find_amounts
-from app.extract.text import Token, fold, sentence_at, tokenize
+from app.extract.confidence import Evidence, confidence
+from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
+from app.extract.lexicon import Lexicon, every, load
+from app.extract.numbers import Amount, find_amounts
+from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
 EXTRACTOR_VERSION = "2025.3"
 _LOOKBACK = 50  # places an anaphor may reach back over
+MAX_FIGURES = 200  # per report (CONTRACT.md): a flood of numbers gives a small answer
+MAX_QUOTE = 400    # characters of a quote, cut around the number in a long sentence
 
 _WORDS = re.compile(r"[^\W\d_]+")
-# A sentence can only hold a figure with a digit or a number word in it.
-_NUMBERISH = re.compile(
-    r"\d|hundred|thousand|million|dozen|cent|mille|milliers|dizaines|الف|الاف|مئ|مي|ماي|عشر"
-    r"|ملايين|مليون|tausend|hunderte|dutzende|one|two|three|four|five|six|seven|eight|nine"
-    r"|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|deux|trois|quatre"
-    r"|cinq|sept|huit|neuf|dix|vingt|trente|quarante|cinquante|soixante"
-)
+_LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
+_DIGIT = re.compile(r"\d")
+
+
+class _Prefilter:
+    """What a lexicon makes cheap to look for in a whole report: its trigger words (as UTF-8
+    bytes, see _present_triggers), the stems found inside clitic-glued words, and whether a
+    sentence holds a digit or a number word at all."""
+
+    def __init__(self, lx: Lexicon) -> None:
+        self.triggers = lx.triggers
+        self.triggers_b = frozenset(w.encode() for w in lx.triggers)
+        self.stems = lx.displacement_stems
+        self.stems_re = re.compile("|".join(map(re.escape, self.stems))) if self.stems else None
+        words = sorted(lx.number_words, key=len, reverse=True)
+        # a regex of every number word is slow (its alternatives are tried at each offset):
+        # it is kept for text whose words carry vowel marks, sets serve the rest
+        self.numberish = re.compile("|".join([r"\d", *map(re.escape, words)]))
+        self.number_words = frozenset(lx.number_words)
+        self.joiners = frozenset(j for j in lx.number_joiners if len(j) == 1)
+
+    def has_number(self, folded: str, a: int, b: int) -> bool:
+        """Whether folded[a:b] holds a digit or a number word (a glued "و" allowed)."""
+        if _DIGIT.search(folded, a, b):
+            return True
+        if TATWEEL in folded:
+            return self.numberish.search(folded, a, b) is not None
+        words = set(_WORDS.findall(folded, a, b))
+        if not words.isdisjoint(self.number_words):
+            return True
+        return any(w[1:] in self.number_words for w in words if w[:1] in self.joiners)
+
+    def has_stem(self, s: str) -> bool:
+        # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
+        return any(stem in s for stem in self.stems)
+
+
+_PREFILTERS: dict[str, _Prefilter] = {}
+
+
+def _prefilter(lx: Lexicon) -> _Prefilter:
+    got = _PREFILTERS.get(lx.code)
+    if got is None:
+        got = _PREFILTERS[lx.code] = _Prefilter(lx)
+    return got
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +87,8 @@ class ExtractedFigure:
     as_of: date | None
     span: tuple[int, int]
     quote: str
+    evidence: int = Evidence.NONE  # Evidence flags
+    confidence: float = 0.5
 
     def to_contract(self) -> dict[str, Any]:
         """The figure object exactly as CONTRACT.md lays it out."""
@@ -60,23 +105,24 @@ class ExtractedFigure:
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
             "span": [self.span[0], self.span[1]],
             "quote": self.quote,
+            "confidence": self.confidence,
         }
 
 
-def _hard_boundary(toks: list[Token], i: int) -> bool:
+def _hard_boundary(toks: list[Token], i: int, lx: Lexicon) -> bool:
     """A clause break at toks[i]: ';', ', and', ', but', ', while', or a subordinator."""
     t = toks[i]
     if t.text in (";", ":", "(", ")"):
         return True
     if t.text == "-" and i > 0 and toks[i - 1].end < t.start:
         return True  # a spaced dash, not a hyphen
-    if t.text == "," and i + 1 < len(toks) and toks[i + 1].norm in v.CLAUSE_CONJ:
+    if t.text == "," and i + 1 < len(toks) and toks[i + 1].norm in lx.clause_conj:
         return True
-    return t.norm in v.SUBORDINATORS and i > 0
+    return t.norm in lx.subordinators and i > 0
 
 
-def _bounds(toks: list[Token]) -> list[int]:
-    return [i for i in range(len(toks)) if _hard_boundary(toks, i)]
+def _bounds(toks: list[Token], lx: Lexicon) -> list[int]:
+    return [i for i in range(len(toks)) if _hard_boundary(toks, i, lx)]
 
 
 def _clause(bounds: list[int], first: int, last: int, n: int) -> tuple[int, int]:
@@ -92,8 +138,11 @@ def _bounds_between(bounds: list[int], a: int, b: int) -> list[int]:
 class _Doc:
     """Per-report state: the place scan (context countries, antecedents), made on demand."""
 
-    def __init__(self, text: str, folded: str, gaz: Gazetteer) -> None:
+    def __init__(self, text: str, folded: str, gaz: Gazetteer,
+                 language_of: Callable[[], Lexicon]) -> None:
         self.text = text
+        self._language_of = language_of
+        self._lx: Lexicon | None = None
         self.folded = folded
         self.gaz = gaz
         self._scan: pl.Scan | None = None
@@ -101,9 +150,17 @@ class _Doc:
         self._positions: list[int] = []
 
     @property
+    def lx(self) -> Lexicon:
+        """The report's language, detected when a sentence first needs it."""
+        if self._lx is None:
+            self._lx = self._language_of()
+        return self._lx
+
+    @property
     def scan(self) -> pl.Scan:
+        # capitalised words of every language: the scan only gathers names and countries
         if self._scan is None:
-            self._scan = pl.scan(self.folded, self.text, self.gaz)
+            self._scan = pl.scan(self.folded, self.text, self.gaz, every())
         return self._scan
 
     def places_before(self, offset: int) -> list[Place]:
@@ -121,42 +178,58 @@ class _Doc:
 def extract(text: str, published: date | None = None, lang: str | None = None, *,
             gazetteer: Gazetteer | None = None, household_size: int = 5,
             household_sizes: Mapping[str, int] | None = None) -> list[ExtractedFigure]:
-    """Displacement figures in `text`; never raises on any str input (else returns [])."""
+    """Displacement figures in `text`; never raises on any str input (else returns []).
+    `lang` is a hint: the language is detected from the text when it does not fit."""
     if not isinstance(text, str) or not text.strip():
         return []
     try:
         return _extract(text, published if isinstance(published, date) else None,
+                        lang if isinstance(lang, str) else None,
                         gazetteer or load_gazetteer(), household_size, household_sizes or {})
     except RecursionError:  # pragma: no cover - defensive: a report is never worth a crash
         return []
 
 
-def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: int,
-             household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
+def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer,
+             household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     folded = fold(text)
-    present = _present_triggers(folded)
-    if not present and not _has_displaced_stem(folded) and "ـ" not in folded:
+    # every language's trigger words find the sentences worth reading; each sentence is then
+    # read with its own language's lexicon
+    pf = _prefilter(every())
+    words = _report_words(folded)
+    present = {w.decode() for w in pf.triggers_b.intersection(words)}
+    if not present and not pf.has_stem(folded) and TATWEEL not in folded and (
+            "-\n" not in folded):
         return []
     # Only sentences holding a displacement word are read closely.
-    if "ـ" in folded:  # Arabic with vowel marks: words carry tatweels, compare without
+    if TATWEEL in folded:  # Arabic with vowel marks: words carry tatweels, compare without
         trigger_at = [m.start() for m in _WORDS.finditer(folded)
-                      if m.group().replace("ـ", "") in v.TRIGGERS]
+                      if m.group().replace(TATWEEL, "") in pf.triggers]
     else:
         trigger_at = [i for w in present for i in _word_positions(folded, w)]
-    trigger_at += [m.start() for m in _AR_STEMS.finditer(folded)]
+    if pf.stems_re is not None:
+        trigger_at += [m.start() for m in pf.stems_re.finditer(folded)]
+    if "-\n" in folded:  # "dis-\nplaced": a trigger hyphenated across a line break
+        trigger_at += [m.start() for m in _LINE_BROKEN.finditer(folded)
+                       if m.group(1) + m.group(2) in pf.triggers]
     trigger_at.sort()
-    doc = _Doc(text, folded, gaz)
+    doc = _Doc(text, folded, gaz, lambda: load(language.of_report(words, lang)))
     out: list[ExtractedFigure] = []
+    sentences: list[tuple[int, int]] = []  # each figure's sentence
     done = 0
     for pos in trigger_at:
         if pos < done:
             continue
         a, b = sentence_at(folded, text, pos, done)
         done = b
-        if _NUMBERISH.search(folded, a, b) is None:
+        if not pf.has_number(folded, a, b):
             continue
-        out += _sentence(doc, a, b, published, household_size, household_sizes)
-    return out
+        got = _sentence(doc, a, b, published, household_size, household_sizes)
+        out += got
+        sentences += [(a, b)] * len(got)
+        if len(out) >= MAX_FIGURES:
+            break
+    return _discourse(doc, out[:MAX_FIGURES], sentences[:MAX_FIGURES])
 
 
 # ASCII punctuation, digits and blanks to spaces: bytes.translate + split runs at C speed, far
@@ -164,16 +237,12 @@ def _extract(text: str, published: date | None, gaz: Gazetteer, household_size: 
 # stay inside their words.
 _SPLIT_BYTES = bytes(
     32 if (c < 128 and not chr(c).isalpha()) else c for c in range(256))
-_TRIGGERS_B = frozenset(w.encode() for w in v.TRIGGERS)
 
 
-def _present_triggers(folded: str) -> set[str]:
-    """The trigger words that occur in a folded report."""
-    words = set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
-    return {w.decode() for w in _TRIGGERS_B.intersection(words)}
+def _report_words(folded: str) -> set[bytes]:
+    """The distinct words of a folded report, as UTF-8 bytes."""
+    return set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
 
-
-_AR_STEMS = re.compile(r"نزح|نازح|لاجي|لجو|مهجر")
 
 
 def _word_positions(s: str, word: str) -> list[int]:
@@ -188,57 +257,77 @@ def _word_positions(s: str, word: str) -> list[int]:
     return out
 
 
-def _has_displaced_stem(s: str) -> bool:
-    # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
-    return "نزح" in s or "نازح" in s or "لاجي" in s or "لجو" in s or "مهجر" in s
-
-
-def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size: int,
-              household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
+def _sentence(doc: _Doc, a: int, b: int, published: date | None,
+              household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
     n = len(toks)
     sentence_words = {t.norm for t in toks}
-    rejected = not sentence_words.isdisjoint(v.REJECTION)
-    has_displacement = not sentence_words.isdisjoint(v.DISPLACEMENT) or _has_displaced_stem(
-        doc.folded[a:b])
-    has_stock = not (sentence_words.isdisjoint(v.STOCK_VERBS)
-                     and sentence_words.isdisjoint(v.REGISTER))
-    bounds = _bounds(toks)
-    amounts = find_amounts(toks)
+    lx = load(language.of_sentence(sentence_words, doc.lx.code))
+    rumoured = not sentence_words.isdisjoint(lx.rejection)
+    has_displacement = not sentence_words.isdisjoint(lx.displacement) or _prefilter(
+        lx).has_stem(doc.folded[a:b])
+    has_stock = not (sentence_words.isdisjoint(lx.stock_verbs)
+                     and sentence_words.isdisjoint(lx.register)
+                     and sentence_words.isdisjoint(lx.remain))
+    bounds = _bounds(toks, lx)
+    amounts = find_amounts(toks, lx)
     cands: list[Candidate] = []
     previous: Candidate | None = None
+    killed = False  # the amount before was read and rejected by its words (a death toll)
     for k, amt in enumerate(amounts):
-        lo, hi = _clause(bounds, amt.first, amt.last, n)
+        clause_lo, clause_hi = lo, hi = _clause(bounds, amt.first, amt.last, n)
         if k > 0:
             lo = max(lo, amounts[k - 1].last + 1)
         if k + 1 < len(amounts):
-            hi = min(hi, amounts[k + 1].first)
-        c = candidate(toks, amt, lo, hi, previous)
+            hi = _own_end(toks, amt, min(hi, amounts[k + 1].first), lx)
+        c = candidate(toks, amt, lo, hi, previous, lx)
+        if c is not None and killed and _elliptical(toks, amounts[k - 1], amt, hi, lx):
+            c = None  # "72 losing their lives in Jableh and 60 others in Baniyas"
+        if c is not None and _strip_article(toks[c.noun_end].norm, lx) in lx.demographic and (
+                c.part or any(t.norm in lx.part_before for t in toks[lo:amt.first][-6:])):
+            c = None  # "including 300 children": a breakdown of a figure, not a second one
+        if c is not None and c.part and not c.aside and _idle_part(toks, c, hi, lx):
+            c = None  # "de los cuales 1,7 millones ya cuentan con el Estatuto": no movement
+        if c is not None and rumoured and any(
+                t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
+            c = None  # "denied rumours that 50,000 had fled"
+        killed = c is None and not _dated(toks, amt, lx) and rejected_context(
+            toks, amt, lo, hi, lx)
         if c is None:
             continue
         cands.append(c)
         previous = c
-    if rejected or not cands:
+    if not cands:
         return []
     # places are read only for sentences that hold a figure: the report-wide scan they
     # need (context countries, antecedents) is the costly part
-    mentions = pl.find_mentions(toks, doc.gaz)
-    for m in mentions:
-        if m.anaphor:
-            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start))
-        else:
-            # the report-wide scan only matters when a name is shared by several places
-            if len(m.candidates) == 1:
-                m.place = m.candidates[0]
-            else:
-                pl.resolve(m, doc.gaz, doc.scan.context)
+    mentions = _mentions(doc, toks, lx)
     figures: list[tuple[Candidate, Place | None, Place | None, int, int]] = []
+    how: list[int] = []   # where each figure's destination came from
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
-        dest, origin = _places_in(doc, mentions, seg_lo, seg_hi, c)
+        dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        if dest is None:  # "1,700 families (about 10,000 people) fled to Marib"
+            after = _after_brackets(toks, bounds, c.noun_end + 1)
+            if after is not None:
+                dest, origin = _places_in(doc, toks, mentions, after[0], after[1], c, lx)
+        if dest is None and origin is not None and any(
+                t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
+            # "fled into the bush", "a la selva": inside the country they fled within
+            dest = doc.gaz.get(origin.country) or dest
+        if k:  # a running total names its own place when it has one ("bringing ... in X to N")
+            own = next((j for j in range(cands[k - 1].noun_end + 1, c.amount.first)
+                        if toks[j].norm in lx.bringing), None)
+            if own is not None:
+                own_dest, _ = _places_in(doc, toks, mentions, own, seg_hi, c, lx)
+                dest = own_dest or dest
+        how.append(Evidence.DEST_ROLE if dest is not None else Evidence.NONE)
+        if dest is not None and any(m.anaphor and m.place is dest for m in mentions):
+            how[k] |= Evidence.DEST_ANAPHOR
         if dest is None and (has_displacement or c.displaced_noun):
             floor = cands[k - 1].amount.last + 1 if k else 0
-            dest = _relative_antecedent(toks, mentions, floor, c.amount.first) or dest
+            dest = _relative_antecedent(toks, mentions, floor, c.amount.first, lx)
+            how[k] = Evidence.DEST_RELATIVE if dest is not None else Evidence.NONE
         figures.append((c, dest, origin, seg_lo, seg_hi))
     # Figures in one clause group share a destination: "2,300 families, or around 11,000
     # individuals, in Akkar"; "900 arrived in Akkar, bringing the number there to 8,700".
@@ -254,18 +343,26 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
             if o > k and other[0].part and not other[0].aside:
                 continue
             lo_, hi_ = sorted((c.amount.first, other[0].amount.first))
-            if not _bounds_between(bounds, lo_, hi_):
+            # "1,700 families (about 10,000 people) fled to Marib": a bracketed equivalent
+            if not any(toks[x].text not in "()" for x in _bounds_between(bounds, lo_, hi_)):
                 figures[k] = (c, other[1], origin, lo, hi)
+                how[k] = Evidence.DEST_SHARED
                 break
     out: list[ExtractedFigure] = []
-    quote = doc.text[a:b].strip()
-    sentence_date = as_of(toks, 0, n, published)
-    for c, dest, origin, lo, hi in figures:
+    seen: set[tuple[int, str, str | None]] = set()
+    sentence_date = as_of(toks, 0, n, published, lx)
+    hedged = not sentence_words.isdisjoint(_hedges(lx))
+    for k, (c, dest, origin, lo, hi) in enumerate(figures):
         # Without displacement wording the figure needs a stock verb and a place: "800
         # households from the coast are now in Wadi Khaled", "are staying in schools in X".
         if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
             continue
         amt = c.amount
+        # the same figure said twice in one sentence comes out once
+        key = (amt.value, c.unit, None if dest is None else dest.id)
+        if key in seen:
+            continue
+        seen.add(key)
         size = household_size
         if dest is not None:
             size = household_sizes.get(dest.country, household_size)
@@ -275,11 +372,151 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None, household_size:
             low, high = _bounds_of(c.qualifier, amt.value)
         out.append(ExtractedFigure(
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
-            people=people, kind=kind_of(toks, lo, hi, amt.first), destination=dest,
-            origin=origin, as_of=as_of(toks, lo, hi, published) or sentence_date,
-            span=(amt.start, amt.end), quote=quote,
+            people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo,
+                                                                _own_end(toks, amt, hi, lx)),
+                                        amt.first, c.noun_end, lx), destination=dest,
+            origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
+            span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
+            evidence=(ev := _evidence(toks, lx, c, lo, hi, dest, origin, how[k], hedged,
+                                      len(cands))),
+            confidence=confidence(ev),
         ))
     return out
+
+
+def _mentions(doc: _Doc, toks: list[Token], lx: Lexicon) -> list[pl.Mention]:
+    """The places a sentence names, with their roles, resolved."""
+    mentions = pl.find_mentions(toks, doc.gaz, lx)
+    for m in mentions:
+        if m.anaphor:
+            m.place = pl.antecedent(m, doc.places_before(toks[m.first].start), lx)
+        elif len(m.candidates) == 1:
+            m.place = m.candidates[0]
+        else:
+            # the report-wide scan only matters when a name is shared by several places
+            pl.resolve(m, doc.gaz, doc.scan.context)
+    return mentions
+
+
+def _discourse(doc: _Doc, figures: list[ExtractedFigure],
+               sentences: list[tuple[int, int]]) -> list[ExtractedFigure]:
+    """Figures with no destination of their own given one from the report (discourse.py)."""
+    if all(f.destination is not None for f in figures):
+        return figures
+
+    def read(a: int, b: int) -> discourse.Reading:
+        toks = tokenize(doc.folded, doc.text, a, b)
+        lx = load(language.of_sentence({t.norm for t in toks}, doc.lx.code))
+        return discourse.Reading(a, b, toks, _mentions(doc, toks, lx), lx)
+
+    def next_sentence(b: int) -> tuple[int, int] | None:
+        pos = b
+        while pos < len(doc.text) and not doc.text[pos].isalnum():
+            pos += 1
+        if pos >= len(doc.text):
+            return None
+        return sentence_at(doc.folded, doc.text, pos, b)
+
+    def dominant() -> str | None:
+        # the country the headline (or dateline) names that the report names most
+        start = next((i for i, ch in enumerate(doc.text) if ch.isalnum()), 0)
+        end = sentence_at(doc.folded, doc.text, start)[1]
+        named: set[str] = set()
+        for pos, key, found in doc.scan.names:
+            if pos >= end:
+                break
+            # a country or a region, not a town that may be the speaker's ("in Khartoum")
+            place = doc.gaz.rank(found, key, doc.scan.context)[0]
+            before = _WORDS.findall(doc.folded, max(0, pos - 30), pos)[-2:]
+            if any(w in doc.lx.speakers for w in before):
+                continue  # "authorities in X said": where they speak, not what of
+            if place.level in ("country", "admin1"):
+                named.add(place.country)
+        # ... and that the report names most: headline and body agree
+        top = doc.scan.context.most_common(1)
+        if not top:  # names shared by several countries leave no context: one named decides
+            return next(iter(named)) if len(named) == 1 else None
+        return top[0][0] if top[0][0] in named else None
+
+    report = discourse.Report(doc.text, doc.gaz, read, next_sentence, dominant)
+    items = [discourse.Item(f.span[0], f.span[1], a, b, f.destination, f.origin)
+             for f, (a, b) in zip(figures, sentences, strict=True)]
+    out: list[ExtractedFigure] = []
+    for f, got in zip(figures, discourse.destinations(report, items), strict=True):
+        if got is not None:
+            ev = (f.evidence | Evidence.DEST_DISCOURSE) & ~Evidence.DEST_COUNTRY
+            f = replace(f, destination=got, evidence=ev, confidence=confidence(ev))
+        out.append(f)
+    return out
+
+
+def _around_brackets(toks: list[Token], bounds: list[int], lo: int, hi: int) -> tuple[int, int]:
+    """A figure's clause read over a bracketed aside: "4,312 households (about 21,560 people)
+    arrived between 20 and 31 March" -- both figures take the period after the brackets."""
+    n = len(toks)
+    if lo > 0 and toks[lo - 1].text == "(":
+        lo = max((b for b in bounds if b < lo - 1 and toks[b].text != ")"), default=-1) + 1
+        hi = next((b for b in bounds if b >= hi and toks[b].text == ")"), hi)
+    while hi < n and toks[hi].text in ("(", ")"):
+        close = next((b for b in bounds if b > hi and toks[b].text == ")"), None)
+        if toks[hi].text == "(" and close is None:
+            break
+        start = close if toks[hi].text == "(" and close is not None else hi
+        hi = next((b for b in bounds if b > start and toks[b].text != ")"), n)
+    return lo, hi
+
+
+@cache
+def _hedges(lx: Lexicon) -> frozenset[str]:
+    return lx.modals | lx.hedging | lx.modal_particles
+
+
+def _evidence(toks: list[Token], lx: Lexicon, c: Candidate, lo: int, hi: int,
+              dest: Place | None, origin: Place | None, how: int, hedged: bool,
+              crowd: int) -> int:
+    """The evidence flags of one figure (see confidence.py)."""
+    e = how
+    if c.displaced_noun:
+        e |= Evidence.DISPLACED_NOUN
+    if any(t.norm in lx.displacement for t in toks[lo:hi]):
+        e |= Evidence.DISPLACEMENT_VERB
+    elif not c.displaced_noun:
+        e |= Evidence.STOCK_ONLY
+    if dest is not None and dest.level == "country":
+        e |= Evidence.DEST_COUNTRY
+    if hedged:
+        e |= Evidence.HEDGE
+    if c.amount.vague is not None:
+        e |= Evidence.VAGUE
+    if c.noun_end == c.amount.last:
+        e |= Evidence.IMPLIED_UNIT
+    if crowd >= 3:
+        e |= Evidence.CROWDED
+    if c.part:
+        e |= Evidence.PART
+    if origin is not None:
+        e |= Evidence.ORIGIN
+    return e
+
+
+def quote_around(text: str, a: int, b: int, start: int, end: int) -> str:
+    """The sentence text[a:b], or in a long sentence at most MAX_QUOTE characters of it around
+    the number text[start:end], cut at blanks when one is near."""
+    quote = text[a:b].strip()
+    if len(quote) <= MAX_QUOTE:
+        return quote
+    room = max(0, MAX_QUOTE - (end - start))
+    lo = max(a, start - room // 2)
+    hi = min(b, lo + MAX_QUOTE)
+    lo = max(a, hi - MAX_QUOTE)
+    # a cut inside a word moves to the next blank (within a tenth of the window)
+    if lo > a:
+        blank = text.find(" ", lo, min(start, lo + MAX_QUOTE // 10))
+        lo = blank + 1 if blank != -1 else lo
+    if hi < b:
+        blank = text.rfind(" ", max(end, hi - MAX_QUOTE // 10), hi)
+        hi = blank if blank != -1 else hi
+    return text[lo:hi].strip()[:MAX_QUOTE]
 
 
 def _bounds_of(qualifier: str, value: int) -> tuple[int | None, int | None]:
@@ -312,11 +549,11 @@ def _segment(cands: list[Candidate], k: int, bounds: list[int], n: int) -> tuple
 
 
 def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: int,
-                         first: int) -> Place | None:
+                         first: int, lx: Lexicon) -> Place | None:
     """The place a relative clause holding the figure hangs on: "fled to Adré, where 400,000
     already live", "Goma, où 200 000 déplacés vivent", "رفح حيث يحتمي مليون نازح"."""
-    for r in range(first - 1, max(floor, first - 8) - 1, -1):
-        if toks[r].text not in v.RELATIVE:
+    for r in range(first - 1, max(floor, first - 12) - 1, -1):
+        if toks[r].text not in lx.relative:
             continue
         end = r - 1 if r > 0 and toks[r - 1].text == "," else r
         for m in mentions:
@@ -326,9 +563,75 @@ def _relative_antecedent(toks: list[Token], mentions: list[pl.Mention], floor: i
     return None
 
 
-def _places_in(doc: _Doc, mentions: list[pl.Mention], lo: int, hi: int,
-               c: Candidate) -> tuple[Place | None, Place | None]:
-    inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None]
+def _idle_part(toks: list[Token], c: Candidate, hi: int, lx: Lexicon) -> bool:
+    """A part of an earlier figure that neither moves nor has a place of its own."""
+    if any(t.norm in lx.dest_preps for t in toks[c.noun_end + 1:min(hi, c.noun_end + 4)]):
+        return False  # "dont 281 000 en Pologne", "281,000 of them went to Poland"
+    return not own_verb(toks, c.amount.first, c.amount.last, hi, lx)
+
+
+def _after_brackets(toks: list[Token], bounds: list[int], j: int) -> tuple[int, int] | None:
+    """The stretch after a bracketed aside that follows a figure's noun at toks[j:]."""
+    if j >= len(toks) or toks[j].text != "(":
+        return None
+    close = next((b for b in bounds if b > j and toks[b].text == ")"), None)
+    if close is None:
+        return None
+    return close + 1, next((b for b in bounds if b > close), len(toks))
+
+
+def _dated(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """A date or a measure ("25 August", "40 %"): rejected for what it is, no verdict that a
+    next figure could share."""
+    near = toks[max(0, amt.first - 1):amt.first] + toks[amt.last + 1:amt.last + 2]
+    return any(t.norm in lx.months or t.norm in lx.percent or t.norm in lx.money for t in near)
+
+
+def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
+    """`hi` moved back over the next figure's own leading words ("and another 2,000", "y
+    otras 2.000"): they are not this figure's period or qualifier."""
+    while hi - 1 > amt.last and toks[hi - 1].kind == "word" and (
+            toks[hi - 1].norm in lx.new_markers or toks[hi - 1].norm in lx.another
+            or any(toks[hi - 1].norm in q for q in lx.qualifiers)):
+        hi -= 1
+    return hi
+
+
+def _elliptical(toks: list[Token], before: Amount, amt: Amount, hi: int, lx: Lexicon) -> bool:
+    """Whether an amount joined to the one before has no verb of its own ("and 60 others in
+    Baniyas"), so it shares that one's verb and verdict."""
+    span = toks[before.last + 1:amt.first] + toks[amt.last + 1:hi]
+    verbs = (lx.displacement, lx.stock_verbs, lx.register, lx.remain, lx.hosting)
+    dying = {k + m for k in range(len(span)) if death_phrase(span, k, lx)
+             for m in range(2)}  # "their lives" is no "lives" of a stock
+    return not any(t.norm in words for k, t in enumerate(span) if k not in dying
+                   for words in verbs)
+
+
+def _strip_article(word: str, lx: Lexicon) -> str:
+    for prefix in lx.article_prefixes:
+        if word.startswith(prefix) and len(word) > len(prefix) + 2:
+            return word[len(prefix):]
+    return word
+
+
+def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> bool:
+    """A place inside a fronted subordinate clause ("After gangs killed 115 people in
+    Pont-Sondé, 6,270 residents fled") is not where the figure's people went."""
+    if m.last >= c.amount.first:
+        return False
+    if not any(t.text == "," for t in toks[m.last + 1:c.amount.first]):
+        return False
+    return any(t.norm in lx.front_subordinators for t in toks[max(0, m.first - 12):m.first])
+
+
+def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
+               c: Candidate, lx: Lexicon) -> tuple[Place | None, Place | None]:
+    # a running total after the figure has its own place: "2,000 crossed into Chad, bringing
+    # the number of refugees in the Adre area to 90,000"
+    hi = next((k for k in range(c.noun_end + 1, hi) if toks[k].norm in lx.bringing), hi)
+    inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None
+              and not _fronted(toks, m, c, lx)]
     dests = [m.place for m in inside if m.role == "dest" and m.place is not None]
     origins = [m.place for m in inside if m.role == "origin" and m.place is not None]
     # drop a destination that merely contains another ("Akkar ... in Lebanon")

@@ -2,69 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+from functools import cache
 
-from app.extract import vocabulary as v
+from app.extract.lexicon import Lexicon, Phrase
 from app.extract.numbers import Amount
-from app.extract.text import Token
-from app.gazetteer.index import normalize
-
-# Qualifier phrases before the number, longest first (folded, accents off).
-_QUALIFIERS: list[tuple[tuple[str, ...], str]] = sorted(
-    [
-        (("at", "least"), "at_least"), (("no", "fewer", "than"), "at_least"),
-        (("no", "less", "than"), "at_least"), (("not", "less", "than"), "at_least"),
-        (("a", "minimum", "of"), "at_least"), (("au", "moins"), "at_least"),
-        (("ما", "لا", "يقل", "عن"), "at_least"), (("لا", "يقل", "عن"), "at_least"),
-        (("mindestens",), "at_least"),
-        (("more", "than"), "more_than"), (("over",), "more_than"),
-        (("upwards", "of"), "more_than"), (("in", "excess", "of"), "more_than"),
-        (("exceeding",), "more_than"), (("exceeded",), "more_than"),
-        (("exceeds",), "more_than"), (("above",), "more_than"), (("plus", "de"), "more_than"),
-        (("plus", "d"), "more_than"), (("اكثر", "من"), "more_than"),
-        (("ما", "يزيد", "عن"), "more_than"), (("ما", "يزيد", "على"), "more_than"),
-        (("يزيد", "عن"), "more_than"), (("mehr", "als"), "more_than"), (("uber",), "more_than"),
-        (("about",), "about"), (("around",), "about"), (("some",), "about"),
-        (("roughly",), "about"), (("an", "estimated"), "about"), (("estimated",), "about"),
-        (("nearly",), "about"), (("almost",), "about"), (("close", "to"), "about"),
-        (("approximately",), "about"), (("approx",), "about"), (("circa",), "about"),
-        (("an", "approximate"), "about"), (("environ",), "about"), (("pres", "de"), "about"),
-        (("pres", "d"), "about"), (("quelque",), "about"), (("presque",), "about"),
-        (("nearly", "about"), "about"), (("نحو",), "about"), (("حوالي",), "about"),
-        (("قرابه",), "about"), (("ما", "يقارب"), "about"), (("زهاء",), "about"),
-        (("etwa",), "about"), (("rund",), "about"), (("fast",), "about"),
-        (("ungefahr",), "about"), (("une", "estimation", "de"), "about"),
-        (("up", "to"), "up_to"), (("as", "many", "as"), "up_to"),
-        (("no", "more", "than"), "up_to"), (("as", "much", "as"), "up_to"),
-        (("jusqu", "a"), "up_to"), (("jusqua",), "up_to"), (("ما", "يصل", "الى"), "up_to"),
-        (("حتى",), "up_to"),
-        (("bis", "zu"), "up_to"), (("ما", "يربو", "على"), "more_than"),
-        (("يربو", "على"), "more_than"), (("يزيد", "على"), "more_than"),
-        (("بنحو",), "about"), (("بحوالي",), "about"), (("بقرابة",), "about"),
-        (("ما", "يقرب", "من"), "about"), (("بما", "يقارب"), "about"),
-        (("بما", "لا", "يقل", "عن"), "at_least"), (("بأكثر", "من"), "more_than"),
-        (("fewer", "than"), "less_than"), (("less", "than"), "less_than"),
-        (("under",), "less_than"), (("moins", "de"), "less_than"),
-        (("moins", "d"), "less_than"), (("اقل", "من"), "less_than"),
-        (("weniger", "als"), "less_than"), (("below",), "less_than"),
-    ],
-    key=lambda q: -len(q[0]),
-)
-# the same folding tokens get ("على" -> "علي", "قرابة" -> "قرابه")
-_QUALIFIERS = [(tuple(normalize(w) for w in words), q) for words, q in _QUALIFIERS]
-_MONEY = frozenset({"$", "€", "£", "usd", "us", "eur", "dollars", "euros", "sdg", "lbp"})
-_AGE_BEFORE = frozenset({"aged", "age", "ages", "agee", "عمر", "بعمر"})
-_COUNT_NOUNS = frozenset({"number", "total", "figure", "tally", "count", "nombre", "عدد",
-                          "zahl"})
-_COUNT_VERBS = frozenset({"to", "at", "reached", "of", "hit", "exceeded", "topped",
-                          "surpassed", "passed", "stood", "a", "بلغ", "الى", "إلى", "rose",
-                          "climbed", "is", "was", "now"})
-_AUX = frozenset({"have", "has", "had", "been", "were", "are", "was", "is", "now", "already",
-                  "reportedly", "also", "ont", "sont", "se", "s", "hätten", "sind", "haben"})
-_HEDGING = frozenset(normalize(w) for w in
-                     "could may might would pourrait pourraient peut peuvent".split())
-_OF = frozenset({"of", "de", "d", "من", "des"})
+from app.extract.text import Token, is_arabic
 
 
 @dataclass(slots=True)
@@ -78,17 +21,40 @@ class Candidate:
     aside: bool = False    # ... set off by commas: "500,000, including 20,000 children, fled"
 
 
-def qualifier_of(toks: list[Token], amt: Amount) -> str:
+def _qualifiers(lx: Lexicon) -> list[tuple[Phrase, str]]:
+    got = _QUALIFIER_CACHE.get(lx.code)
+    if got is None:
+        got = _QUALIFIER_CACHE[lx.code] = sorted(lx.qualifiers.items(), key=lambda q: -len(q[0]))
+    return got
+
+
+_QUALIFIER_CACHE: dict[str, list[tuple[Phrase, str]]] = {}
+
+@cache
+def _qualifier_words(lx: Lexicon) -> frozenset[str]:
+    return frozenset(w for words in lx.qualifiers for w in words)
+
+
+@cache
+def _qualifiers_by_last(lx: Lexicon) -> dict[str, list[Phrase]]:
+    """Qualifier phrases by their last word, longest first."""
+    out: dict[str, list[Phrase]] = {}
+    for words, _ in _qualifiers(lx):
+        out.setdefault(words[-1], []).append(words)
+    return out
+
+
+def qualifier_of(toks: list[Token], amt: Amount, lx: Lexicon) -> str:
     if amt.vague:
         return "vague"
     if amt.range_:
         return "about"
     i = amt.first
-    if toks[i].norm in ("dun", "dune") and i > 0:  # "plus d'un million", "près d'un million"
-        q_fr = {"plus": "more_than", "moins": "less_than", "pres": "about"}.get(toks[i - 1].norm)
-        if q_fr:
-            return q_fr
-    for words, q in _QUALIFIERS:
+    if toks[i].norm in lx.elided_one and i > 0:  # "plus d'un million", "près d'un million"
+        q_elided = lx.elided_heads.get(toks[i - 1].norm)
+        if q_elided:
+            return q_elided
+    for words, q in _qualifiers(lx):
         k = len(words)
         if i - k < 0:
             continue
@@ -97,34 +63,45 @@ def qualifier_of(toks: list[Token], amt: Amount) -> str:
     nxt = toks[amt.last + 1].text if amt.last + 1 < len(toks) else ""
     if nxt == "+":
         return "more_than"
-    after = [t.norm for t in toks[amt.last + 1: amt.last + 6]]
-    if "على" in after and "الاقل" in after:
-        return "at_least"
-    if "تقريبا" in after:
-        return "about"
-    for a, b in itertools.pairwise(after):
-        if (a, b) in (("or", "more"), ("et", "plus"), ("or", "over")):
-            return "more_than"
+    after = tuple(t.norm for t in toks[amt.last + 1: amt.last + 6])
+    for k in range(len(after)):
+        for words, q in lx.qualifiers_after.items():
+            if after[k:k + len(words)] == words:
+                return q
     return "exact"
 
 
-def _strip_al(word: str) -> str:
-    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+def _strip_al(word: str, lx: Lexicon) -> str:
+    """The word without its glued article ("النازحين" -> "نازحين")."""
+    for prefix in lx.article_prefixes:
+        if word.startswith(prefix) and len(word) > len(prefix) + 2:
+            return word[len(prefix):]
+    return word
 
 
-def _unit_of(word: str, upper: bool) -> str | None:
-    if word in v.FAMILIES or _strip_al(word) in v.FAMILIES:
+def _unit_of(word: str, upper: bool, lx: Lexicon) -> str | None:
+    word = lx.typos.get(word, word)
+    bare = _strip_al(word, lx)
+    if word in lx.families or bare in lx.families:
         return "families"
-    if word in v.HOUSEHOLDS:
+    if word in lx.households:
         return "households"
-    if word in v.PEOPLE or _strip_al(word) in v.PEOPLE or word in v.GROUPS:
+    if word in lx.people or bare in lx.people or word in lx.groups:
         return "people"
-    if upper and len(word) > 4 and word.endswith(v.GROUP_SUFFIXES):
+    for suffix in lx.people_suffixes:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return "people"  # "venezolanos", "hondureños"
+    if upper and len(word) > 4 and word.endswith(lx.group_suffixes):
         return "people"  # "Syrians", "Alawites", "Congolese"
+    for prefix in lx.elision_prefixes:
+        if word.startswith(prefix) and len(word) > len(prefix) + 3:
+            rest = word[len(prefix):]  # "d'arrivées", "d'enfants" glued by the apostrophe
+            if rest in lx.people or rest in lx.families or rest in lx.event_nouns:
+                return _unit_of(rest, upper, lx) or "people"
     return None
 
 
-def head_noun(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
+def head_noun(toks: list[Token], amt: Amount, lx: Lexicon) -> tuple[str | None, int, bool]:
     """(unit, last token of the noun phrase, noun says displaced) for the words after the
     number: "10,000 Alawite civilians" -> people. (None, -1, False) when there is none or it
     names something else ("30 massacres")."""
@@ -141,21 +118,27 @@ def head_noun(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
                 skipped += 1
                 continue
             return None, -1, False
-        if w in v.NOT_PEOPLE:
+        if w in lx.not_people:
             return None, -1, False
-        unit = _unit_of(w, t.upper)
+        if w in lx.event_nouns:
+            return "people", j, True  # "7,400 crossings", "14,000 displacements"
+        unit = _unit_of(w, t.upper, lx)
+        if unit is None and not t.upper:
+            unit = _glued_unit(w, lx)  # "peoplewere": words glued by PDF extraction
         if unit is not None:
-            displaced = displaced or w in v.DISPLACED_NOUNS or _strip_al(w) in v.DISPLACED_NOUNS
+            displaced = displaced or w in lx.displaced_nouns or _strip_al(
+                w, lx) in lx.displaced_nouns
             # "displaced people", "internally displaced persons": keep reading the phrase
-            if w in ("displaced", "deplaces", "deplacees") and j + 1 < n and _unit_of(
-                    toks[j + 1].norm, toks[j + 1].upper):
+            if w in lx.displaced_adjectives and j + 1 < n and _unit_of(
+                    toks[j + 1].norm, toks[j + 1].upper, lx):
                 j += 1
                 continue
-            if w in ("asylum",) and j + 1 < n:
+            if w in lx.compound_heads and j + 1 < n:
                 j += 1
             return unit, j, displaced
-        if w in v.NOUN_MODIFIERS or w in _OF or (t.upper and skipped < 2):
-            displaced = displaced or w in v.DISPLACED_NOUNS
+        if w in lx.noun_modifiers or w in lx.of_words or (t.upper and skipped < 2) or (
+                _adjectival(w, lx) and skipped < 2):
+            displaced = displaced or w in lx.displaced_nouns or w in lx.displacement
             j += 1
             skipped += 1
             continue
@@ -163,215 +146,449 @@ def head_noun(toks: list[Token], amt: Amount) -> tuple[str | None, int, bool]:
     return None, -1, False
 
 
-def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int) -> bool:
+def _adjectival(word: str, lx: Lexicon) -> bool:
+    """An unknown lower-case word that looks like an adjective or participle ("2,500
+    unregistered IDPs", "900 newly arrived Sudanese"), so it may modify the noun after it."""
+    return (len(word) > 4 and word.isalpha() and word.endswith(lx.modifier_suffixes)
+            and word not in lx.negative and word not in lx.aid_verbs)
+
+
+def _glued_unit(word: str, lx: Lexicon) -> str | None:
+    """A unit noun glued to the next word ("peoplewere", "familiesfled")."""
+    if len(word) < 8:
+        return None
+    for k in range(3, len(word) - 1):
+        rest = word[k:]
+        if rest in lx.aux or rest in lx.displacement or rest in lx.dest_preps:
+            unit = _unit_of(word[:k], False, lx)
+            if unit is not None:
+                return unit
+        if word[:k] in lx.noun_modifiers and len(rest) > 3:
+            unit = _unit_of(rest, False, lx)  # "nouveauxarrivants"
+            if unit is not None:
+                return unit
+    return None
+
+
+def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexicon) -> bool:
     """True when the words around the number make it no displacement figure: deaths, aid,
     money, percentages, ages, dates, populations, returns, orders, what might happen."""
     first, last = amt.first, amt.last
     prev = toks[first - 1].norm if first > 0 else ""
     prev2 = toks[first - 2].norm if first > 1 else ""
     nxt = toks[last + 1].norm if last + 1 < len(toks) else ""
-    if prev in _MONEY or nxt in _MONEY or nxt in ("%", "٪", "percent", "per", "pour"):
+    if prev in lx.money or nxt in lx.money or nxt in lx.percent:
         return True
     nxt2 = toks[last + 2].norm if last + 2 < len(toks) else ""
-    may_verb = nxt == "may" and nxt2 in ("have", "be", "not", "now", "still", "also")
-    if prev in _AGE_BEFORE or prev in v.MONTHS or (nxt in v.MONTHS and not may_verb):
+    may_verb = nxt in lx.month_modal and nxt2 in lx.modal_followers
+    if prev in lx.age_before or prev in lx.months or (nxt in lx.months and not may_verb):
         return True
-    if prev in ("of", "de", "to") and prev2 in v.POPULATION_BEFORE:
+    if prev in lx.population_preps and prev2 in lx.population_before:
         return True  # "a town of 80,000", "home to 80,000"
-    if prev2 == "population" or prev == "population":
+    q = first - 1
+    while q > lo and toks[q].norm in _qualifier_words(lx) and (
+            toks[q].norm not in lx.population_preps):
+        q -= 1  # "a border city of some 350,000", "groups of more than 50 people"
+    if q > lo and toks[q].norm in lx.population_preps and toks[q - 1].norm in (
+            lx.population_before | lx.threshold_nouns):
         return True
-    if _arabic_modal(toks[max(lo, first - 4):first]):
+    if q >= lo and toks[q].norm in lx.population_verbs_before:
+        return True  # "la ville, qui compte environ 30 000 habitants"
+    if any(t.norm in lx.forecast_before for t in toks[max(lo, first - 6):first]):
+        return True  # "planned for 5,000 people", "prévoit de reloger jusqu'à 10 000"
+    if (q - 1 >= lo and toks[q - 1].norm in lx.modals and toks[q].kind == "word"
+            and not is_arabic(toks[q].norm) and toks[q].norm not in lx.perfect_aux):
+        return True  # "which can take 1,500", "will receive 5,000"
+    if prev2 in lx.population_nouns or prev in lx.population_nouns:
+        return True
+    if _arabic_modal(toks[max(lo, first - 4):first], lx):
         return True
     # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200";
     # not across "and" to a number that says displaced itself: "3,500 killed and 15,000
     # displaced"
     back = toks[max(lo, first - 6):first]
-    if nxt in v.DISPLACED_NOUNS or nxt in _DISPLACED_AFTER:
-        for k in range(len(back) - 1, -1, -1):
-            if back[k].norm in ("and", "et", "while", "و"):
+    for k in range(len(back) - 1, -1, -1):
+        if back[k].norm in lx.coordinators:
+            # the number's own verb after "and": "50 morts et poussé 8 000 habitants à fuir"
+            if nxt in lx.displaced_nouns or nxt in lx.displaced_participles or any(
+                    t.norm in lx.displacement for t in back[k + 1:]):
                 back = back[k + 1:]
-                break
+            break
+    comma = max((k for k, t in enumerate(back) if t.text == ","), default=-1)
+    if comma >= 0 and own_verb(toks, first - len(back) + comma + 1, last, hi, lx):
+        back = back[comma + 1:]  # "In Jindires, where 500 people died, 2,000 families are
+        # now staying in reception centres": the death clause is closed
     for t in back:
-        if t.norm in v.NEGATIVE:
+        if t.norm in lx.negative and not _in_name(toks, t, lx):
             return True
     # aid reaches past an earlier number: "delivered 2,400 parcels to 1,200 households"
-    for t in toks[max(0, first - 10):first]:
-        if t.norm in v.AID_VERBS:
+    aid_back = toks[max(0, first - 10):first]
+    for t in aid_back:
+        if t.norm in lx.aid_verbs and not _in_name(toks, t, lx):
             return True
-    if prev in ("to", "for") and prev2 in v.NOT_PEOPLE:
+    if prev in lx.recipient_preps and prev2 in lx.not_people:
         return True
-    if (any(t.norm in v.ORDERS for t in toks[max(lo, first - 3):first])
-            or any(t.norm in v.STRONG_ORDERS for t in toks[max(lo, first - 8):first])) and (
-            not _carried_out(toks, last + 1, hi)):
+    if (any(t.norm in lx.orders for t in toks[max(lo, first - 3):first])
+            or any(t.norm in lx.strong_orders for t in toks[max(lo, first - 8):first])) and (
+            not _carried_out(toks, last + 1, hi, lx)):
         return True
-    if prev in ("to", "for", "a", "pour", "ل") and prev2 in v.AID_NOUNS:
+    if prev in lx.aid_recipient_preps and prev2 in lx.aid_nouns:
         return True
+    if _whole_of_partitive(toks, first, lx) and not head_noun(toks, amt, lx)[2]:
+        return True  # "of the 4,000 villagers" is a population; "of the 600,000 displaced" not
     after = toks[last + 1:hi]
+    # A word governs the figure only inside its own verb group: once the movement verb has
+    # come, a later cause or attribution ("fled due to the fighting", ", officials said,
+    # adding that the number could rise") is no longer about this figure.
+    moved = _verb_before_object(toks, amt, lo, lx)
+    detached = False
     for k, t in enumerate(after):
         w = t.norm
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
-        if w in v.NEGATIVE or w in v.AID_VERBS:
+        if death_phrase(after, k, lx):
+            return True
+        if w in lx.displacement and t.kind == "word" and k > 0 and not (
+                k < 3 and (w in lx.people or w in lx.displaced_nouns
+                           or w in lx.displaced_adjectives)):
+            moved = True  # the movement verb, not the noun phrase's "displaced"
+            continue
+        if moved and (t.text == "," or w in lx.causes or w in lx.coordinators):
+            detached = True  # "... acogen a 4.100 personas y reparte 9.000 raciones"
+        if t.text == "," and nxt_w in lx.speech:
+            detached = True  # an attribution: ", adding that ...", "، مضيفة أن ..."
+        if detached or _in_name(toks, t, lx):
+            continue
+        if moved and w in lx.modals:
+            continue
+        if w in lx.risk_nouns and nxt_w in lx.of_words and k + 2 < len(after) and (
+                after[k + 2].norm not in lx.displacement):
+            continue  # "at risk of cholera": the displaced are still counted
+        if nxt_w in lx.not_modal_after.get(w, ()):
+            continue  # "set up", "due to the fighting"
+        if w in lx.negative or w in lx.aid_verbs:
             # "نزح عشرات الآلاف من سكان رفح": residents of a place fled, no population
-            if w in _RESIDENTS and k > 0 and after[k - 1].norm == "من" and (
-                    _arabic_verb_before(toks, first, lo)):
+            if w in lx.residents and k > 0 and after[k - 1].norm in lx.residents_of and (
+                    _arabic_verb_before(toks, first, lo, lx)):
                 continue
             return True
-        if w in v.ORDERS and nxt_w in ("to", "de"):
+        if w in lx.orders and nxt_w in lx.infinitive_markers:
             return True
-        if w in v.MODALS:
-            rest = [x.norm for x in after[k + 1:k + 3] if x.norm != "not"]
-            if w in _HEDGING and rest and rest[0] in ("have", "avoir"):
+        if w in lx.modals:
+            rest = [x.norm for x in after[k + 1:k + 3] if x.norm not in lx.negations]
+            if w in lx.hedging and rest and rest[0] in lx.perfect_aux:
                 continue  # a hedged past estimate: "may have been displaced", "could have fled"
-            if not rest or rest[0] not in v.STATIVE_AFTER_MODAL or (
-                    rest[0] == "be" and len(rest) > 1 and rest[1] not in v.STATIVE_AFTER_MODAL
-                    and rest[1] not in ("in", "at", "now")):
+            # "could be sheltering", "will be in camps": a state, not a forecast
+            if not rest or rest[0] not in lx.stative_after_modal or (
+                    len(rest) > 1 and rest[0] in lx.copulas
+                    and rest[1] not in lx.stative_after_modal and rest[1] not in lx.after_be):
                 return True
     return False
 
 
-_AR_MODAL = frozenset({"قد", "ربما", "يتوقع", "متوقع", "المتوقع", "يخشي", "تخشي", "يحتمل"})
 
-
-def _arabic_modal(before: list[Token]) -> bool:
+def _arabic_modal(before: list[Token], lx: Lexicon) -> bool:
     """Arabic puts the verb first: "قد ينزح مليون" (a million may flee), "سينزح" (will flee),
     "من المتوقع أن يصل" (expected to arrive). "قد نزح" (have fled) is a figure."""
     for k, t in enumerate(before):
         w = t.norm
         nxt = before[k + 1].norm if k + 1 < len(before) else ""
-        if w in ("قد", "وقد") and nxt[:1] in ("ي", "ت"):
+        if w in lx.modal_particles and nxt.startswith(lx.present_prefixes):
             return True
-        if w in _AR_MODAL and w not in ("قد", "وقد"):
+        if w in lx.modal_verbs:
             return True
-        if len(w) >= 4 and w[:2] in ("سي", "ست") and (
-                "نزح" in w or "لج" in w or "فر" in w or "صل" in w):
+        if len(w) >= 4 and w.startswith(lx.future_prefixes) and any(
+                stem in w for stem in lx.future_stems):
             return True
     return False
 
 
-_AR_QUALIFIER_WORDS = frozenset(w for words, _ in _QUALIFIERS for w in words
-                                if w[:1] >= "\u0600" and w not in ("الي", "حتي"))
-
-
-def _arabic_verb_before(toks: list[Token], first: int, lo: int) -> bool:
+def _arabic_verb_before(toks: list[Token], first: int, lo: int, lx: Lexicon) -> bool:
     """An Arabic displacement verb just before the amount, over qualifier words and a
     "قد": "لجأ عشرات الآلاف", "فر أكثر من 5 آلاف" (not "وصل إلى 500": reaching a number)."""
     j = first - 1
     steps = 0
     while j >= lo and steps < 5:
         w = toks[j].norm
-        if w in v.AR_VERBS or (len(w) > 2 and w[0] in "وف" and w[1:] in v.AR_VERBS):
+        if w in lx.verb_first or (len(w) > 2 and w[0] in lx.verb_clitics
+                                   and w[1:] in lx.verb_first):
             return True
-        if w not in _AR_QUALIFIER_WORDS and w not in ("قد", "وقد", "لقد", "ما"):
+        if w not in lx.verb_gap:
             return False
         j -= 1
         steps += 1
     return False
 
 
-def _carried_out(toks: list[Token], lo: int, hi: int) -> bool:
+def own_verb(toks: list[Token], start: int, last: int, hi: int, lx: Lexicon) -> bool:
+    """Whether the figure has its own movement or stock verb, before it from `start` or after
+    it in its clause."""
+    verbs = (lx.displacement, lx.stock_verbs, lx.remain, lx.hosting, lx.register)
+    span = toks[start:last + 1] + toks[last + 1:min(hi, last + 8)]
+    return any(t.norm in words for t in span for words in verbs)
+
+
+def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
+    """The whole of a partitive is a population: "500 of the 4,000 villagers"."""
+    j = first - 1
+    while j >= 0 and toks[j].norm in _qualifier_words(lx) and (
+            toks[j].norm not in lx.partitive_of):
+        j -= 1  # "des quelque 5 000 habitants"
+    if j >= 0 and (toks[j].norm in lx.partitive_articles or toks[j].text.endswith("'s")):
+        j -= 1  # "of the 4,000 villagers", "of Komanda's 14,000 inhabitants"
+    if j < 0 or toks[j].norm not in lx.partitive_of:
+        return False
+    while j >= 0 and toks[j].norm in lx.partitive_of:
+        j -= 1  # "من أصل"
+    while j >= 0 and toks[j].kind == "word" and (
+            toks[j].norm in _qualifier_words(lx) or toks[j].norm in lx.scales):
+        j -= 1  # "9,000 of some 14,000", "3 آلاف من أصل 8 آلاف"
+    return j >= 0 and toks[j].kind == "num"
+
+
+def death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
+    for phrase in lx.death_phrases:
+        if all(k + m < len(toks) and toks[k + m].norm == w for m, w in enumerate(phrase)):
+            return True
+    return False
+
+
+def _carried_out(toks: list[Token], lo: int, hi: int, lx: Lexicon) -> bool:
     """Whether the words after an ordered number say the people did leave ("12,000 have been
     evacuated to Kharkiv"), up to the next comma (", where many had fled" is someone else)."""
     for t in toks[lo:hi]:
         if t.text == ",":
             return False
-        if t.norm in v.CARRIED_OUT:
+        if t.norm in lx.carried_out:
             return True
     return False
 
 
-_RESIDENTS = frozenset({"سكان"})
-_DISPLACED_AFTER = frozenset(normalize(w) for w in "displaced uprooted déplacés déplacées".split())
-# "250,000 people live in the town" is a population; "400,000 already live", "displaced
-# people live in camps", "are living in schools" are not
-_POPULATION_VERBS = frozenset(normalize(w) for w in
-                              "live lives inhabit vivent habitent يعيش يعيشون يسكن يسكنون".split())
-
-
 def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
-              previous: Candidate | None) -> Candidate | None:
+              previous: Candidate | None, lx: Lexicon) -> Candidate | None:
     """The amount as a displacement figure candidate, or None. toks[lo:hi] is its clause."""
-    if rejected_context(toks, amt, lo, hi):
+    if rejected_context(toks, amt, lo, hi, lx):
         return None
-    unit, noun_end, displaced = head_noun(toks, amt)
+    unit, noun_end, displaced = head_noun(toks, amt, lx)
     if unit is None:
-        unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous)
+        unit, noun_end, displaced = _partitive_unit(toks, amt, lx)
+    if unit is None:
+        unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous, lx)
     if unit is None:
         return None
+    # "250,000 people live in the town" is a population; "400,000 already live", "displaced
+    # people live in camps", "are living in schools" are not
     if not displaced and noun_end + 1 < len(toks) and toks[noun_end + 1].norm in (
-            _POPULATION_VERBS):
+            lx.population_verbs):
         return None
-    part = _partition(toks, amt)
+    part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
-    return Candidate(amt, unit, qualifier_of(toks, amt), noun_end, displaced, part, aside)
+    return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside)
 
 
-_PART_BEFORE = frozenset(normalize(w) for w in
-                         "dont including incl among منهم منهن بينهم من_بينهم".split())
-_PART_AFTER = (("of", "them"), ("of", "whom"), ("of", "which"), ("among", "them"),
-               ("dentre", "eux"), ("dentre", "elles"), ("parmi", "eux"), ("منهم",), ("منهن",))
+def _partitive_unit(toks: list[Token], amt: Amount,
+                    lx: Lexicon) -> tuple[str | None, int, bool]:
+    """The part of a partitive takes the whole's noun: "500 of the 4,000 villagers"."""
+    j = amt.last + 1
+    if j >= len(toks) or toks[j].norm not in lx.partitive_of:
+        return None, -1, False
+    j += 1
+    if j < len(toks) and (toks[j].norm in lx.partitive_articles
+                          or toks[j].text.endswith(lx.possessive_suffixes)):
+        j += 1  # "9,000 of Komanda's 14,000 inhabitants"
+    while j < len(toks) and toks[j].norm in _qualifier_words(lx):
+        j += 1  # "2 000 des quelque 5 000 habitants"
+    if j >= len(toks) or toks[j].kind != "num":
+        return None, -1, False
+    k = j
+    while k + 1 < len(toks) and (toks[k + 1].kind == "num" or toks[k + 1].norm in lx.scales):
+        k += 1
+    return head_noun(toks, Amount(0, None, None, None, j, k, 0, 0), lx)
 
 
-def _partition(toks: list[Token], amt: Amount) -> bool:
+def _partition(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
     """Whether the amount counts part of an earlier figure: "of whom 281,000", "281,000 of
     them went to Poland", "dont 281 000 en Pologne", "منهم 281 ألفا"."""
     j = amt.first - 1
-    while j >= 0 and j >= amt.first - 3 and toks[j].norm in _PART_QUALIFIER_WORDS:
+    qualifier_words = _qualifier_words(lx)
+    while j >= 0 and j >= amt.first - 3 and toks[j].norm in qualifier_words:
         j -= 1
-    if j >= 0 and (toks[j].norm in _PART_BEFORE or (
-            toks[j].norm in ("whom", "which", "them") and j > 0
-            and toks[j - 1].norm in ("of", "among"))):
+    if j >= 0 and (toks[j].norm in lx.part_before or (
+            toks[j].norm in lx.part_relative and j > 0
+            and toks[j - 1].norm in lx.part_relative_preps)):
         return True
     after = tuple(t.norm for t in toks[amt.last + 1:amt.last + 3])
-    return any(after[:len(p)] == p for p in _PART_AFTER)
+    return any(after[:len(p)] == p for p in lx.part_after)
 
 
-_PART_QUALIFIER_WORDS = frozenset(w for words, _ in _QUALIFIERS for w in words) | {"some"}
-
-
-def _implied_unit(toks: list[Token], amt: Amount, lo: int,
-                  previous: Candidate | None) -> tuple[str | None, int, bool]:
+def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate | None,
+                  lx: Lexicon) -> tuple[str | None, int, bool]:
     """Figures without their own noun: "and 60,000 into Chad" (after another figure),
     "10,000 have fled", "displaced 10,000", "the number of arrivals rose to 8,700"."""
     n = len(toks)
     j = amt.last + 1
     nxt = toks[j].norm if j < n else ""
-    if previous is not None and nxt in v.DEST_PREPS and nxt not in ("for", "in", "at"):
+    if previous is not None and nxt in lx.dest_preps and nxt not in (
+            lx.dest_preps_not_after_figure):
+        return previous.unit, amt.last, previous.displaced_noun
+    # "46,500 have arrived in Kassala and some 52,900 in Gedaref", "18,000 have reached
+    # Cúcuta, 8,500 Ocaña": a coordinated figure whose verb is the one before
+    if previous is not None and _coordinated(toks, previous, amt, lx) and j < n and (
+            nxt in lx.dest_preps or toks[j].upper):
         return previous.unit, amt.last, previous.displaced_noun
     # "281,000 of them went to Poland", "of whom 281,000 went": a part of the figure just
     # before (not of a death toll: "132 killed, 72 of them in Tartus")
-    if previous is not None and _partition(toks, amt) and not any(
+    if previous is not None and _partition(toks, amt, lx) and not any(
             t.kind == "num" for t in toks[previous.amount.last + 1:amt.first]):
         end = amt.last
-        if nxt in ("of", "among", "dentre", "parmi"):
-            end += 2
-        elif nxt in ("منهم", "منهن"):
-            end += 1
+        after = tuple(t.norm for t in toks[j:j + 2])
+        for phrase in lx.part_after:
+            if after[:len(phrase)] == phrase:
+                end += len(phrase)
+                break
         return previous.unit, end, True
     k = j
-    while k < n and (toks[k].norm in _AUX or (
-            toks[k].norm in _HEDGING and k + 1 < n and toks[k + 1].norm == "have")):
+    while k < n and (toks[k].norm in lx.aux or (
+            toks[k].norm in lx.hedging and k + 1 < n and toks[k + 1].norm in lx.perfect_aux)):
         k += 1
     # "10,000 have fled", "another 1,300 arrived"
-    if k < n and toks[k].norm in v.DISPLACEMENT and (k > j or toks[k].norm.endswith("ed")):
+    if k < n and toks[k].norm in lx.displacement and (
+            k > j or toks[k].norm.endswith(lx.past_suffixes)):
         return "people", amt.last, True
+    # "1,200 remain in shelters", "16,000 were still displaced"
+    if k < n and toks[k].norm in lx.remain:
+        return "people", amt.last, False
     # "Adré, where 400,000 already live": living somewhere already, in a relative clause
-    if (k < n and toks[k].norm in v.STOCK_VERBS and amt.first > 0
-            and any(t.text in v.RELATIVE for t in toks[max(lo, amt.first - 4):amt.first])
-            and any(t.norm in ("already", "now", "currently") for t in toks[j:k + 2])):
+    if (k < n and toks[k].norm in lx.stock_verbs and amt.first > 0
+            and any(t.text in lx.relative for t in toks[max(lo, amt.first - 4):amt.first])
+            and any(t.norm in lx.already for t in toks[j:k + 2])):
         return "people", amt.last, True
-    if amt.first > 0 and toks[amt.first - 1].norm in ("displaced", "uprooted", "hosting",
-                                                      "sheltering", "received", "welcomed"):
+    if _verb_before_object(toks, amt, lo, lx):
         return "people", amt.last, True
-    if _arabic_verb_before(toks, amt.first, lo):
+    if _arabic_verb_before(toks, amt.first, lo, lx):
         return "people", amt.last, True
-    # "bringing the number of new arrivals there to 8,700"
-    if amt.first > 0 and toks[amt.first - 1].norm in _COUNT_VERBS:
-        back = toks[max(lo, amt.first - 12):amt.first]
-        for m, t in enumerate(back):
-            if t.norm in _COUNT_NOUNS:
-                for u in back[m + 1:]:
-                    unit = _unit_of(u.norm, u.upper)
-                    if unit is not None and (u.norm in v.DISPLACED_NOUNS or
-                                             _strip_al(u.norm) in v.DISPLACED_NOUNS):
-                        return unit, amt.last, True
+    # "brings to 8,700 the number of displaced", "elevó a 48.000 la cifra de desplazados"
+    if _after_count_verb(toks, amt, lx):
+        unit = _count_noun_after(toks, amt, lx)
+        if unit is not None:
+            return unit, amt.last, True
+    # "bringing the number of new arrivals there to 8,700", "the number of displaced rose to
+    # 48,000, though aid groups say the real figure is closer to 60,000"
+    if _after_count_verb(toks, amt, lx):
+        start = max(0, amt.first - 25)
+        for m in range(start, amt.first):
+            if toks[m].norm not in lx.count_nouns:
+                continue
+            for k in range(m + 1, amt.first):
+                unit = _displaced_unit(toks, k, lx)
+                if unit is not None:
+                    return unit, amt.last, True
+            # "put the real figure closer to 30,000": the figure just read, re-estimated
+            if previous is not None and m > previous.amount.last:
+                return previous.unit, amt.last, True
+    # a running total in verb-first order: "ليتجاوز عدد النازحين في المدينة 30 ألفا"
+    for m in range(max(lo, amt.first - 10), amt.first):
+        if toks[m].norm in lx.bringing and m + 1 < amt.first and (
+                toks[m + 1].norm in lx.count_nouns):
+            for k in range(m + 2, amt.first):
+                unit = _displaced_unit(toks, k, lx)
+                if unit is not None:
+                    return unit, amt.last, True
     return None, -1, False
+
+
+def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
+    """A verb whose object is the amount, over its qualifier and an object marker:
+    "displaced 10,000", "hosting some 5,000", "acoge a 1,3 millones"."""
+    j = amt.first - 1 - _qualifier_length(toks, amt.first, lx)
+    if j > lo and toks[j].norm in lx.object_markers:
+        j -= 1
+    return j >= lo and toks[j].norm in lx.verbs_before_object
+
+
+def _coordinated(toks: list[Token], previous: Candidate, amt: Amount, lx: Lexicon) -> bool:
+    """Whether the amount is joined to the figure before by "and" or a comma alone, with
+    nothing but qualifiers between: "..., 8,500 Ocaña and some 4,000 Tibú"."""
+    words = _qualifier_words(lx)
+    j = amt.first - 1
+    while j > previous.noun_end and toks[j].norm in words:
+        j -= 1
+    if j <= previous.amount.last or not (toks[j].norm in lx.coordinators or toks[j].text == ","):
+        return False
+    between = toks[previous.amount.last + 1:j]
+    return not any(t.norm in lx.negative for t in between)
+
+
+def _displaced_unit(toks: list[Token], k: int, lx: Lexicon) -> str | None:
+    """The unit of toks[k] when the words around it say displaced: "refugees", "displaced
+    households", "arrivals", "Sudanese who have fled"."""
+    u = toks[k]
+    word = _elided(u.norm, lx)
+    if word in lx.event_nouns:
+        return "people"
+    unit = _unit_of(word, u.upper, lx)
+    if unit is None:
+        return None
+    if word in lx.displaced_adjectives and k + 1 < len(toks):
+        unit = _unit_of(toks[k + 1].norm, toks[k + 1].upper, lx) or unit  # "displaced households"
+        return unit
+    if word in lx.displaced_nouns or _strip_al(u.norm, lx) in lx.displaced_nouns:
+        return unit
+    if k > 0 and (toks[k - 1].norm in lx.displaced_adjectives
+                  or toks[k - 1].norm in lx.displaced_participles):
+        return unit
+    if any(t.norm in lx.displacement or t.norm in lx.displaced_participles
+           for t in toks[k + 1:k + 4]):
+        return unit
+    return None
+
+
+def _elided(word: str, lx: Lexicon) -> str:
+    for prefix in lx.elision_prefixes:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and (rest in lx.event_nouns or rest in lx.displaced_nouns):
+            return rest
+    return word
+
+
+def _count_noun_after(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
+    """The statistic noun after the amount: "brings to 8,700 the number of displaced"."""
+    after = toks[amt.last + 1:amt.last + 9]
+    for m, t in enumerate(after):
+        if t.kind == "punct":
+            return None
+        if t.norm in lx.count_nouns:
+            base = amt.last + 1 + m
+            for k in range(base + 1, min(len(toks), base + 6)):
+                unit = _displaced_unit(toks, k, lx)
+                if unit is not None:
+                    return unit
+            return None
+    return None
+
+
+def _in_name(toks: list[Token], t: Token, lx: Lexicon) -> bool:
+    """A capitalised word inside a sentence, in a language that does not capitalise common
+    nouns, belongs to a name: "the Unit for Victims", "Médecins Sans Frontières"."""
+    return t.upper and t is not toks[0] and not lx.capitalised_nouns
+
+
+def _qualifier_length(toks: list[Token], first: int, lx: Lexicon) -> int:
+    """How many tokens the qualifier phrase just before toks[first] has ("more than": 2)."""
+    if first == 0:
+        return 0
+    for words in _qualifiers_by_last(lx).get(toks[first - 1].norm, ()):
+        k = len(words)
+        if first - k >= 0 and all(toks[first - k + m].norm == words[m] for m in range(k)):
+            return k
+    return 0
+
+
+def _after_count_verb(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount follows a statistic verb, over a qualifier or an article: "rose to 8,700",
+    "portant à près de 40 000", "ha superado los 4 millones"."""
+    for before in {amt.first - 1, amt.first - 1 - _qualifier_length(toks, amt.first, lx)}:
+        if before > 0 and toks[before].norm in lx.articles:
+            before -= 1
+        if before >= 0 and toks[before].norm in lx.count_verbs:
+            return True
+    return False

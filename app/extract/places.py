@@ -6,47 +6,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from app.extract import vocabulary as v
-from app.extract.text import Token, fold, strip_accents
+from app.extract.lexicon import Lexicon
+from app.extract.text import Token, fold, is_arabic, strip_accents
 from app.gazetteer.index import Gazetteer, Place, normalize
-
-# Words that start with a capital at a sentence start or in titles but are no place here.
-_STOP = frozenset(normalize(w) for w in """
-the a an some many most over about nearly more at as in on of to for by from with and or but
-aid police said says say according after before during since until while when where there
-this that these those they their his her its our we he she it you i no not all any each
-other others another such new old north south east west central eastern western northern
-southern upper lower great greater little mount saint san santa st us un red cross crescent
-human rights watch amnesty international reuters afp ap bbc news today monday tuesday
-wednesday thursday friday saturday sunday january february march april may june july august
-september october november december government army forces state president minister ministry
-people families children women men refugees displaced civilians officials authorities
-security border camp city town village region province district governorate area base
-le la les un une des du de et ou en au aux dans sur pour par avec selon plus moins près
-environ quelque presque jusqu ce cette ces il elle ils elles nous vous on mais donc
-""".split())
-_ARABIC_CLITICS = ("و", "ب", "ل", "ف", "ك")
-_ARTICLES = frozenset({"the", "la", "le", "les", "l", "du", "au", "this", "that", "cette", "ce",
-                       "den", "die", "der", "dem", "des"})
-_AR_ADJ = {
-    normalize(a): c for a, c in {
-        "اللبنانية": "LB", "اللبناني": "LB", "السورية": "SY", "السوري": "SY",
-        "التركية": "TR", "التركي": "TR", "الأردنية": "JO", "الأردني": "JO",
-        "العراقية": "IQ", "العراقي": "IQ", "المصرية": "EG", "المصري": "EG",
-        "السودانية": "SD", "السوداني": "SD", "التشادية": "TD", "التشادي": "TD",
-        "الروسية": "RU", "الروسي": "RU", "الليبية": "LY", "الفلسطينية": "PS",
-    }.items()
-}
-_AR_FILLERS = frozenset(normalize(w) for w in
-                        "محافظة قاعدة مخيم مدينة بلدة قرية منطقة معبر الحدود ولاية مدارس"
-                        " مدرسة مراكز مركز ملاجئ".split())
-# Arabic words that begin many place names but alone are common nouns ("عين" a spring, "تل"
-# a hill): never a place by themselves.
-_AR_NAME_HEADS = frozenset(normalize(w) for w in
-                           "عين بئر تل جبل دير كفر وادي ام أبو ابو بني بيت راس رأس حي سوق"
-                           " مخيم شارع ساحة".split())
-# Transliterated Arabic articles before a name: "al-Mawasi", "el-Geneina", "ad-Damazin"
-_TRANSLIT_AL = frozenset({"al", "el", "ad", "ash", "az"})
 
 
 @dataclass(slots=True)
@@ -60,13 +22,36 @@ class Mention:
     anaphor: tuple[str, ...] = ()   # levels an anaphor ("the base", "there") may refer to
     anaphor_word: str = ""
     possessive: bool = False
+    there: bool = False        # "there": the place last named, a destination
 
 
-def _is_arabic(word: str) -> bool:
-    return bool(word) and "\u0600" <= word[0] <= "\u06ff"
+# the levels "there" may refer to: any place
+THERE_LEVELS = ("site", "city", "admin2", "admin1", "country")
 
 
-def _name_at(toks: list[Token], i: int, gaz: Gazetteer) -> tuple[int, str, list[Place], bool]:
+def _suffix(word: str, suffixes: tuple[str, ...]) -> str:
+    """The first of `suffixes` that `word` ends with (and is longer than), or ""."""
+    for s in suffixes:
+        if word.endswith(s) and len(word) > len(s):
+            return s
+    return ""
+
+
+def _filler(word: str, lx: Lexicon) -> bool:
+    """A word that may sit between a preposition and a place, with or without its elided
+    article: "au point d'entrée d'Adré"."""
+    return word in lx.place_fillers or any(
+        word.startswith(p) and word[len(p):] in lx.place_fillers for p in lx.elisions)
+
+
+def _common_noun(key: str, lx: Lexicon) -> bool:
+    """A one-word name that is a common word of the language ("the", "camp", "عين")."""
+    return (key in lx.not_places or key in lx.place_nouns or key in lx.name_heads
+            or key in lx.anaphors)
+
+
+def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
+             lx: Lexicon) -> tuple[int, str, list[Place], bool]:
     """Longest gazetteer name starting at toks[i]: (last index, key, places, possessive)."""
     words: list[int] = []
     j = i
@@ -87,63 +72,69 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer) -> tuple[int, str, list[
         norms = [toks[x].norm for x in idx]
         key = " ".join(norms)
         found = gaz.lookup(key)
+        if not found and any(toks[x].text.endswith("'") for x in idx[:-1]):
+            # an elided article inside a name: "Côte d'Ivoire" is keyed "cote divoire"
+            key = "".join(toks[x].norm + ("" if toks[x].text.endswith("'") else " ")
+                          for x in idx).strip()
+            found = gaz.lookup(key)
         possessive = False
-        if not found and toks[idx[-1]].text.endswith("'s"):
-            key = " ".join([*norms[:-1], norms[-1][:-1]])
+        suffix = _suffix(toks[idx[-1]].text, lx.possessive_suffixes)
+        if not found and suffix:
+            key = " ".join([*norms[:-1], norms[-1][:1 - len(suffix)]])
             found = gaz.lookup(key)
             possessive = bool(found)
-        if not found and k == 1 and _is_arabic(norms[0]) and norms[0][0] in _ARABIC_CLITICS:
+        if not found and k == 1 and is_arabic(norms[0]) and norms[0][0] in lx.name_clitics:
             key = norms[0][1:]
             found = gaz.lookup(key) if len(key) > 2 else []
         if found:
-            if k == 1 and (key in _STOP or key in _AR_FILLERS or key in _AR_NAME_HEADS
-                           or key in v.ANAPHORS):
+            if k == 1 and _common_noun(key, lx):
                 continue  # "معبر" (crossing) alone is a common noun, not Ma'bar in Yemen
             return idx[-1], key, found, possessive
     return -1, "", [], False
 
 
-def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
+def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mention]:
     """Place names, country adjectives before place nouns, and anaphors, left to right."""
     out: list[Mention] = []
     i = 0
     n = len(toks)
     while i < n:
         t = toks[i]
-        if t.kind != "word" or not (t.upper or _is_arabic(t.text)):
-            if t.norm in v.ANAPHORS:
-                anaphor = _anaphor_at(toks, i)
+        if t.kind != "word" or not (t.upper or is_arabic(t.text)):
+            if t.norm in lx.anaphors or t.norm in lx.there_words:
+                anaphor = _anaphor_at(toks, i, lx)
                 if anaphor is not None:
                     out.append(anaphor)
-            if i and toks[i - 1].norm in v.ADJ_PLACE_NOUNS:
-                adj = _lower_adjective(toks, i, gaz)
+            if i and toks[i - 1].norm in lx.adj_place_nouns:
+                adj = _lower_adjective(toks, i, gaz, lx)
                 if adj is not None:
                     out.append(adj)
             i += 1
             continue
         last, key, places, possessive = -1, "", list[Place](), False
-        first = t.norm[:-1] if t.text.endswith("'s") else t.norm
-        if t.norm in gaz.first_words or first in gaz.first_words or _is_arabic(t.text):
-            last, key, places, possessive = _name_at(toks, i, gaz)
+        suffix = _suffix(t.text, lx.possessive_suffixes)
+        first = t.norm[:1 - len(suffix)] if suffix else t.norm
+        if t.norm in gaz.first_words or first in gaz.first_words or is_arabic(t.text):
+            last, key, places, possessive = _name_at(toks, i, gaz, lx)
         if last >= 0:
-            out.append(Mention(i, last, "none", None, _regional(toks, i, places, gaz), key,
+            out.append(Mention(i, last, "none", None, _regional(toks, i, places, gaz, lx), key,
                                possessive=possessive))
             i = last + 1
             continue
-        if t.norm in v.ANAPHORS and _is_arabic(t.text):
-            anaphor = _anaphor_at(toks, i)
+        if t.norm in lx.anaphors and is_arabic(t.text):
+            anaphor = _anaphor_at(toks, i, lx)
             if anaphor is not None:
                 out.append(anaphor)
                 i += 1
                 continue
-        if i and toks[i - 1].norm in v.ADJ_PLACE_NOUNS:
-            adj = _lower_adjective(toks, i, gaz)
+        if i and toks[i - 1].norm in lx.adj_place_nouns:
+            adj = _lower_adjective(toks, i, gaz, lx)
             if adj is not None:
                 out.append(adj)
                 i += 1
                 continue
         iso = gaz.adjectives.get(t.norm)
-        if iso and i + 1 < n and toks[i + 1].norm in v.ADJ_PLACE_NOUNS:
+        if iso and i + 1 < n and toks[i + 1].norm in lx.adj_place_nouns:
             place = gaz.get(iso)
             if place is not None:
                 out.append(Mention(i, i + 1, "none", None, [place], t.norm))
@@ -152,14 +143,16 @@ def find_mentions(toks: list[Token], gaz: Gazetteer) -> list[Mention]:
         i += 1
     for m in out:
         # "Russia's Khmeimim base": a possessive qualifies the next name, it is no place
-        m.role = "none" if m.possessive else _role(toks, m, out, gaz)
+        # ("Marib's 197 camps", "Hatay's container cities" are that place's own)
+        # (and "South Sudan's Ruweng Administrative Area", a name the gazetteer lacks)
+        owned = m.possessive and m.last + 1 < len(toks) and (
+            not toks[m.last + 1].upper or all(x.first != m.last + 1 for x in out))
+        m.role = "none" if m.possessive and not owned else _role(toks, m, out, gaz, lx)
     return out
 
 
-_REGION_SKIP = frozenset({"of", "du", "de", "d", "the", "l", "la", "le"})
-
-
-def _regional(toks: list[Token], i: int, places: list[Place], gaz: Gazetteer) -> list[Place]:
+def _regional(toks: list[Token], i: int, places: list[Place], gaz: Gazetteer,
+              lx: Lexicon) -> list[Place]:
     """A country after a direction word ("northern Lebanon", "le nord du Liban", "شمال لبنان")
     becomes the country's own region of that name when the gazetteer has one ("North
     Lebanon" governorate); otherwise the country stays."""
@@ -167,9 +160,9 @@ def _regional(toks: list[Token], i: int, places: list[Place], gaz: Gazetteer) ->
     if len(countries) != 1:
         return places
     j = i - 1
-    while j >= 0 and toks[j].norm in _REGION_SKIP and i - j < 3:
+    while j >= 0 and toks[j].norm in lx.region_links and i - j < 3:
         j -= 1
-    direction = v.DIRECTIONS.get(toks[j].norm) if j >= 0 else None
+    direction = lx.directions.get(toks[j].norm) if j >= 0 else None
     if direction is None:
         return places
     country = countries[0]
@@ -181,43 +174,45 @@ def _regional(toks: list[Token], i: int, places: list[Place], gaz: Gazetteer) ->
     return places
 
 
-def _lower_adjective(toks: list[Token], i: int, gaz: Gazetteer) -> Mention | None:
+def _lower_adjective(toks: list[Token], i: int, gaz: Gazetteer,
+                     lx: Lexicon) -> Mention | None:
     """French and Arabic put the adjective after the noun: "la frontière libanaise"."""
-    if i == 0 or toks[i - 1].norm not in v.ADJ_PLACE_NOUNS:
+    if i == 0 or toks[i - 1].norm not in lx.adj_place_nouns:
         return None
     t = toks[i]
-    iso = _AR_ADJ.get(t.norm) or gaz.adjectives.get(t.norm)
+    iso = lx.country_adjectives.get(t.norm) or gaz.adjectives.get(t.norm)
     place = gaz.get(iso) if iso else None
     if place is None:
         return None
     return Mention(i - 1, i, "none", None, [place], t.norm)
 
 
-def _anaphor_at(toks: list[Token], i: int) -> Mention | None:
+def _anaphor_at(toks: list[Token], i: int, lx: Lexicon) -> Mention | None:
     t = toks[i]
     word = t.norm
-    if word == "there":
+    if word in lx.there_words:
         nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
-        if nxt in ("is", "are", "was", "were", "have", "has", "had", "will", "would", "may"):
+        if nxt in lx.existential_verbs:
             return None
-        return Mention(i, i, "none", None, anaphor=v.ANAPHORS["there"], anaphor_word="there")
-    levels = v.ANAPHORS.get(word)
+        return Mention(i, i, "none", None, anaphor=THERE_LEVELS, anaphor_word=word, there=True)
+    levels = lx.anaphors.get(word)
     if levels is None or i == 0:
         return None
     prev = toks[i - 1].norm
-    if not word.startswith("ال") and prev not in _ARTICLES and not (
-            prev in v.PLACE_FILLERS and i > 1 and toks[i - 2].norm in _ARTICLES):
+    if not word.startswith(lx.article_prefixes) and prev not in lx.articles and not (
+            prev in lx.place_fillers and i > 1 and toks[i - 2].norm in lx.articles):
         return None
     # "the base at Hmeimim", "la base russe de Hmeimim": the name itself follows
     for k in range(i + 1, min(i + 5, len(toks))):
-        if toks[k].kind == "word" and (toks[k].upper or _is_arabic(toks[k].text)):
+        if toks[k].kind == "word" and (toks[k].upper or is_arabic(toks[k].text)):
             return None
-        if toks[k].norm not in v.PLACE_FILLERS and toks[k].norm not in ("at", "near", "in"):
+        if toks[k].norm not in lx.place_fillers and toks[k].norm not in lx.name_links:
             break
     return Mention(i, i, "none", None, anaphor=levels, anaphor_word=word)
 
 
-def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer) -> str:
+def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer,
+          lx: Lexicon) -> str:
     """Reads back from the name over fillers to the preposition or verb that governs it."""
     starts = {x.last: x for x in mentions if x is not m and not x.anaphor}
     j = m.first - 1
@@ -225,6 +220,10 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     while j >= 0 and steps < 7:
         t = toks[j]
         w = t.norm
+        if t.kind == "num" and steps == 0 and _gapped(toks, m, j, lx):
+            return "dest"  # "18,000 have reached Cúcuta, 8,500 Ocaña and 4,000 Tibú"
+        if t.text == "," and steps <= 1 and _apposed(toks, j, lx):
+            return "dest"  # "hacia la cabecera municipal, Pie de Pató", "to nearby towns, mainly X"
         if j in starts:
             prev = starts[j]
             if prev.possessive:
@@ -232,47 +231,106 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
                 steps += 1
                 continue
             return "container" if w not in ("-",) else "none"
-        if w in v.DEST_PREPS:
-            if w == "of":
-                return "container"
+        if w in lx.dest_preps:
+            return _governed(toks, j, m, lx)
+        # verb-first hosting: "تستضيف تشاد 600 ألف لاجئ", "استقبلت مدينة أربيل 1500 عائلة"
+        if w in lx.hosting:
             return "dest"
         # "arrived on Lampedusa", "stranded on Lesbos": on an island after an arrival word
-        if w == "on" and j > 0 and toks[j - 1].norm in v.LANDING:
+        if w in lx.landing_preps and j > 0 and toks[j - 1].norm in lx.landing:
             return "dest"
         # "crossed the Darién Gap", "through the Joda crossing": a crossing point is where
         # people are counted (not "crossed the Syrian border": a country is no such site)
-        if w in v.THROUGH and any(p.level == "site" for p in m.candidates):
+        if w in lx.through and any(p.level == "site" for p in m.candidates):
             return "dest"
-        if w in v.ORIGIN_PREPS or w == "out":
+        if w in lx.origin_preps:
             return "origin"
-        if w in ("near", "outside", "beside", "pres", "قرب", "بالقرب"):
+        if w in lx.near_preps:
             return "near"
-        if w == "of" and j > 0 and toks[j - 1].norm not in v.PLACE_FILLERS:
+        if w in lx.container_preps and j > 0 and toks[j - 1].norm not in lx.place_fillers:
             return "container"
-        if w in v.PLACE_FILLERS or w in _ARTICLES or w in _AR_FILLERS or w in _TRANSLIT_AL or (
+        if _filler(w, lx) or w in lx.articles or w in lx.place_nouns or (
+                w in lx.translit_articles) or (
                 t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (
                 t.upper and gaz.adjectives.get(w)):
             j -= 1
             steps += 1
             continue
         break
-    # The subject of a hosting verb is where people are: "Tawila is hosting 300,000".
-    for k in range(m.last + 1, min(m.last + 8, len(toks))):
-        if toks[k].norm in v.HOSTING:
+    # The subject of a hosting verb is where people are: "Tawila is hosting 300,000", over an
+    # apposition: "Kassala, a city of some 400,000 people, is now hosting 60,000".
+    if _hosts(toks, m.last + 1, lx):
+        return "dest"
+    k = m.last + 1
+    if k < len(toks) and toks[k].text == ",":
+        close = next((x for x in range(k + 1, min(k + 12, len(toks))) if toks[x].text == ","),
+                     None)
+        if close is not None and any(toks[x].norm in lx.population_preps
+                                     for x in range(k + 1, close)) and _hosts(
+                toks, close + 1, lx):
             return "dest"
-        if toks[k].kind == "num":
-            break
-    if m.anaphor and m.anaphor_word == "there":
+    if m.there:
         return "dest"
     return "none"
 
 
+def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
+    """A hosting verb within a few words from `start`, before any number."""
+    for k in range(start, min(start + 8, len(toks))):
+        if toks[k].norm in lx.hosting:
+            return True
+        if toks[k].kind == "num":
+            return False
+    return False
+
+
+def _apposed(toks: list[Token], comma: int, lx: Lexicon) -> bool:
+    """Whether the comma at toks[comma] closes a destination phrase of common words, so the
+    name after it names that destination: "fled to nearby towns, mainly Saint-Marc"."""
+    for k in range(comma - 1, max(-1, comma - 6), -1):
+        t = toks[k]
+        if t.norm in lx.dest_preps and t.norm not in lx.static_preps:
+            return True
+        if t.kind != "word" or t.upper:
+            return False
+    return False
+
+
+def _gapped(toks: list[Token], m: Mention, j: int, lx: Lexicon) -> bool:
+    """A place right after a number that is coordinated with a figure before it and ends
+    its conjunct: "..., 8,500 Ocaña and some 4,000 Tibú"."""
+    before = j - 1
+    while before >= 0 and toks[before].kind == "word" and toks[before].norm not in (
+            lx.coordinators) and not toks[before].upper and before > j - 3:
+        before -= 1  # over qualifiers: "and some 4,000 Tibú"
+    if before < 0 or not (toks[before].text == "," or toks[before].norm in lx.coordinators):
+        return False
+    nxt = toks[m.last + 1] if m.last + 1 < len(toks) else None
+    return nxt is None or nxt.kind == "punct" or nxt.norm in lx.coordinators
+
+
+def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
+    """The role a destination preposition at toks[j] gives the place after it, read from the
+    word it hangs on: the speaker's location ("officials in Beirut said", "Speaking in
+    Geneva") is none; the place of the homes or the fighting people fled ("homes in Tyre",
+    "villages around Homs", "fighting in and around El Fasher") is an origin."""
+    k = j - 1
+    while k >= 0 and (toks[k].norm in lx.dest_preps or toks[k].norm in lx.coordinators):
+        k -= 1
+    head = toks[k].norm if k >= 0 else ""
+    if head in lx.origin_heads and toks[j].norm in lx.static_preps:
+        return "origin"
+    if head in lx.speech:
+        return "none"  # "Speaking in Geneva, ..."
+    if head in lx.speakers:
+        near = toks[max(0, k - 3):k] + toks[m.last + 1:m.last + 5]
+        if any(t.norm in lx.speech for t in near):
+            return "none"
+    return "dest"
+
+
 # Capitalised Latin words and Arabic words: the only ones that can start a place name.
-_NAME_START = re.compile(r"(?<![\w'])(?:[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]+)")
-# Capitalised words that begin sentences far more often than place names.
-_SKIP_FIRST = frozenset("""the a an it he she they we but and in on at for from with this that
-these those there his her its their our i you of to by as if when while after before since
-some many most more nearly about over according officials aid""".split())
+_NAME_START = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]+)")
 _NAME_RUN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:[ -][^\W\d_]+(?:'[^\W\d_]+)?){0,5}")
 
 
@@ -290,36 +348,37 @@ def _fold_word(w: str) -> str:
 _SKIP, _ADJ, _NAME, _ONE = 0, 1, 2, 3
 
 
-def _classify(w: str, gaz: Gazetteer) -> tuple[int, str, int, str, list[Place]]:
+def _classify(w: str, gaz: Gazetteer, lx: Lexicon) -> tuple[int, str, int, str, list[Place]]:
     """What a capitalised (or Arabic) word is to the scan: (_SKIP, ...), (_ADJ, iso, ...) for a
     country adjective, (_NAME, folded word, ...) when it may start a longer place name, or
     (_ONE, folded word, k, key, places) when the word alone decides it (no longer name
     begins with it)."""
     first_words = gaz.first_words
-    arabic = _is_arabic(w)
+    arabic = is_arabic(w)
     fw = w if arabic else _fold_word(w)
-    if fw in _SKIP_FIRST:
+    if fw in lx.sentence_starters:
         return _SKIP, "", 0, "", []
     if arabic:
-        if fw not in first_words and not (fw[0] in _ARABIC_CLITICS and fw[1:] in first_words):
+        if fw not in first_words and not (fw[0] in lx.name_clitics and fw[1:] in first_words):
             return _SKIP, "", 0, "", []
     elif fw not in first_words and fw[:-1] not in first_words:
         iso = gaz.adjectives.get(fw)
         return (_ADJ, iso, 0, "", []) if iso else (_SKIP, "", 0, "", [])
     if gaz.is_prefix(fw):
         return _NAME, fw, 0, "", []
-    k, key, found = _match(gaz, [fw], w, fw, arabic)
+    k, key, found = _match(gaz, [fw], w, fw, arabic, lx)
     return _ONE, fw, k, key, found
 
 
-def _match(gaz: Gazetteer, words: list[str], w: str, fw: str,
-           arabic: bool) -> tuple[int, str, list[Place]]:
+def _match(gaz: Gazetteer, words: list[str], w: str, fw: str, arabic: bool,
+           lx: Lexicon) -> tuple[int, str, list[Place]]:
     k, key = gaz.longest(words)
     found = gaz.lookup(key) if k else []
-    if not found and words[0].endswith("s"):
-        k, key = 1, words[0][:-1]
+    plural = _suffix(words[0], lx.plural_suffixes)
+    if not found and plural:
+        k, key = 1, words[0][:-len(plural)]
         found = gaz.lookup(key)
-    if not found and arabic and w[0] in _ARABIC_CLITICS and len(w) > 3:
+    if not found and arabic and w[0] in lx.name_clitics and len(w) > 3:
         k, key = 1, fw[1:]
         found = gaz.lookup(key)
     return k, key, found
@@ -329,13 +388,13 @@ def _occurrences(text: str, word: str) -> list[int]:
     """Offsets where _NAME_START would match exactly `word` in `text`."""
     out: list[int] = []
     n = len(word)
-    arabic = _is_arabic(word)
+    arabic = is_arabic(word)
     i = text.find(word)
     while i != -1:
         before = text[i - 1] if i else " "
         after = text[i + n] if i + n < len(text) else " "
         if arabic:
-            ok = not ("\u0600" <= before <= "\u06ff") and not ("\u0600" <= after <= "\u06ff")
+            ok = not is_arabic(before) and not is_arabic(after)
         else:
             ok = not (before.isalnum() or before in "_'") and not after.isalpha() and not (
                 after == "'" and text[i + n + 1:i + n + 2].isalpha())
@@ -345,9 +404,10 @@ def _occurrences(text: str, word: str) -> list[int]:
     return out
 
 
-def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
+def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     """One pass over a report for place names (no roles): context countries and antecedents.
-    Cheap: only words that start some gazetteer name are looked at closely."""
+    Cheap: only words that start some gazetteer name are looked at closely. Always given the
+    same lexicon (every language's): the gazetteer's word cache keeps its classifications."""
     names: list[tuple[int, str, list[Place]]] = []
     ctx: Counter[str] = Counter()
     cache = gaz.word_cache
@@ -359,7 +419,7 @@ def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
     for word in _NAME_START.findall(original):
         got = cache.get(word)
         if got is None:
-            got = cache[word] = _classify(fold(word), gaz)
+            got = cache[word] = _classify(fold(word), gaz, lx)
         state = got[0]
         if state == _ADJ:
             ctx[got[1]] += 1
@@ -374,13 +434,12 @@ def scan(folded: str, original: str, gaz: Gazetteer) -> Scan:
         words = [fw]
         if state == _NAME:
             w = folded[start:start + len(word)]
-            arabic = _is_arabic(w)
+            arabic = is_arabic(w)
             run = _NAME_RUN.match(folded, start)
             if run:
                 words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
-            k, key, found = _match(gaz, words, w, fw, arabic)
-        if found and not (k == 1 and (key in _STOP or key in _AR_FILLERS
-                                      or key in _AR_NAME_HEADS or key in v.ANAPHORS)):
+            k, key, found = _match(gaz, words, w, fw, arabic, lx)
+        if found and not (k == 1 and _common_noun(key, lx)):
             names.append((start, key, found))
             countries = {p.country for p in found}
             if len(countries) == 1 and any(p.level != "city" for p in found):
@@ -394,16 +453,9 @@ def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str]) -> None:
         m.place = gaz.rank(m.candidates, m.key, ctx)[0]
 
 
-_KIND_WORDS = {
-    "base": ("base", "airbase", "air"), "airbase": ("base", "airbase"),
-    "camp": ("camp", "settlement", "site"), "camps": ("camp", "settlement", "site"),
-    "crossing": ("crossing", "border"), "settlement": ("settlement", "camp"),
-}
-
-
-def antecedent(m: Mention, history: list[Place]) -> Place | None:
+def antecedent(m: Mention, history: list[Place], lx: Lexicon) -> Place | None:
     """The latest earlier place an anaphor can mean: "the base" -> the last base named."""
-    wanted = _KIND_WORDS.get(m.anaphor_word)
+    wanted = lx.anaphor_kinds.get(m.anaphor_word)
     for place in reversed(history):
         if place.level not in m.anaphor:
             continue

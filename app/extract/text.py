@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 # Every mapping is one character to one character, so offsets in the folded copy are
 # offsets in the original text: spans and quotes come straight from the report.
@@ -48,7 +49,8 @@ def strip_accents(word: str) -> str:
 
 # A sentence ends at ., ! or ? followed by space and a capital, digit, quote or non-Latin
 # letter; or at a blank line / line break.
-_SENT_END = re.compile(r"[.!?]+[\"'”»)\]]*[ \t]+|[ \t]*\n[\s]*")
+# A word hyphenated across a line break ("fami-\nlies") does not end its sentence.
+_SENT_END = re.compile(r"[.!?]+[\"'”»)\]]*[ \t]+|(?<![^\W\d_]-)[ \t]*\n[\s]*")
 _ABBREV = frozenset("mr mrs ms dr st no gen col lt sgt u.s u.n e.g i.e vs approx ca est".split())
 
 
@@ -96,6 +98,14 @@ def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int
     return start, end
 
 
+@cache
+def _elisions() -> frozenset[str]:
+    """Articles and conjunctions that elide before a vowel in any lexicon ("d'", "l'")."""
+    from app.extract.lexicon import every  # the lexicon needs no text plumbing: no cycle
+
+    return every().elisions
+
+
 @dataclass(slots=True)
 class Token:
     text: str   # folded (lower-case, ASCII digits), accents kept
@@ -106,13 +116,31 @@ class Token:
     kind: str   # "num", "word", "punct"
 
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|[^\w\s]")
+# A word broken across a line by a hyphen ("fami-\nlies") is read whole when it goes on in
+# lower case; "Baalbek-\nHermel" stays two names.
+_TOKEN = re.compile(
+    r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[ \t]*\n[ \t]*[^\W\d_]+)?(?:'[^\W\d_]+)?|[^\w\s]")
+_LINE_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*")
 
 
 def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
     toks: list[Token] = []
     for m in _TOKEN.finditer(folded, start, end):
         t = m.group()
+        if "\n" in t:
+            gap = _LINE_HYPHEN.search(t)
+            if gap is not None and original[m.start() + gap.end()].isupper():
+                _split_hyphenated(toks, original, m.start(), t, gap)
+                continue
+            t = _LINE_HYPHEN.sub("", t)
+        if len(t) > 3 and t[1] == "'" and original[m.start()].islower() and (
+                original[m.start() + 2].isupper()) and not (toks and toks[-1].upper):
+            # an elided article before a name: "l'Égypte", "d'Adré" -> "l" + "Égypte"
+            s0 = m.start()
+            toks.append(Token(t[0], t[0], s0, s0 + 1, False, "word"))
+            toks.append(Token(t[2:], strip_accents(t[2:]).replace("'", ""), s0 + 2, m.end(),
+                              True, "word"))
+            continue
         c = t[0]
         if c.isdigit():
             kind = "num"
@@ -120,8 +148,40 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
             kind = "word"
         else:
             kind = "punct"
+        if kind == "word" and "'" in t:
+            head, _, tail = t.partition("'")
+            cut = m.start() + len(head) + 1
+            if tail and original[cut].isupper() and head in _elisions():
+                # "d'Adré", "l'Ouganda": an elided article, then a name
+                toks.append(Token(t[:len(head) + 1], head, m.start(), cut,
+                                  original[m.start()].isupper(), "word"))
+                toks.append(Token(tail, strip_accents(tail), cut, m.end(), True, "word"))
+                continue
         norm = strip_accents(t).replace("'", "").replace("ـ", "") if kind == "word" else t
         if not norm:  # a lone vowel mark or tatweel
             kind, norm = "punct", t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks
+
+
+def _split_hyphenated(toks: list[Token], original: str, start: int, t: str,
+                      gap: re.Match[str]) -> None:
+    """A compound name hyphenated at a line end: the two words and the hyphen, as tokens."""
+    dash = start + gap.start()
+    after = start + gap.end()
+    for a, b, kind in ((start, dash, "word"), (dash, dash + 1, "punct"),
+                       (after, start + len(t), "word")):
+        piece = t[a - start:b - start]
+        norm = strip_accents(piece).replace("'", "") if kind == "word" else piece
+        toks.append(Token(piece, norm, a, b, original[a].isupper(), kind))
+
+
+TATWEEL = "\u0640"  # the Arabic stretching letter; vowel marks are folded to it
+
+
+ARABIC_FIRST, ARABIC_LAST = "\u0600", "\u06ff"  # the Arabic block, for inline range tests
+
+
+def is_arabic(word: str) -> bool:
+    """Whether a word is written in Arabic script (its first character tells)."""
+    return bool(word) and 0x0600 <= ord(word[0]) <= 0x06FF

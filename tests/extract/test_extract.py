@@ -153,8 +153,9 @@ def test_origin_alone_is_no_destination() -> None:
     assert f.origin is not None and f.origin.country == "SY"
 
 
-def test_fled_for_the_mountains_has_no_destination() -> None:
-    assert one("About 3,000 people fled Qardaha for the mountains.").destination is None
+def test_fled_for_the_mountains_stays_in_the_origins_country() -> None:
+    # CONTRACT.md: flight to an unnamed place inside the country has that country as destination
+    assert dest(one("About 3,000 people fled Qardaha for the mountains.")) == ("Syria", "SY")
 
 
 def test_anaphora_refers_to_an_earlier_place() -> None:
@@ -223,7 +224,7 @@ def test_contract_shape() -> None:
     f = one(text)
     d = f.to_contract()
     assert set(d) == {"count", "low", "high", "qualifier", "unit", "people", "kind",
-                      "destination", "origin", "as_of", "span", "quote"}
+                      "destination", "origin", "as_of", "span", "quote", "confidence"}
     assert d["destination"] == {"id": "LB", "name": "Lebanon", "country": "LB",
                                 "level": "country"}
     a, b = d["span"]
