@@ -203,9 +203,13 @@ def after_commit(session: Session, callback: Callable[[], object]) -> None:
     For work that must only start once the data it needs is visible to others (kicking the
     webhook delivery job after deliveries were written). A callback registered inside a
     savepoint that rolls back is dropped with it. A callback that raises is logged: the
-    transaction is committed by then, and the caller's result stands."""
+    transaction is committed by then, and the caller's result stands. A callback equal to one
+    already waiting is not added again: ten outbox rows kick the delivery job once."""
+    waiting = session.info.setdefault(_AFTER_COMMIT, [])
+    if any(callback == other for _, other in waiting):
+        return
     innermost = session.get_nested_transaction() or session.get_transaction() or session.begin()
-    session.info.setdefault(_AFTER_COMMIT, []).append((innermost, callback))
+    waiting.append((innermost, callback))
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +35,18 @@ def test_a_callback_runs_once_after_the_commit(factory: sessionmaker[Session]) -
         _source(session, "Desk B")
         session.commit()  # the next transaction of the same session does not run it again
     assert calls == [1]
+
+
+def test_an_equal_callback_waits_once(factory: sessionmaker[Session]) -> None:
+    calls: list[str] = []
+    ping = functools.partial(calls.append, "ping")
+    with factory() as session:
+        _source(session, "Desk A")
+        for _ in range(3):
+            after_commit(session, ping)
+        after_commit(session, lambda: calls.append("other"))
+        session.commit()
+    assert calls == ["ping", "other"]
 
 
 def test_a_callback_never_runs_after_a_rollback(factory: sessionmaker[Session]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.alerts.models import Alert, AlertRule, Silence
@@ -31,7 +31,6 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.gazetteer.index import Gazetteer
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
-from app.settings import Settings
 from app.sources.models import Source
 from app.webhooks.service import MAX_PAYLOAD_BYTES, enqueue
 
@@ -653,20 +652,6 @@ def resolve_quiet(session: Session, gazetteer: Gazetteer | Callable[[], Gazettee
         _resolve(session, places, alert, f"quiet for {hours:g} h: no new trigger", now)
     session.flush()
     return [a.id for a in alerts]
-
-
-def resolve_quiet_job(factory: sessionmaker[Session], settings: Settings, worker: str) -> int:
-    """The scheduler's auto-resolve job."""
-    from app.gazetteer.service import current_gazetteer
-
-    with factory.begin() as session:
-        # the query runs first: the transaction (SQLite's write lock) is taken before the
-        # gazetteer's lock, in the same order as ingestion takes them, so the two never deadlock
-        resolved = resolve_quiet(session, lambda: current_gazetteer(session),
-                                 timedelta(hours=settings.alert_quiet_hours))
-    if resolved:
-        log.info("auto-resolved alerts %s", resolved)
-    return len(resolved)
 
 
 def create_silence(session: Session, gazetteer: Gazetteer, *, destination: str | None,

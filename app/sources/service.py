@@ -252,15 +252,6 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def run_due(factory: sessionmaker[Session], settings: Settings, worker: str,
-            limit: int = 5) -> list[RunOutcome]:
-    """One scheduler tick: claim what is due and run it."""
-    with factory.begin() as session:
-        claimed = claim_due(session, worker, limit,
-                            timedelta(seconds=settings.source_lease_seconds))
-    return [run_source(factory, settings, source_id, worker) for source_id in claimed]
-
-
 def ensure_demo_source(session: Session) -> Source:
     """The demo replay source (labelled as such wherever its figures show)."""
     source = session.scalar(select(Source).where(Source.name == DEMO_SOURCE_NAME))
