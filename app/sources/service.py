@@ -29,8 +29,9 @@ from app.errors import (
     NotFound,
     SourceMisconfigured,
 )
+from app.pipeline import ingest_many
 from app.reports.models import Report
-from app.reports.service import Checked, NewReport, check, ingest_many
+from app.reports.service import Checked, NewReport, check
 from app.settings import Settings
 from app.sources.fetchers import FETCHERS, FetchResult, SourceSnapshot
 from app.sources.models import FetchAttempt, Source
