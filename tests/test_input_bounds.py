@@ -209,7 +209,8 @@ def test_one_feed_item_that_fails_is_recorded_and_the_others_land(
     feed.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     with factory.begin() as session:
         source_id = replay_source(session, "hostile feed", str(feed)).id
-    outcome = run_source(factory, settings, source_id, "test")
+    outcome = run_source(factory, settings.model_copy(update={"replay_dir": tmp_path}),
+                         source_id, "test")
     assert outcome.status == "ok", outcome.error
     with factory() as session:
         stored = session.scalar(select(func.count(Report.id)).where(Report.source_id == source_id))
@@ -240,7 +241,8 @@ def test_any_exception_from_one_item_is_recorded_against_it(
     feed.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     with factory.begin() as session:
         source_id = replay_source(session, "poisoned feed", str(feed)).id
-    outcome = run_source(factory, settings, source_id, "test")
+    outcome = run_source(factory, settings.model_copy(update={"replay_dir": tmp_path}),
+                         source_id, "test")
     assert outcome.status == "ok", outcome.error
     assert outcome.reports_new == 4
     assert outcome.error and outcome.error.startswith("item 2: OverflowError")
