@@ -1,4 +1,5 @@
-"""The database: declarative base, engine set-up for SQLite and PostgreSQL, the request session.
+"""The database: declarative base, engine set-up for SQLite and PostgreSQL, the request session,
+and the unit of work's after-commit hook (`after_commit`).
 
 Under load, a request waits for one of DISPMON_DB_POOL_SIZE database slots in the event loop
 (`_db_slot`), before its session dependency and handler take a server thread. Waiting in a
@@ -7,9 +8,10 @@ thread instead let waiters fill every thread while the connections' holders wait
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,10 +21,12 @@ from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.errors import Busy
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -184,3 +188,61 @@ def _session(request: Request,
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
+
+
+# -- the unit of work's after-commit hook ---------------------------------------------------
+
+_AFTER_COMMIT = "dispmon_after_commit"
+"""`session.info` key: the callbacks waiting for the transaction, each with the transaction
+(the root or a savepoint) that was innermost when it was registered."""
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Runs `callback` once, after the session's transaction commits; never if it rolls back.
+
+    For work that must only start once the data it needs is visible to others (kicking the
+    webhook delivery job after deliveries were written). A callback registered inside a
+    savepoint that rolls back is dropped with it. A callback that raises is logged: the
+    transaction is committed by then, and the caller's result stands. A callback equal to one
+    already waiting is not added again: ten outbox rows kick the delivery job once."""
+    waiting = session.info.setdefault(_AFTER_COMMIT, [])
+    if any(callback == other for _, other in waiting):
+        return
+    innermost = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    waiting.append((innermost, callback))
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    # also dispatched when a savepoint is released: only the outermost commit counts
+    if session.in_nested_transaction():
+        return
+    for _, callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback %r failed", callback)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A savepoint or the transaction rolled back: its callbacks, and those of the savepoints
+    within it, are dropped."""
+    waiting = session.info.get(_AFTER_COMMIT)
+    if waiting:
+        session.info[_AFTER_COMMIT] = [(t, cb) for t, cb in waiting if not _within(t, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unfinished(session: Session, transaction: SessionTransaction) -> None:
+    # the outermost transaction ended without a commit (closed, or its connection lost)
+    if transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)

@@ -1,8 +1,9 @@
-"""The periodic jobs and the APScheduler that triggers them.
+"""The APScheduler that runs the periodic jobs of `app.jobs` on a tick, or at once when woken.
 
 APScheduler only says "it is time to look"; each job claims its work from the database (leases,
 SKIP LOCKED), so any number of processes can run it and none does the same work twice. It runs
-inside `dispmon serve` when DISPMON_SCHEDULER=embedded, or alone in `dispmon worker`.
+inside `dispmon serve` when DISPMON_SCHEDULER=embedded, or alone in `dispmon worker`. A
+transaction that made work for a job wakes it once committed (`app.wakeups`).
 """
 
 from __future__ import annotations
@@ -16,26 +17,14 @@ from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.alerts.service import resolve_quiet_job
-from app.auth.service import forget_expired_sessions
+from app import wakeups
+from app.jobs import JOBS, Job
 from app.settings import Settings
-from app.sources.service import run_due
-from app.webhooks.service import OUTBOX_FLAG, deliver_due
 
 log = logging.getLogger(__name__)
-
-Job = Callable[[sessionmaker[Session], Settings, str], object]
-
-DELIVERY_JOB = "deliver-webhooks"
-JOBS: dict[str, Job] = {
-    "fetch-due-sources": run_due,
-    DELIVERY_JOB: deliver_due,
-    "resolve-quiet-alerts": resolve_quiet_job,
-    "forget-expired-sessions": forget_expired_sessions,
-}
 
 
 def worker_id() -> str:
@@ -60,17 +49,9 @@ class Scheduler:
         for name, job in JOBS.items():
             self._scheduler.add_job(self._guarded(name, job), "interval", id=name, name=name,
                                     seconds=settings.scheduler_tick_seconds, jitter=1)
-        # a transaction that wrote webhook deliveries kicks the delivery job once committed
-        event.listen(factory, "after_commit", self._after_commit)
-        event.listen(factory, "after_rollback", self._after_rollback)
-
-    def _after_commit(self, session: Session) -> None:
-        if session.info.pop(OUTBOX_FLAG, False):
-            self.kick(DELIVERY_JOB)
-
-    @staticmethod
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(OUTBOX_FLAG, None)
+        # a commit on this database that made work for a job (webhook deliveries) wakes it
+        self._engine: Engine = factory.kw["bind"]
+        wakeups.listen(self._engine, self.kick)
 
     def _guarded(self, name: str, job: Job) -> Callable[[], None]:
         kicked = self._kicked[name]
@@ -107,6 +88,5 @@ class Scheduler:
         self._scheduler.modify_job(name, next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
-        event.remove(self.factory, "after_commit", self._after_commit)
-        event.remove(self.factory, "after_rollback", self._after_rollback)
+        wakeups.stop_listening(self._engine, self.kick)
         self._scheduler.shutdown(wait=True)

@@ -42,7 +42,8 @@ from sqlalchemy.engine import make_url
 from app.auth.service import create_key
 from app.cli import alembic_config
 from app.db import make_engine, make_sessionmaker
-from app.reports.service import NewReport, ingest, manual_source
+from app.pipeline import ingest
+from app.reports.service import NewReport, manual_source
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

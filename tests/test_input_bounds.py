@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.limits import INT_MAX, MAX_LEVELS
 from app.pagination import encode_cursor
+from app.pipeline import ingest_many
 from app.reports.models import Figure, Report
-from app.reports.service import ingest_many
 from app.series.models import SeriesPoint
 from app.settings import Settings
 from app.sources.models import FetchAttempt

@@ -6,8 +6,9 @@ fingerprint: a trigger opens it, or reopens it after it resolved when the figure
 than before; while open, it escalates (a new notification) only when its value rises by the
 rule's step beyond the last notified value (a threshold rule: when it crosses a higher level).
 So replaying the same reports, or a second outlet repeating a figure, notifies no one twice.
-Notifications go to the webhook outbox in the caller's transaction, unless a silence covers the
-alert. Alerts with no trigger for DISPMON_ALERT_QUIET_HOURS resolve themselves.
+`assess` decides what changes; `publish` writes its notifications to the webhook outbox in the
+caller's transaction, unless a silence covers the alert. Alerts with no trigger for
+DISPMON_ALERT_QUIET_HOURS resolve themselves.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.alerts.models import Alert, AlertRule, Silence
@@ -31,7 +32,6 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.gazetteer.index import Gazetteer
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
-from app.settings import Settings
 from app.sources.models import Source
 from app.webhooks.service import MAX_PAYLOAD_BYTES, enqueue
 
@@ -203,23 +203,58 @@ def _echoes(parent: Trigger, child: Trigger) -> bool:
     return parent.measure - child.measure < step
 
 
-def evaluate(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
-             now: datetime | None = None) -> list[Alert]:
-    """Runs the enabled rules over the changed (destination, days) and applies what fires;
-    returns the alerts that opened, escalated or were refreshed. The caller commits.
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An alert change to tell the webhooks about (`alert.firing`, `alert.escalated`)."""
+
+    alert: Alert
+    rule: AlertRule
+    event_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What evaluating the rules did: the alerts opened, escalated or refreshed, and the
+    notices to publish, in the order of their triggers."""
+
+    alerts: list[Alert]
+    notices: list[Notice]
+    at: datetime
+
+
+def assess(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
+           now: datetime | None = None) -> Evaluation:
+    """Runs the enabled rules over the changed (destination, days) and applies what fires to
+    the alerts; the notices are left to `publish`. The caller commits.
 
     A few queries per call, however many places changed: the rules, the series points, the
-    highest estimates before them, the alerts, the evidence figures, the silences."""
+    highest estimates before them, the alerts, the evidence figures."""
+    now = now or utcnow()
     if not changed:
-        return []
+        return Evaluation([], [], now)
     rules = list(session.scalars(
         select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)))
     if not rules:
-        return []
+        return Evaluation([], [], now)
     fired = _fire(session, gazetteer, rules, changed)
     if not fired:
-        return []
-    return _apply(session, gazetteer, fired, now or utcnow())
+        return Evaluation([], [], now)
+    return _apply(session, gazetteer, fired, now)
+
+
+def publish(session: Session, gazetteer: Gazetteer, evaluation: Evaluation) -> int:
+    """Writes the evaluation's notices to the webhook outbox, but those a silence covers (the
+    active silences read in one query); returns the deliveries written."""
+    outbox = _Outbox(session, gazetteer, evaluation.at)
+    return sum(outbox.notify(n.alert, n.rule, n.event_type) for n in evaluation.notices)
+
+
+def evaluate(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
+             now: datetime | None = None) -> list[Alert]:
+    """`assess`, then `publish`: returns the alerts that opened, escalated or were refreshed."""
+    evaluation = assess(session, gazetteer, changed, now)
+    publish(session, gazetteer, evaluation)
+    return evaluation.alerts
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +339,7 @@ def _outcome(alert: Alert, trigger: Trigger) -> str:
 
 
 def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
-           now: datetime) -> list[Alert]:
+           now: datetime) -> Evaluation:
     keys = [_fingerprint(t.rule.id, t.place_id) for t in fired]
     # one query locks them all, in fingerprint order: two workers never deadlock on them
     alerts = {a.fingerprint: a for a in session.scalars(
@@ -326,11 +361,11 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
             alerts[key].last_triggered_at = now
     session.flush()
     touched: list[Alert] = []
-    notices: list[tuple[Alert, AlertRule, str]] = []
+    notices: list[Notice] = []
     for trigger, key in zip(fired, keys, strict=True):
         if key in inserted:
             touched.append(inserted[key])
-            notices.append((inserted[key], trigger.rule, "alert.firing"))
+            notices.append(Notice(inserted[key], trigger.rule, "alert.firing"))
             continue
         alert, outcome = alerts[key], outcomes[key]
         if outcome == "replay":
@@ -342,22 +377,18 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
             alert.status, alert.episode, alert.opened_at = "firing", alert.episode + 1, now
             alert.acknowledged_at = alert.acknowledged_by = None
             alert.resolved_at = alert.resolution = None
-            notices.append((alert, trigger.rule, "alert.firing"))
+            notices.append(Notice(alert, trigger.rule, "alert.firing"))
         elif outcome == "escalate":
             alert.status = "firing"
             alert.acknowledged_at = alert.acknowledged_by = None
-            notices.append((alert, trigger.rule, "alert.escalated"))
+            notices.append(Notice(alert, trigger.rule, "alert.escalated"))
         _refresh(alert, trigger, _evidence(trigger, figures), now,
                  notified=outcome != "refresh")
         for column in _REFRESHED:
             flag_modified(alert, column)
     # before the outbox's queries, which would flush the alerts one by one
     session.flush()
-    # the events in the order of the triggers
-    outbox = _Outbox(session, gazetteer, now)
-    for alert, rule, event_type in notices:
-        outbox.notify(alert, rule, event_type)
-    return touched
+    return Evaluation(touched, notices, now)
 
 
 _REFRESHED = ("status", "episode", "opened_at", "acknowledged_at", "acknowledged_by",
@@ -653,20 +684,6 @@ def resolve_quiet(session: Session, gazetteer: Gazetteer | Callable[[], Gazettee
         _resolve(session, places, alert, f"quiet for {hours:g} h: no new trigger", now)
     session.flush()
     return [a.id for a in alerts]
-
-
-def resolve_quiet_job(factory: sessionmaker[Session], settings: Settings, worker: str) -> int:
-    """The scheduler's auto-resolve job."""
-    from app.gazetteer.service import current_gazetteer
-
-    with factory.begin() as session:
-        # the query runs first: the transaction (SQLite's write lock) is taken before the
-        # gazetteer's lock, in the same order as ingestion takes them, so the two never deadlock
-        resolved = resolve_quiet(session, lambda: current_gazetteer(session),
-                                 timedelta(hours=settings.alert_quiet_hours))
-    if resolved:
-        log.info("auto-resolved alerts %s", resolved)
-    return len(resolved)
 
 
 def create_silence(session: Session, gazetteer: Gazetteer, *, destination: str | None,

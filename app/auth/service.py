@@ -8,12 +8,11 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.auth.models import ApiKey, WebSession
 from app.db import utcnow
 from app.errors import InvalidInput, NotAuthenticated, NotFound
-from app.settings import Settings
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "dm_"
@@ -102,12 +101,9 @@ def start_session(session: Session, key: ApiKey, lifetime: timedelta) -> str:
     return plain
 
 
-def forget_expired_sessions(factory: sessionmaker[Session], settings: Settings,
-                            worker: str) -> int:
-    """A periodic job: deletes sessions past their expiry (signed-out ones expire too), so the
-    table stays as small as the number of people signed in."""
-    with factory.begin() as session:
-        result = session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+def delete_expired_sessions(session: Session) -> int:
+    """Deletes sessions past their expiry (signed-out ones expire too); the caller commits."""
+    result = session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

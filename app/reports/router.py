@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from app import pipeline
 from app.auth.deps import ReadAccess, WriteAccess
 from app.auth.models import ApiKey
 from app.auth.service import sees_secrets
@@ -77,7 +78,7 @@ def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _k
     """Stores a report, reads its figures and updates the series; 200 with the stored report
     when the same text or URL was submitted before."""
     source = service.manual_source(session, body.source)
-    result = service.ingest(session, settings, source, service.NewReport(
+    result = pipeline.ingest(session, settings, source, service.NewReport(
         text=body.text, title=body.title, url=body.url, published_at=body.published(),
         lang=body.lang,
     ))

@@ -1,8 +1,8 @@
-"""Ingesting reports: store each once, read its figures, update the series they touch.
+"""Reports and their figures: checking a report on its way in, storing each once (duplicates
+marked), storing figure rows, and reading them back.
 
-A report, or a batch of a fetch's reports, is one unit of work: the caller's transaction holds
-the reports, their figures and the series points and alerts they change, so it lands whole or
-not at all. Services here only flush.
+The route of a report through extraction, series, alerts and webhooks is `app.pipeline`'s;
+services here only flush, the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -17,16 +17,12 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.alerts.service import evaluate as evaluate_alerts
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
-from app.extract import EXTRACTOR_VERSION, ExtractedFigure, extract
-from app.gazetteer.index import Gazetteer
-from app.gazetteer.service import current_gazetteer
+from app.extract import EXTRACTOR_VERSION, ExtractedFigure
 from app.limits import INT_MAX, strip_nul
 from app.reports import dedup
 from app.reports.models import Figure, Report
 from app.reports.urls import canonical_url
-from app.series.service import update_series
 from app.settings import Settings
 from app.sources.models import Source
 
@@ -107,34 +103,19 @@ def _stored_matches(session: Session, items: Sequence[Checked]) -> list[Report]:
     return list(session.scalars(select(Report).where(match).order_by(Report.id)))
 
 
-def _figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figure:
-    dest, origin = fig.destination, fig.origin
-    return Figure(
-        report_id=report.id, source_id=report.source_id, count=fig.count, low=fig.low,
-        high=fig.high, qualifier=fig.qualifier, unit=fig.unit, people=fig.people, kind=fig.kind,
-        destination_id=dest.id if dest else None, destination_name=dest.name if dest else None,
-        destination_country=dest.country if dest else None,
-        destination_level=dest.level if dest else None,
-        origin_id=origin.id if origin else None, origin_name=origin.name if origin else None,
-        origin_country=origin.country if origin else None,
-        origin_level=origin.level if origin else None,
-        as_of=fig.as_of, observed_on=fig.as_of or observed_on, span_start=fig.span[0],
-        span_end=fig.span[1], quote=fig.quote, extractor_version=EXTRACTOR_VERSION,
-    )
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """What storing a batch did: per item, in order, the report stored or the one it repeats;
+    and the reports created, whose figures are still to be read."""
+
+    results: list[Ingested]
+    created: list[Report]
 
 
-def ingest(session: Session, settings: Settings, source: Source, new: NewReport) -> Ingested:
-    """Stores `new` from `source` with its figures and updates the series; returns the existing
-    report instead when the same text or URL is already stored."""
-    return ingest_many(session, settings, source, [check(settings, new)])[0]
-
-
-def ingest_many(session: Session, settings: Settings, source: Source,
-                items: Sequence[Checked]) -> list[Ingested]:
-    """Stores a batch of reports from `source` with their figures, then updates the series and
-    alerts they touch once for the whole batch. Per item, in order: the report stored (or the
-    one already stored with the same text or URL from this source, which is skipped before
-    extraction).
+def store_reports(session: Session, source: Source, items: Sequence[Checked]) -> StoredBatch:
+    """Stores a batch of reports from `source`, without their figures. Per item, in order: the
+    report stored, or the one already stored with the same text or URL from this source (or
+    earlier in this batch), which is not stored again.
 
     A report that another outlet's report already tells (same text or URL, or near-duplicate
     text) is stored for this outlet too, marked `duplicate_of` the first one, so that its figures
@@ -179,38 +160,39 @@ def ingest_many(session: Session, settings: Settings, source: Source,
     session.flush()
     dedup.remember(session, {reports[i].id: p for i in new if (p := items[i].print_)})
 
-    gazetteer = current_gazetteer(session)
-    rows: list[Figure] = []
-    for report in reports.values():
-        published = report.published_at.date() if report.published_at else None
-        extracted = extract(
-            report.text, published, report.lang, gazetteer=gazetteer,
-            household_size=settings.household_size, household_sizes=settings.household_sizes,
-        )
-        observed_on = published or report.ingested_at.date()
-        rows.extend(_figure_row(fig, report, observed_on) for fig in extracted)
-    record_figures(session, settings, gazetteer, rows)
-
     for index, report in reports.items():
         results[index] = Ingested(report, created=True)
     for index, first in repeats.items():
         results[index] = Ingested(reports[first], created=False)
-    return [results[index] for index in range(len(items))]
+    return StoredBatch([results[index] for index in range(len(items))], list(reports.values()))
 
 
-def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
-                   rows: list[Figure]) -> dict[str, set[date]]:
-    """Stores a new report's figure rows (read from text or from structured data) and updates
-    the series they touch; returns the changed days per destination. A figure beyond what the
-    columns hold (more than 2^31 - 1 people, a misread number) is dropped."""
+def figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figure:
+    """The row of a figure the extractor read in `report`; `observed_on` is the day it counts
+    for when the text gives no date of its own."""
+    dest, origin = fig.destination, fig.origin
+    return Figure(
+        report_id=report.id, source_id=report.source_id, count=fig.count, low=fig.low,
+        high=fig.high, qualifier=fig.qualifier, unit=fig.unit, people=fig.people, kind=fig.kind,
+        destination_id=dest.id if dest else None, destination_name=dest.name if dest else None,
+        destination_country=dest.country if dest else None,
+        destination_level=dest.level if dest else None,
+        origin_id=origin.id if origin else None, origin_name=origin.name if origin else None,
+        origin_country=origin.country if origin else None,
+        origin_level=origin.level if origin else None,
+        as_of=fig.as_of, observed_on=fig.as_of or observed_on, span_start=fig.span[0],
+        span_end=fig.span[1], quote=fig.quote, extractor_version=EXTRACTOR_VERSION,
+    )
+
+
+def store_figures(session: Session, rows: list[Figure]) -> list[Figure]:
+    """Stores a new report's figure rows (read from text or from structured data); returns those
+    stored. A figure beyond what the columns hold (more than 2^31 - 1 people, a misread number)
+    is dropped."""
     rows = [row for row in rows if _fits(row)]
     session.add_all(rows)
     session.flush()
-    touched = {(row.destination_id, row.observed_on) for row in rows if row.destination_id}
-    changed = update_series(session, gazetteer, touched, settings.freshness_days)
-    # alerts and their webhook outbox rows land in this transaction, with the figures
-    evaluate_alerts(session, gazetteer, changed)
-    return changed
+    return rows
 
 
 def _fits(row: Figure) -> bool:

@@ -29,8 +29,9 @@ from app.errors import (
     NotFound,
     SourceMisconfigured,
 )
+from app.pipeline import ingest_many
 from app.reports.models import Report
-from app.reports.service import Checked, NewReport, check, ingest_many
+from app.reports.service import Checked, NewReport, check
 from app.settings import Settings
 from app.sources.fetchers import FETCHERS, FetchResult, SourceSnapshot
 from app.sources.models import FetchAttempt, Source
@@ -250,15 +251,6 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, DBAPIError):
         return f"the database refused it: {str(exc.orig).splitlines()[0] if exc.orig else exc}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def run_due(factory: sessionmaker[Session], settings: Settings, worker: str,
-            limit: int = 5) -> list[RunOutcome]:
-    """One scheduler tick: claim what is due and run it."""
-    with factory.begin() as session:
-        claimed = claim_due(session, worker, limit,
-                            timedelta(seconds=settings.source_lease_seconds))
-    return [run_source(factory, settings, source_id, worker) for source_id in claimed]
 
 
 def ensure_demo_source(session: Session) -> Source:

@@ -18,8 +18,9 @@ from app.db import utcnow
 from app.errors import InvalidInput
 from app.gazetteer.index import Gazetteer, Place
 from app.gazetteer.service import current_gazetteer
+from app.pipeline import record_figures
 from app.reports.models import Figure, Report
-from app.reports.service import Ingested, content_hash, find_existing, record_figures
+from app.reports.service import Ingested, content_hash, find_existing
 from app.settings import Settings
 from app.sources.models import Source
 

@@ -2,12 +2,13 @@
 
 A notification is written in the caller's transaction: one event row and one delivery row per
 matching endpoint (the outbox), so it exists exactly when the alert change it reports does. The
-delivery job then claims due deliveries like the fetchers claim sources (`FOR UPDATE SKIP
-LOCKED`, then a conditional UPDATE of a lease that only one worker can win, atomic on SQLite
-too), sends each through the outbound gate with Standard Webhooks headers, and records the
-attempt. The `webhook-id` is the delivery's `message_id`, fixed when the outbox row is written:
-a retry, a redelivery or a resend after a worker died carries the same one, so receivers can
-deduplicate. A dead worker's lease expires and its delivery is sent again (at least once).
+delivery job, woken as soon as that transaction commits, then claims due deliveries like the
+fetchers claim sources (`FOR UPDATE SKIP LOCKED`, then a conditional UPDATE of a lease that
+only one worker can win, atomic on SQLite too), sends each through the outbound gate with
+Standard Webhooks headers, and records the attempt. The `webhook-id` is the delivery's
+`message_id`, fixed when the outbox row is written: a retry, a redelivery or a resend after a
+worker died carries the same one, so receivers can deduplicate. A dead worker's lease expires
+and its delivery is sent again (at least once).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.db import utcnow
 from app.errors import Conflict, FetchFailed, InvalidInput, NotFound, SecretUnreadable
 from app.http import retry_after_seconds, send
 from app.settings import Settings
+from app.wakeups import wake_after_commit
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -46,9 +48,9 @@ MAX_RETRY_AFTER = timedelta(hours=24)
 MAX_PAYLOAD_BYTES = 20_000
 MAX_RESPONSE_BYTES = 64_000
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-OUTBOX_FLAG = "webhook_outbox_written"
-"""Set in `session.info` when a transaction wrote deliveries: the scheduler kicks the delivery
-job once that transaction commits."""
+DELIVERY_JOB = "deliver-webhooks"
+"""The job that sends the outbox (`deliver_due`): a transaction that writes deliveries wakes it
+once committed."""
 
 
 def new_secret() -> str:
@@ -198,7 +200,7 @@ def _write(session: Session, event_type: str, data: dict[str, Any],
     ]
     session.add_all(deliveries)
     session.flush()
-    session.info[OUTBOX_FLAG] = True
+    wake_after_commit(session, DELIVERY_JOB)
     return deliveries
 
 
@@ -226,7 +228,7 @@ def redeliver(session: Session, delivery_id: int) -> WebhookDelivery:
     delivery.next_attempt_at = utcnow()
     delivery.delivered_at = None
     session.flush()
-    session.info[OUTBOX_FLAG] = True
+    wake_after_commit(session, DELIVERY_JOB)
     return delivery
 
 

@@ -19,8 +19,8 @@ from app.auth.deps import SESSION_COOKIE
 from app.auth.models import ApiKey, WebSession
 from app.auth.service import create_key, revoke_key
 from app.db import utcnow
+from app.jobs import JOBS
 from app.main import create_app
-from app.scheduler import JOBS
 from app.security_headers import docs_policy
 from app.settings import Settings
 from tests.dashboard.forms import ORIGIN, sign_in, submit, token_on

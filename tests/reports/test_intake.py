@@ -123,12 +123,12 @@ def test_an_oversized_chunked_body_gets_413(client: TestClient, writer: dict[str
 def test_a_failure_mid_ingest_leaves_nothing_behind(settings: Settings, writer: dict[str, str],
                                                     factory: sessionmaker[Session],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.reports.service as service
+    import app.pipeline as pipeline
 
     def broken_series(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "update_series", broken_series)
+    monkeypatch.setattr(pipeline, "update_series", broken_series)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         response = client.post("/api/v1/reports", json=AKKAR, headers=writer)
     assert response.status_code == 500

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.jobs import fetch_due_sources
 from app.main import create_app
 from app.settings import Settings
 from app.sources.models import Source
-from app.sources.service import run_due
 from tests.sources.conftest import reports_of
 
 LINE = json.dumps({"text": "Some 1,200 people reached Tartus on Monday.",
@@ -100,7 +100,7 @@ def test_manual_sources_are_never_claimed_nor_fetched(
         "text": "Some 800 people reached Baniyas.", "published_at": "2025-03-10",
         "source": "Field team"})
     assert posted.status_code == 201, posted.text
-    assert run_due(factory, settings, "w1") == []
+    assert fetch_due_sources(factory, settings, "w1") == []
     with factory() as session:
         (manual,) = session.scalars(select(Source).where(Source.kind == "manual"))
     response = client.post(f"/api/v1/sources/{manual.id}/fetch", headers=admin)

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.pipeline import ingest
 from app.reports import dedup
-from app.reports.service import NewReport, ingest
+from app.reports.service import NewReport
 from app.settings import Settings
 from app.sources.models import Source
 from app.sources.service import run_source

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.jobs import fetch_due_sources
 from app.reports.models import Report
 from app.settings import Settings
-from app.sources.service import run_due, run_source
+from app.sources.service import run_source
 from tests.fakeweb import FakeWeb, Handler, hang, redirect, reply, slow_body
 from tests.servers import free_port
 from tests.sources.conftest import (
@@ -110,7 +111,7 @@ def test_a_fault_is_a_recorded_failure_and_the_others_go_on(
     bad = add_source(factory, f"faulty {fault.kind}", fault.kind, url, params=fault.params or {})
     good = add_source(factory, "healthy feed", "rss", _healthy(web))
     started = datetime.now(UTC)
-    outcomes = {o.source_id: o for o in run_due(factory, settings, "worker-1", limit=10)}
+    outcomes = {o.source_id: o for o in fetch_due_sources(factory, settings, "worker-1", limit=10)}
     assert outcomes[bad].status == "error"
     assert outcomes[good].status == "ok" and outcomes[good].reports_new == 3
     [attempt] = attempts(factory, bad)

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.reports.service import Ingested, NewReport, ingest, manual_source
+from app.pipeline import ingest
+from app.reports.service import Ingested, NewReport, manual_source
 from app.settings import Settings
 from app.webhooks.models import WebhookDelivery, WebhookEvent
 
