@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.gazetteer.schemas import DestinationOut
 
@@ -24,6 +24,11 @@ class PointOut(BaseModel):
     high: int
     new_arrivals: int
     sources: list[SeriesSource]
+    fresh_until: date | None = Field(
+        default=None, description="the last day the newest figure behind the point is fresh")
+    stale: bool = Field(
+        default=False, description="no fresh figure on this day: the estimate is held from "
+                                   "before (a missing day holds the point before it)")
 
 
 class SeriesOut(BaseModel):

@@ -394,14 +394,16 @@ class Period:
     high: int
     new_arrivals: int
     sources: list[dict[str, Any]]
+    fresh_until: date | None = None
+    stale: bool = False
 
 
 def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
     """Daily points as they are, or weekly: the week's last estimate (a stock is not summed)
     with the sources behind it, and the week's new arrivals added up."""
     if interval == "day":
-        return [Period(p.day, p.estimate, p.low, p.high, p.new_arrivals, list(p.sources))
-                for p in points]
+        return [Period(p.day, p.estimate, p.low, p.high, p.new_arrivals, list(p.sources),
+                       p.fresh_until, p.stale) for p in points]
     weeks: dict[date, list[SeriesPoint]] = {}
     for p in points:
         weeks.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p)
@@ -409,7 +411,8 @@ def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
     for monday, days in sorted(weeks.items()):
         last = max(days, key=lambda p: p.day)
         periods.append(Period(monday, last.estimate, last.low, last.high,
-                              sum(p.new_arrivals for p in days), list(last.sources)))
+                              sum(p.new_arrivals for p in days), list(last.sources),
+                              last.fresh_until, last.stale))
     return periods
 
 
