@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 
 from pydantic import BaseModel, Field
@@ -24,7 +25,8 @@ class PointOut(BaseModel):
     high: int
     new_arrivals: int
     sources: list[SeriesSource]
-    fresh_until: date | None = Field(
+    # datetime.date: `date` is the name of a field here
+    fresh_until: datetime.date | None = Field(
         default=None, description="the last day the newest figure behind the point is fresh")
     stale: bool = Field(
         default=False, description="no fresh figure on this day: the estimate is held from "
