@@ -81,16 +81,19 @@ def _within(place: InstrumentedAttribute[Any], day: InstrumentedAttribute[date],
                  for pid, (first, last) in sorted(spans.items())))
 
 
-def _readings(session: Session,
-              windows: Mapping[str, tuple[date | None, date]]) -> dict[str | None, list[_Reading]]:
-    """The figures of every place up to its last day, one query, by (day, figure) per place."""
+def _readings(session: Session, windows: Mapping[str, tuple[date, date]],
+              standing: Mapping[str, set[int]]) -> dict[str | None, list[_Reading]]:
+    """The figures of every place over its window, and the earlier ones still standing on its
+    first day (`standing`, by figure id), one query, by (day, figure) per place."""
     # plain columns, not ORM objects: a busy destination has hundreds of figures in a window
     rows = session.execute(
         select(Figure.destination_id, Figure.id, Figure.source_id, Source.name, Figure.observed_on,
                Figure.kind, Figure.people, Figure.count, Figure.low, Figure.high)
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id)
-        .where(_within(Figure.destination_id, Figure.observed_on, windows),
+        .where(or_(_within(Figure.destination_id, Figure.observed_on, windows),
+                   *(and_(Figure.destination_id == pid, Figure.id.in_(sorted(ids)))
+                     for pid, ids in sorted(standing.items()) if ids)),
                Report.duplicate_of_id.is_(None))
     ).all()
     readings: dict[str | None, list[_Reading]] = defaultdict(list)
@@ -237,18 +240,33 @@ def _combine(own: _Day | None, children: _Day | None) -> _Day:
     )
 
 
-def _existing(session: Session,
-              spans: dict[str, tuple[date, date]]) -> dict[str, dict[date, SeriesPoint]]:
+def _existing(session: Session, spans: dict[str, tuple[date, date]]
+              ) -> tuple[dict[str, dict[date, SeriesPoint]], dict[str, set[int]]]:
     """The stored points of every place from its first day on, one query; objects, as they get
-    rewritten (a figure changes every later point: what a source said stands)."""
+    rewritten (a figure changes every later point: what a source said stands). With them, per
+    place, the figures behind its last point before its first day: what stands there, so that
+    no recomputation reads a place's whole history."""
+    earlier = aliased(SeriesPoint)
+
+    def last_before(first: date) -> Any:
+        return (select(func.max(earlier.day))
+                .where(earlier.destination_id == SeriesPoint.destination_id, earlier.day < first)
+                .correlate(SeriesPoint).scalar_subquery())
+
     out: dict[str, dict[date, SeriesPoint]] = defaultdict(dict)
-    since: dict[str, tuple[date | None, date | None]] = {
-        pid: (first, None) for pid, (first, _) in spans.items()}
+    standing: dict[str, set[int]] = defaultdict(set)
     for point in session.scalars(
-        select(SeriesPoint).where(_within(SeriesPoint.destination_id, SeriesPoint.day, since))
+        select(SeriesPoint).where(or_(*(
+            and_(SeriesPoint.destination_id == pid,
+                 or_(SeriesPoint.day >= first, SeriesPoint.day == last_before(first)))
+            for pid, (first, _) in sorted(spans.items()))))
     ):
-        out[point.destination_id][point.day] = point
-    return out
+        if point.day >= spans[point.destination_id][0]:
+            out[point.destination_id][point.day] = point
+        else:
+            # a parent's lists its children's figures too: the readings keep the place's own
+            standing[point.destination_id].update(int(s["figure_id"]) for s in point.sources)
+    return out, standing
 
 
 _VALUES = ("estimate", "low", "high", "new_arrivals", "sources", "fresh_until", "stale")
@@ -326,7 +344,7 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
     if not ranges:
         return {}
     depth = {pid: len(gazetteer.ancestors(pid)) for pid in ranges}
-    existing = _existing(session, ranges)
+    existing, standing = _existing(session, ranges)
     # what a source said stands on every later day: the later points stored are rewritten too,
     # and a place's ancestors as far as it
     for pid in sorted(ranges, key=lambda p: -depth[p]):
@@ -339,8 +357,7 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
             first, last = ranges[ancestor.id]
             ranges[ancestor.id] = (first, max(last, end))
             wanted[ancestor.id] |= later
-    # a source's latest total may be of any earlier day
-    readings = _readings(session, {pid: (None, end) for pid, (_, end) in ranges.items()})
+    readings = _readings(session, ranges, standing)
     changed: dict[str, set[date]] = {}
     # one order for every transaction, so that two workers updating the same places lock their
     # rows in the same order and never deadlock: levels deepest first, and within a level's flush

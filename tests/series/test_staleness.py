@@ -58,3 +58,14 @@ def test_a_parent_keeps_a_quiet_childs_estimate(world: World) -> None:
     assert {s["figure_id"] for s in point.sources} == {
         s["figure_id"] for p in ("LB-AK", "LB-BH")
         for s in world.at(p, later if p == "LB-BH" else D0).sources}  # type: ignore[union-attr]
+
+
+def test_arrivals_long_after_a_total_add_to_what_stands(world: World) -> None:
+    world.figure("A", "LB-AK", D0, 10_000)
+    world.figure("A", "LB-AK", D0 + timedelta(days=3), 9000)  # supersedes the 10,000
+    later = D0 + timedelta(days=100)
+    world.figure("A", "LB-AK", later, 500, kind="new")
+    point = world.at("LB-AK", later)
+    assert point is not None and (point.estimate, point.new_arrivals) == (9500, 500)
+    assert point.fresh_until == later + timedelta(days=WINDOW - 1)
+    assert len(point.sources) == 2
