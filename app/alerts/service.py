@@ -382,7 +382,7 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
             alert.status = "firing"
             alert.acknowledged_at = alert.acknowledged_by = None
             notices.append(Notice(alert, trigger.rule, "alert.escalated"))
-        _refresh(alert, trigger, _evidence(trigger, figures), now,
+        _refresh(alert, trigger, _evidence(trigger, figures, gazetteer), now,
                  notified=outcome != "refresh")
         for column in _REFRESHED:
             flag_modified(alert, column)
@@ -416,7 +416,7 @@ def _insert(session: Session, gazetteer: Gazetteer, new: list[tuple[Trigger, str
                 country=place.country if place else None, severity=trigger.rule.severity,
                 status="firing", summary=trigger.summary, value=trigger.measure,
                 notified_value=trigger.measure, data_day=trigger.day,
-                evidence=_evidence(trigger, figures), episode=1, opened_at=now,
+                evidence=_evidence(trigger, figures, gazetteer), episode=1, opened_at=now,
                 last_triggered_at=now,
             )
         return out
@@ -499,17 +499,32 @@ def _params_behind(trigger: Trigger) -> dict[str, Any]:
     return dict(trigger.rule.params)
 
 
-def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow]) -> dict[str, Any]:
-    """Previous and current values, the change, and the figures behind them with their quotes;
-    `rows` holds the figures (see _evidence_figures)."""
+_SIDES = {"previous": "before", "current": "after"}
+
+
+def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow],
+              gazetteer: Gazetteer) -> dict[str, Any]:
+    """Previous and current values, the change, and the figures behind them with their quotes,
+    each with its place (a parent's are its children's) and its side, before or after; `rows`
+    holds the figures (see _evidence_figures). Only figures of the alert's destination or of
+    places within it: a figure of anywhere else is no evidence for it."""
     wanted = _evidence_ids(trigger)
+    where = gazetteer.get(trigger.place_id)
     figures = []
     for figure, url, title, published_at, source in (rows[i] for i in sorted(wanted)
                                                      if i in rows):
+        place_id = figure.destination_id or trigger.place_id
+        place = gazetteer.get(place_id)
+        if place_id != trigger.place_id and (
+                place is None or where is None or not gazetteer.within(place, where)):
+            continue
         quote = figure.quote if len(figure.quote) <= MAX_QUOTE_CHARS else (
             figure.quote[:MAX_QUOTE_CHARS - 1] + "…")
         figures.append({
             "figure_id": figure.id, "report_id": figure.report_id, "for": wanted[figure.id],
+            "side": _SIDES[wanted[figure.id]],
+            "place": {"id": place_id, "name": place.name if place else (
+                figure.destination_name or place_id)},
             "people": figure.people, "kind": figure.kind,
             "date": figure.observed_on.isoformat(),
             "quote": quote, "source": source, "url": url, "title": title,

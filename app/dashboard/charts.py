@@ -17,6 +17,9 @@ class ChartPoint:
     low: int
     high: int
     new_arrivals: int
+    # the last day the newest figure behind the point is fresh, and that figure's day
+    fresh_until: date | None = None
+    last_report: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("app.dashboard") / "templates"))
 templates.env.filters["people"] = people
 templates.env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else "–"
+templates.env.filters["day_month"] = lambda d: f"{d.day} {d:%B %Y}"
 templates.env.filters["signed"] = lambda n: "–" if n is None else (f"+{n:,}" if n > 0 else f"{n:,}")
 templates.env.globals.update(sparkline=sparkline, direction=direction, mark_number=mark_number,
                              trigger_figure=service.trigger_figure)
@@ -137,7 +138,7 @@ def destination(place_id: PlaceId, request: Request, session: SessionDep,
     figures = service.figures_behind(session, place.id, page)
     return _page(request, "destination.html", viewer, place=place, points=points,
                  chart=series_chart(points, markers), alerts=place_alerts, figures=figures,
-                 demo=figures.demo)
+                 demo=figures.demo, quiet_since=service.quiet_since(points))
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, load_only
 
 from app.alerts.models import Alert
 from app.dashboard.charts import ChartPoint
+from app.db import utcnow
 from app.gazetteer.index import Gazetteer, Place
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
@@ -37,6 +38,9 @@ class DestinationRow:
     change_7d: int | None
     points: list[ChartPoint]
     demo: bool
+    # the latest point holds the estimate: no fresh figure since `last_report`
+    stale: bool = False
+    last_report: date | None = None
 
 
 @dataclass(slots=True)
@@ -86,7 +90,8 @@ class FigurePage:
 
 
 def _chart(points: list[SeriesPoint]) -> list[ChartPoint]:
-    return [ChartPoint(p.day, p.estimate, p.low, p.high, p.new_arrivals) for p in points]
+    return [ChartPoint(p.day, p.estimate, p.low, p.high, p.new_arrivals, p.fresh_until,
+                       last_report(p)) for p in points]
 
 
 def _moved(points: list[SeriesPoint]) -> date:
@@ -99,23 +104,44 @@ def _moved(points: list[SeriesPoint]) -> date:
 
 
 def _value_on(points: list[SeriesPoint], day: date) -> int | None:
-    known = [p.estimate for p in points if p.day <= day]
+    """The last fresh estimate on or before `day`: a held (stale) value is no reading."""
+    known = [p.estimate for p in points if p.day <= day and not p.stale]
     return known[-1] if known else None
 
 
 def _change(points: list[SeriesPoint], current: SeriesPoint, days: int) -> int | None:
-    """How much the estimate moved over the `days` before `current`."""
+    """How much the fresh estimate moved over the `days` before `current`; none for a held
+    point, which no new report backs."""
+    if current.stale:
+        return None
     before = _value_on(points, current.day - timedelta(days=days))
     return current.estimate - before if before is not None else None
+
+
+def last_report(point: SeriesPoint) -> date | None:
+    """The day of the newest figure behind a point."""
+    days = [str(s["day"]) for s in point.sources if s.get("day")]
+    return date.fromisoformat(max(days)) if days else None
+
+
+def quiet_since(points: list[ChartPoint], today: date | None = None) -> date | None:
+    """The day of the last report, when no figure of the series is fresh any more `today`."""
+    if not points or points[-1].fresh_until is None:
+        return None
+    if points[-1].fresh_until >= (today or utcnow().date()):
+        return None
+    return points[-1].last_report or points[-1].day
 
 
 def _demo_sources(session: Session) -> set[int]:
     return set(session.scalars(select(Source.id).where(Source.demo.is_(True))))
 
 
-def recent_destinations(session: Session, gazetteer: Gazetteer,
-                        limit: int = 12) -> list[DestinationRow]:
-    """Destinations ordered by their latest movement, newest first, with 3- and 7-day changes."""
+def recent_destinations(session: Session, gazetteer: Gazetteer, limit: int = 12,
+                        today: date | None = None) -> list[DestinationRow]:
+    """Destinations ordered by their latest movement, newest first, with 3- and 7-day changes
+    of fresh values; a destination with no fresh figure `today` says since when instead."""
+    today = today or utcnow().date()
     newest = session.scalar(select(func.max(SeriesPoint.day)))
     if newest is None:
         return []
@@ -135,10 +161,17 @@ def recent_destinations(session: Session, gazetteer: Gazetteer,
         as_of = _moved(points)
         current = next(p for p in points if p.day == as_of)
         shown = [p for p in points if p.day <= as_of]
+        latest = points[-1]
+        stale = latest.fresh_until is not None and latest.fresh_until < today
+        if stale:
+            # no change to show: the estimate holds, and the row says since when no one reported
+            current = latest
         out.append(DestinationRow(
             place, as_of, current.estimate, current.low, current.high,
-            _change(points, current, 3), _change(points, current, 7),
-            _chart(shown), any(s["source_id"] in demo for s in current.sources)))
+            None if stale else _change(points, current, 3),
+            None if stale else _change(points, current, 7),
+            _chart(shown), any(s["source_id"] in demo for s in current.sources),
+            stale, last_report(latest)))
     out.sort(key=lambda r: (r.as_of, r.estimate), reverse=True)
     return out[:limit]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -26,4 +26,8 @@ class SeriesPoint(Base):
     new_arrivals: Mapped[int] = mapped_column(default=0)
     # [{"source_id", "source", "figure_id", "people"}] behind the estimate, for traceability
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # the last day the newest figure behind the point is fresh; past it the point holds the
+    # estimate (stale) rather than letting it fall because no one reported again
+    fresh_until: Mapped[date | None] = mapped_column()
+    stale: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

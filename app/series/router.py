@@ -36,7 +36,7 @@ CSV_COLUMNS = [
     ("country", "#country+code"), ("estimate", "#affected+displaced+ind"),
     ("low", "#affected+displaced+ind+min"), ("high", "#affected+displaced+ind+max"),
     ("new_arrivals", "#affected+displaced+ind+new"), ("sources", "#meta+source"),
-    ("demo", "#meta+demo"),
+    ("demo", "#meta+demo"), ("fresh_until", "#date+fresh"), ("stale", "#meta+stale"),
 ]
 
 
@@ -59,7 +59,7 @@ def _series_out(session: Session, place: Place, periods: list[Period]) -> Series
     return SeriesOut(
         destination=destination_out(place),
         points=[PointOut(date=p.day, estimate=p.estimate, low=p.low, high=p.high,
-                         new_arrivals=p.new_arrivals,
+                         new_arrivals=p.new_arrivals, fresh_until=p.fresh_until, stale=p.stale,
                          sources=[SeriesSource.model_validate(s) for s in p.sources])
                 for p in periods],
         demo=sources_are_demo(session, source_ids),
@@ -119,6 +119,8 @@ def read_csv(session: SessionDep, _key: ReadAccess,
                 p.day.isoformat(), place.name if place else place_id, place_id,
                 place.country if place else "", p.estimate, p.low, p.high, p.new_arrivals,
                 "; ".join(names), "true" if place_id in demo_ids else "false",
+                p.fresh_until.isoformat() if p.fresh_until else "",
+                "true" if p.stale else "false",
             ])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="series.csv"'})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.gazetteer.schemas import DestinationOut
 
@@ -24,6 +25,12 @@ class PointOut(BaseModel):
     high: int
     new_arrivals: int
     sources: list[SeriesSource]
+    # datetime.date: `date` is the name of a field here
+    fresh_until: datetime.date | None = Field(
+        default=None, description="the last day the newest figure behind the point is fresh")
+    stale: bool = Field(
+        default=False, description="no fresh figure on this day: the estimate is held from "
+                                   "before (a missing day holds the point before it)")
 
 
 class SeriesOut(BaseModel):

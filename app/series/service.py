@@ -2,28 +2,33 @@
 
 The rules (DESIGN.md, step 4):
 - per source, its latest total replaces its earlier ones, plus the new arrivals it reported since;
-- a figure is fresh for `freshness_days` from the day it refers to;
-- across sources, the estimate is the highest lower bound among fresh figures, and low and high
+  what a source said stands until it says something else: an estimate never falls because its
+  figures grew old, only because a source reported a lower number;
+- across sources, the estimate is the highest lower bound among what they said, and low and high
   are the smallest lower bound and the largest upper bound;
-- a parent place gets the larger of its own figures and the sum of its children's series;
+- a figure is fresh for `freshness_days` from the day it refers to: a point whose newest figure
+  is older is `stale`, and `fresh_until` says the last day it was fresh;
+- a parent place gets the larger of its own figures and the sum of its children's series, each
+  child at its latest point (a quiet child holds its estimate, it does not drop out of the sum);
 - figures of duplicate reports never count; families and households are already in people.
 
-A figure observed on day d can only change days d .. d + freshness - 1 of its destination and of
-that destination's ancestors, so one report's cost does not grow with history.
+A figure observed on day d changes days d .. d + freshness of its destination and of that
+destination's ancestors (the last of them the first stale day: where the series says it holds),
+and the later points stored there. A missing day holds the point before it.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.gazetteer.index import Gazetteer
@@ -52,6 +57,7 @@ class _Day:
     high: int = 0
     new_arrivals: int = 0
     sources: list[dict[str, Any]] = field(default_factory=list)
+    fresh_until: date | None = None
 
     @property
     def empty(self) -> bool:
@@ -67,23 +73,27 @@ def _bounds(count: int, low: int | None, high: int | None, people: int) -> tuple
 
 
 def _within(place: InstrumentedAttribute[Any], day: InstrumentedAttribute[date],
-            spans: dict[str, tuple[date, date]]) -> ColumnElement[bool]:
-    """Rows of each place between its own first and last day: an exact filter, so one report
-    about a day long past does not pull the history of every other place in the batch."""
-    return or_(*(and_(place == pid, day >= first, day <= last)
+            spans: Mapping[str, tuple[date | None, date | None]]) -> ColumnElement[bool]:
+    """Rows of each place between its own first and last day (None: no bound): an exact filter,
+    so one report about a day long past does not pull the history of every other place."""
+    return or_(*(and_(place == pid, *([day >= first] if first else []),
+                      *([day <= last] if last else []))
                  for pid, (first, last) in sorted(spans.items())))
 
 
-def _readings(session: Session,
-              windows: dict[str, tuple[date, date]]) -> dict[str | None, list[_Reading]]:
-    """The figures of every place over its window, one query, by (day, figure) per place."""
+def _readings(session: Session, windows: Mapping[str, tuple[date, date]],
+              standing: Mapping[str, set[int]]) -> dict[str | None, list[_Reading]]:
+    """The figures of every place over its window, and the earlier ones still standing on its
+    first day (`standing`, by figure id), one query, by (day, figure) per place."""
     # plain columns, not ORM objects: a busy destination has hundreds of figures in a window
     rows = session.execute(
         select(Figure.destination_id, Figure.id, Figure.source_id, Source.name, Figure.observed_on,
                Figure.kind, Figure.people, Figure.count, Figure.low, Figure.high)
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id)
-        .where(_within(Figure.destination_id, Figure.observed_on, windows),
+        .where(or_(_within(Figure.destination_id, Figure.observed_on, windows),
+                   *(and_(Figure.destination_id == pid, Figure.id.in_(sorted(ids)))
+                     for pid, ids in sorted(standing.items()) if ids)),
                Report.duplicate_of_id.is_(None))
     ).all()
     readings: dict[str | None, list[_Reading]] = defaultdict(list)
@@ -100,54 +110,59 @@ def _own_days(readings: list[_Reading], start: date, end: date, window: int) -> 
     by_source: dict[int, list[_Reading]] = defaultdict(list)
     for reading in readings:
         by_source[reading.source_id].append(reading)
-    # a reading stands behind up to `window` days: its entry is made once and shared, as nothing
-    # edits a point's sources in place
+    # a reading stands behind many days: its entry is made once and shared, as nothing edits a
+    # point's sources in place
     entries = {r.figure_id: {"source_id": r.source_id, "source": r.source,
                              "figure_id": r.figure_id, "people": r.people,
                              "day": r.day.isoformat()} for r in readings}
-    # a source's fresh readings on a day are one slice of its sorted readings: find it by bisection
-    # rather than scanning them all for every day
-    prepared: list[tuple[list[_Reading], list[date], list[int]]] = []
+    # a source's readings standing on a day are one slice of its sorted readings (its latest
+    # total and the arrivals after it): find it by bisection rather than scanning for every day
+    prepared: list[tuple[list[_Reading], list[date], list[int], list[int], list[int]]] = []
     for source_readings in by_source.values():
         latest_total: list[int] = []  # per position, the last total at or before it (-1: none)
+        lows, highs = [0], [0]  # sums of the arrivals' bounds before each position
         last = -1
         for i, r in enumerate(source_readings):
             if r.kind == "total":
                 last = i
             latest_total.append(last)
-        prepared.append((source_readings, [r.day for r in source_readings], latest_total))
+            arrived = r.kind == "new"
+            lows.append(lows[-1] + (r.low if arrived else 0))
+            highs.append(highs[-1] + (r.high if arrived else 0))
+        prepared.append((source_readings, [r.day for r in source_readings], latest_total,
+                         lows, highs))
     days: dict[date, _Day] = {}
     day = start
     while day <= end:
-        oldest = day - timedelta(days=window - 1)
         point = _Day()
-        lows: list[int] = []
-        highs: list[int] = []
-        for source_readings, source_days, latest_total in prepared:
-            first, stop = bisect_left(source_days, oldest), bisect_right(source_days, day)
-            if first == stop:
+        low_of: list[int] = []
+        high_of: list[int] = []
+        newest: date | None = None
+        for source_readings, source_days, latest_total, lows, highs in prepared:
+            stop = bisect_right(source_days, day)
+            if stop == 0:
                 continue
             at = latest_total[stop - 1]
-            base = source_readings[at] if at >= first else None
-            if base is None:
-                since = [r for r in source_readings[first:stop] if r.kind == "new"]
-            else:
-                since = [r for r in source_readings[at + 1:stop]
-                         if r.kind == "new" and r.day > base.day]
-            low = (base.low if base else 0) + sum(r.low for r in since)
-            high = (base.high if base else 0) + sum(r.high for r in since)
-            lows.append(low)
-            highs.append(high)
+            base = source_readings[at] if at >= 0 else None
+            # the arrivals after the total's day (those of its own day are in it)
+            first = bisect_right(source_days, base.day) if base else 0
+            first = min(first, stop)
+            low_of.append((base.low if base else 0) + lows[stop] - lows[first])
+            high_of.append((base.high if base else 0) + highs[stop] - highs[first])
             if base:
                 point.sources.append(entries[base.figure_id])
-            point.sources.extend(entries[r.figure_id] for r in since)
-            today = bisect_left(source_days, day, first, stop)
+            point.sources.extend(entries[r.figure_id] for r in source_readings[first:stop]
+                                 if r.kind == "new")
+            newest = max(newest or source_days[stop - 1], source_days[stop - 1])
+            today = bisect_left(source_days, day, 0, stop)
             point.new_arrivals = max(
                 point.new_arrivals,
                 sum(r.people for r in source_readings[today:stop] if r.kind == "new"),
             )
-        if lows:
-            point.estimate, point.low, point.high = max(lows), min(lows), max(highs)
+        if low_of:
+            point.estimate, point.low, point.high = max(low_of), min(low_of), max(high_of)
+        if newest is not None:
+            point.fresh_until = newest + timedelta(days=window - 1)
         days[day] = point
         day += timedelta(days=1)
     return days
@@ -155,24 +170,56 @@ def _own_days(readings: list[_Reading], start: date, end: date, window: int) -> 
 
 def _children_days(session: Session,
                    spans: dict[str, tuple[date, date]]) -> dict[str, dict[date, _Day]]:
-    """The sum of the children's points of each place over its span, one query."""
+    """The sum of the children's points of each place over its span, each child at its latest
+    point on or before the day, one query."""
     if not spans:
         return {}
+    earlier = aliased(SeriesPoint)
+
+    def last_before(first: date) -> Any:
+        """A child's latest day before the span: it stands on the span's first days."""
+        return (select(func.max(earlier.day))
+                .where(earlier.destination_id == SeriesPoint.destination_id, earlier.day < first)
+                .correlate(SeriesPoint).scalar_subquery())
+
     rows = session.execute(
-        select(SeriesPoint.parent_id, SeriesPoint.day, SeriesPoint.estimate, SeriesPoint.low,
-               SeriesPoint.high, SeriesPoint.new_arrivals, SeriesPoint.sources)
-        .where(_within(SeriesPoint.parent_id, SeriesPoint.day, spans))
+        select(SeriesPoint.parent_id, SeriesPoint.destination_id, SeriesPoint.day,
+               SeriesPoint.estimate, SeriesPoint.low, SeriesPoint.high, SeriesPoint.new_arrivals,
+               SeriesPoint.sources, SeriesPoint.fresh_until)
+        .where(or_(*(and_(SeriesPoint.parent_id == pid,
+                          or_(and_(SeriesPoint.day >= first, SeriesPoint.day <= last),
+                              SeriesPoint.day == last_before(first)))
+                     for pid, (first, last) in sorted(spans.items()))))
         # the order the children's sources are listed in on the parent's point
         .order_by(SeriesPoint.id)
     ).all()
+    children: dict[str, dict[str, list[Any]]] = defaultdict(dict)
+    for row in rows:
+        children[row.parent_id].setdefault(row.destination_id, []).append(row)
     out: dict[str, dict[date, _Day]] = defaultdict(dict)
-    for parent_id, day, estimate, low, high, new_arrivals, sources in rows:
-        d = out[parent_id].setdefault(day, _Day())
-        d.estimate += estimate
-        d.low += low
-        d.high += high
-        d.new_arrivals += new_arrivals
-        d.sources.extend(sources)
+    for parent_id, by_child in children.items():
+        first, last = spans[parent_id]
+        series = [(sorted(points, key=lambda p: p.day), sorted(p.day for p in points))
+                  for points in by_child.values()]
+        day = first
+        while day <= last:
+            d = _Day()
+            for points, child_days in series:
+                at = bisect_right(child_days, day) - 1
+                if at < 0:
+                    continue
+                p = points[at]
+                d.estimate += p.estimate
+                d.low += p.low
+                d.high += p.high
+                # arrivals are of their own day: a held point brings none
+                d.new_arrivals += p.new_arrivals if p.day == day else 0
+                d.sources.extend(p.sources)
+                if p.fresh_until is not None:
+                    d.fresh_until = max(d.fresh_until or p.fresh_until, p.fresh_until)
+            if not d.empty:
+                out[parent_id][day] = d
+            day += timedelta(days=1)
     return out
 
 
@@ -182,27 +229,48 @@ def _combine(own: _Day | None, children: _Day | None) -> _Day:
     if children is None or children.empty:
         return own
     seen = {s["figure_id"] for s in own.sources}
+    fresh = [d for d in (own.fresh_until, children.fresh_until) if d is not None]
     return _Day(
         estimate=max(own.estimate, children.estimate),
         low=min(own.low, children.low),
         high=max(own.high, children.high),
         new_arrivals=max(own.new_arrivals, children.new_arrivals),
         sources=own.sources + [s for s in children.sources if s["figure_id"] not in seen],
+        fresh_until=max(fresh) if fresh else None,
     )
 
 
-def _existing(session: Session,
-              spans: dict[str, tuple[date, date]]) -> dict[str, dict[date, SeriesPoint]]:
-    """The stored points of every place over its span, one query; objects, as they get rewritten."""
+def _existing(session: Session, spans: dict[str, tuple[date, date]]
+              ) -> tuple[dict[str, dict[date, SeriesPoint]], dict[str, set[int]]]:
+    """The stored points of every place from its first day on, one query; objects, as they get
+    rewritten (a figure changes every later point: what a source said stands). With them, per
+    place, the figures behind its last point before its first day: what stands there, so that
+    no recomputation reads a place's whole history."""
+    earlier = aliased(SeriesPoint)
+
+    def last_before(first: date) -> Any:
+        return (select(func.max(earlier.day))
+                .where(earlier.destination_id == SeriesPoint.destination_id, earlier.day < first)
+                .correlate(SeriesPoint).scalar_subquery())
+
     out: dict[str, dict[date, SeriesPoint]] = defaultdict(dict)
+    standing: dict[str, set[int]] = defaultdict(set)
     for point in session.scalars(
-        select(SeriesPoint).where(_within(SeriesPoint.destination_id, SeriesPoint.day, spans))
+        select(SeriesPoint).where(or_(*(
+            and_(SeriesPoint.destination_id == pid,
+                 or_(SeriesPoint.day >= first, SeriesPoint.day == last_before(first)))
+            for pid, (first, _) in sorted(spans.items()))))
     ):
-        out[point.destination_id][point.day] = point
-    return out
+        if point.day >= spans[point.destination_id][0]:
+            out[point.destination_id][point.day] = point
+        else:
+            # a parent's lists its children's figures too: the readings keep the place's own
+            standing[point.destination_id].update(int(s["figure_id"]) for s in point.sources)
+    return out, standing
 
 
-_VALUES = ("estimate", "low", "high", "new_arrivals", "sources")
+_VALUES = ("estimate", "low", "high", "new_arrivals", "sources", "fresh_until", "stale")
+
 
 
 def _saturated(day: _Day) -> _Day:
@@ -213,17 +281,17 @@ def _saturated(day: _Day) -> _Day:
                    high=min(day.high, INT_MAX), new_arrivals=min(day.new_arrivals, INT_MAX))
 
 
-def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, start: date, end: date,
+def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, days: list[date],
              own: dict[date, _Day], children: dict[date, _Day],
              existing: dict[date, SeriesPoint]) -> set[date]:
-    """Rewrites the points of one place over [start, end] (the caller flushes); returns the days
-    whose point changed."""
+    """Rewrites the points of one place on `days`, in order (the caller flushes); returns the
+    days whose point changed."""
     place = gazetteer.get(place_id)
     parent_id = place.parent_id if place else None
     changed: set[date] = set()
-    day = start
-    while day <= end:
+    for day in days:
         value = _saturated(_combine(own.get(day), children.get(day)))
+        stale = value.fresh_until is not None and day > value.fresh_until
         point = existing.get(day)
         if value.empty:
             if point is not None:
@@ -233,20 +301,22 @@ def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, start: date,
             session.add(SeriesPoint(
                 destination_id=place_id, parent_id=parent_id, day=day, estimate=value.estimate,
                 low=value.low, high=value.high, new_arrivals=value.new_arrivals,
-                sources=value.sources,
+                sources=value.sources, fresh_until=value.fresh_until, stale=stale,
             ))
             changed.add(day)
-        elif (point.estimate, point.low, point.high, point.new_arrivals, point.sources) != (
-            value.estimate, value.low, value.high, value.new_arrivals, value.sources
+        elif (point.estimate, point.low, point.high, point.new_arrivals, point.sources,
+              point.fresh_until, point.stale) != (
+            value.estimate, value.low, value.high, value.new_arrivals, value.sources,
+            value.fresh_until, stale
         ):
             point.estimate, point.low, point.high = value.estimate, value.low, value.high
             point.new_arrivals, point.sources = value.new_arrivals, value.sources
+            point.fresh_until, point.stale = value.fresh_until, stale
             # every column in every UPDATE: the flush batches updates by the columns they set, so
             # this sends a level's updates as one batch rather than one per mix of changes
             for column in _VALUES:
                 flag_modified(point, column)
             changed.add(day)
-        day += timedelta(days=1)
     return changed
 
 
@@ -259,19 +329,35 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
     at once, then per level of the gazetteer, deepest first, the children's points of the level's
     parents, read after the level below was flushed."""
     ranges: dict[str, tuple[date, date]] = {}
+    # the days written: each figure's window and the points stored after it, never the days
+    # between two windows, so that a batch writes the days one figure at a time writes
+    wanted: dict[str, set[date]] = defaultdict(set)
     for place_id, day in touched:
-        end = day + timedelta(days=freshness_days - 1)
+        # the first stale day too: the point that says the estimate holds from there on
+        end = day + timedelta(days=freshness_days)
+        window = {day + timedelta(days=k) for k in range(freshness_days + 1)}
         chain = [place_id] + [p.id for p in gazetteer.ancestors(place_id)]
         for pid in chain:
             old = ranges.get(pid)
             ranges[pid] = (min(old[0], day), max(old[1], end)) if old else (day, end)
+            wanted[pid] |= window
     if not ranges:
         return {}
     depth = {pid: len(gazetteer.ancestors(pid)) for pid in ranges}
-    lookback = timedelta(days=freshness_days - 1)
-    readings = _readings(session, {pid: (start - lookback, end)
-                                   for pid, (start, end) in ranges.items()})
-    existing = _existing(session, ranges)
+    existing, standing = _existing(session, ranges)
+    # what a source said stands on every later day: the later points stored are rewritten too,
+    # and a place's ancestors as far as it
+    for pid in sorted(ranges, key=lambda p: -depth[p]):
+        start, end = ranges[pid]
+        later = set(existing.get(pid, {}))
+        end = max([end, *later])
+        ranges[pid] = (start, end)
+        wanted[pid] |= later
+        for ancestor in gazetteer.ancestors(pid):
+            first, last = ranges[ancestor.id]
+            ranges[ancestor.id] = (first, max(last, end))
+            wanted[ancestor.id] |= later
+    readings = _readings(session, ranges, standing)
     changed: dict[str, set[date]] = {}
     # one order for every transaction, so that two workers updating the same places lock their
     # rows in the same order and never deadlock: levels deepest first, and within a level's flush
@@ -285,8 +371,8 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
         for pid in places:
             start, end = ranges[pid]
             own = _own_days(readings.get(pid, []), start, end, freshness_days)
-            days = _rewrite(session, gazetteer, pid, start, end, own, children.get(pid, {}),
-                            existing.get(pid, {}))
+            days = _rewrite(session, gazetteer, pid, sorted(wanted[pid]), own,
+                            children.get(pid, {}), existing.get(pid, {}))
             if days:
                 changed[pid] = days
         # the next level's sums read these points
@@ -325,14 +411,16 @@ class Period:
     high: int
     new_arrivals: int
     sources: list[dict[str, Any]]
+    fresh_until: date | None = None
+    stale: bool = False
 
 
 def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
     """Daily points as they are, or weekly: the week's last estimate (a stock is not summed)
     with the sources behind it, and the week's new arrivals added up."""
     if interval == "day":
-        return [Period(p.day, p.estimate, p.low, p.high, p.new_arrivals, list(p.sources))
-                for p in points]
+        return [Period(p.day, p.estimate, p.low, p.high, p.new_arrivals, list(p.sources),
+                       p.fresh_until, p.stale) for p in points]
     weeks: dict[date, list[SeriesPoint]] = {}
     for p in points:
         weeks.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p)
@@ -340,7 +428,8 @@ def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
     for monday, days in sorted(weeks.items()):
         last = max(days, key=lambda p: p.day)
         periods.append(Period(monday, last.estimate, last.low, last.high,
-                              sum(p.new_arrivals for p in days), list(last.sources)))
+                              sum(p.new_arrivals for p in days), list(last.sources),
+                              last.fresh_until, last.stale))
     return periods
 
 

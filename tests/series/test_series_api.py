@@ -69,3 +69,18 @@ def test_csv_has_an_hxl_row_under_the_header(client: TestClient, writer: dict[st
     everything = client.get("/api/v1/series.csv", headers=reader).text
     assert "site:khmeimim-air-base" in everything
     assert client.get("/api/v1/series.csv").status_code == 401
+
+
+def test_points_say_since_when_no_fresh_figure_came(client: TestClient, writer: dict[str, str],
+                                                    reader: dict[str, str]) -> None:
+    post_demo(client, writer)
+    points = client.get("/api/v1/destinations/LB-BH/series", headers=reader).json()["points"]
+    last = points[-1]
+    assert last["stale"] is True and last["fresh_until"] < last["date"]
+    assert points[-2]["stale"] is False and points[-2]["fresh_until"] >= points[-2]["date"]
+    assert last["estimate"] == points[-2]["estimate"]  # held, not fallen
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/api/v1/series.csv", headers=reader, params={"destination": "LB-BH"}).text)))
+    header, tags, data = rows[0], rows[1], rows[2:]
+    assert header[-2:] == ["fresh_until", "stale"] and tags[-2:] == ["#date+fresh", "#meta+stale"]
+    assert data[-1][-2:] == [last["fresh_until"], "true"]
