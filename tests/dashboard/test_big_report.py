@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.dashboard.service import FIGURES_PER_PAGE
+from app.extract.core import MAX_FIGURES
 from app.main import create_app
 from app.reports.models import Figure
 from app.settings import Settings
@@ -23,12 +24,15 @@ def test_a_report_of_thousands_of_figures_gives_a_bounded_destination_page(
         settings: Settings, factory: sessionmaker[Session]) -> None:
     # one figure a day over years, so every point of the series rests on its own figure
     days = [date(2019, 1, 1) + timedelta(days=n) for n in range(FIGURES)]
-    text = " ".join(f"As of {day.day} {day:%B %Y}, some {1_000 + n:,} people had arrived in "
-                    f"Hermel district of Lebanon." for n, day in enumerate(days))
-    report_id = ingest_text(factory, settings, text, date(2025, 4, 20)).report.id
+    sentences = [f"As of {day.day} {day:%B %Y}, some {1_000 + n:,} people had arrived in "
+                 f"Hermel district of Lebanon." for n, day in enumerate(days)]
+    # a report yields at most MAX_FIGURES (the contract): the figures come in several reports
+    report_ids = [ingest_text(factory, settings, " ".join(sentences[at:at + MAX_FIGURES]),
+                              date(2025, 4, 20)).report.id
+                  for at in range(0, FIGURES, MAX_FIGURES)]
     with factory() as session:
         places = session.execute(
-            select(Figure.destination_id, func.count()).where(Figure.report_id == report_id)
+            select(Figure.destination_id, func.count()).where(Figure.report_id.in_(report_ids))
             .group_by(Figure.destination_id)).all()
     place, count = max(places, key=lambda row: row[1])
     assert place and count >= FIGURES // 2
