@@ -201,7 +201,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         return True  # "which can take 1,500", "will receive 5,000"
     if prev2 in lx.population_nouns or prev in lx.population_nouns:
         return True
-    if _arabic_modal(toks[max(lo, first - 4):first], lx):
+    if _arabic_modal(toks[max(lo, first - 4 - _qualifier_length(toks, first, lx)):first], lx):
+        return True  # "قد يؤدي إلى نزوح ما يصل إلى 340 ألف": the modal before the qualifier
+    if _besieged(toks, amt, lx) or _round_trip(toks, last, lx):
         return True
     # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200";
     # not across "and" to a number that says displaced itself: "3,500 killed and 15,000
@@ -252,7 +254,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                            or w in lx.displaced_adjectives)):
             moved = True  # the movement verb, not the noun phrase's "displaced"
             continue
-        if moved and (t.text == "," or w in lx.causes or w in lx.coordinators):
+        if moved and (t.text == "," or w in lx.causes or w in lx.coordinators) and not (
+                t.text == "," and _part_follows(after, k + 1, lx)):
             detached = True  # "... acogen a 4.100 personas y reparte 9.000 raciones"
         if t.text == "," and nxt_w in lx.speech:
             detached = True  # an attribution: ", adding that ...", "، مضيفة أن ..."
@@ -284,6 +287,43 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                 return True
     return False
 
+
+
+def _part_follows(after: list[Token], k: int, lx: Lexicon) -> bool:
+    """A part of the figure opens the words after a comma: ", most of them returning": what
+    follows still speaks of the figure's people."""
+    words = tuple(t.norm for t in after[k:k + 4])
+    return any(words[s:s + len(p)] == p for p in lx.part_after for s in (0, 1))
+
+
+def _besieged(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """A siege earlier in the sentence governs the people counted after it ("In Djibo, under
+    blockade for a year, some 300,000 people survive"), unless a movement verb governs the
+    number in its own clause or the noun says displaced."""
+    back = toks[max(0, amt.first - 12):amt.first]
+    own_clause = True  # a movement verb in the number's own clause governs it
+    for k in range(len(back) - 1, -1, -1):
+        w = back[k].norm
+        own_clause = own_clause and back[k].text != ","
+        if own_clause and w in lx.displacement:
+            return False
+        if w in lx.siege:
+            return not head_noun(toks, amt, lx)[2]
+    return False
+
+
+def _round_trip(toks: list[Token], last: int, lx: Lexicon) -> bool:
+    """People who cross and come back the same day later in the sentence ("35,000 cross every
+    day, most to buy food and return the same evening") make no displacement figure."""
+    for j in range(last + 1, len(toks)):
+        t = toks[j]
+        if t.kind == "num" or t.text in (";", "."):
+            return False
+        for phrase in lx.round_trips:
+            if phrase[0] == t.norm and tuple(
+                    x.norm for x in toks[j:j + len(phrase)]) == phrase:
+                return True
+    return False
 
 
 def _arabic_modal(before: list[Token], lx: Lexicon) -> bool:
@@ -369,6 +409,8 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     if rejected_context(toks, amt, lo, hi, lx):
         return None
     unit, noun_end, displaced = head_noun(toks, amt, lx)
+    if unit is None and amt.last + 1 < len(toks) and toks[amt.last + 1].norm in lx.not_people:
+        return None  # "received 132 wounded": the noun says what is counted, and it is not this
     if unit is None:
         unit, noun_end, displaced = _partitive_unit(toks, amt, lx)
     if unit is None:

@@ -210,6 +210,8 @@ class Lexicon:
     static_preps: frozenset[str] = frozenset()    # where, not whither: "in", "around", "dans"
     wild_places: frozenset[str] = frozenset()     # "fled into the bush": the origin's country
     forecast_before: frozenset[str] = frozenset()  # "planned for 5,000", "redoute 800 000"
+    siege: frozenset[str] = frozenset()           # "sous blocus, 300 000 personnes": trapped
+    round_trips: tuple[Phrase, ...] = ()          # "and return the same evening": no move
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
