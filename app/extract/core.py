@@ -16,7 +16,7 @@ from app.extract.confidence import Evidence, confidence
 from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
 from app.extract.lexicon import Lexicon, every, load
 from app.extract.numbers import Amount, find_amounts
-from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
+from app.extract.text import TATWEEL, Token, fold, sentence_at, strip_accents, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
@@ -148,6 +148,7 @@ class _Doc:
         self._scan: pl.Scan | None = None
         self._resolved: list[tuple[int, Place]] | None = None
         self._positions: list[int] = []
+        self._expulsion: bool | None = None
 
     @property
     def lx(self) -> Lexicon:
@@ -155,6 +156,16 @@ class _Doc:
         if self._lx is None:
             self._lx = self._language_of()
         return self._lx
+
+    @property
+    def expulsion(self) -> bool:
+        """The report is about a campaign expelling migrants: people leaving or crossing out
+        are sent back, not displaced ("165,000 Afghans have left Pakistan since the crackdown
+        on undocumented migrants began")."""
+        if self._expulsion is None:
+            plain = strip_accents(self.folded)  # read once, only for a report with a figure
+            self._expulsion = any(" ".join(p) in plain for p in self.lx.expulsion_campaigns)
+        return self._expulsion
 
     @property
     def scan(self) -> pl.Scan:
@@ -285,6 +296,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             c = None  # "including 300 children": a breakdown of a figure, not a second one
         if c is not None and c.part and not c.aside and _idle_part(toks, c, hi, lx):
             c = None  # "de los cuales 1,7 millones ya cuentan con el Estatuto": no movement
+        if c is not None and doc.expulsion and any(
+                t.norm in lx.exits for t in toks[lo:hi]):
+            c = None  # leaving the country that expels them: a return
         if c is not None and rumoured and any(
                 t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
             c = None  # "denied rumours that 50,000 had fled"

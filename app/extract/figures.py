@@ -263,6 +263,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
             continue
         if moved and w in lx.modals:
             continue
+        if not moved and w in lx.irregular:
+            return True  # "1.7 million Afghans are living in the country illegally"
         if w in lx.risk_nouns and nxt_w in lx.of_words and k + 2 < len(after) and (
                 after[k + 2].norm not in lx.displacement):
             continue  # "at risk of cholera": the displaced are still counted

@@ -212,6 +212,9 @@ class Lexicon:
     forecast_before: frozenset[str] = frozenset()  # "planned for 5,000", "redoute 800 000"
     siege: frozenset[str] = frozenset()           # "sous blocus, 300 000 personnes": trapped
     round_trips: tuple[Phrase, ...] = ()          # "and return the same evening": no move
+    expulsion_campaigns: tuple[Phrase, ...] = ()  # "a crackdown on undocumented migrants"
+    exits: frozenset[str] = frozenset()           # "have left Pakistan": in such a report, returns
+    irregular: frozenset[str] = frozenset()       # "living in the country illegally": migrants
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
