@@ -276,7 +276,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         lx).has_stem(doc.folded[a:b])
     has_stock = not (sentence_words.isdisjoint(lx.stock_verbs)
                      and sentence_words.isdisjoint(lx.register)
-                     and sentence_words.isdisjoint(lx.remain))
+                     and sentence_words.isdisjoint(lx.remain)
+                     and sentence_words.isdisjoint(lx.hosting))
     bounds = _bounds(toks, lx)
     amounts = find_amounts(toks, lx)
     cands: list[Candidate] = []

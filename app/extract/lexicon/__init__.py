@@ -223,7 +223,7 @@ class Lexicon:
     number_words: tuple[str, ...] = ()            # for the sentence prefilter
 
 
-_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register")
+_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register", "hosting")
 
 
 def _phrase(s: str) -> Phrase:
