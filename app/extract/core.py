@@ -355,6 +355,10 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, (c, dest, origin, lo, hi) in enumerate(figures):
         if dest is not None:
             continue
+        if c.earlier and k and figures[k - 1][1] is not None:
+            figures[k] = (c, figures[k - 1][1], origin, lo, hi)  # "..., up from 6,650"
+            how[k] = Evidence.DEST_SHARED
+            continue
         for o in sorted(range(len(figures)), key=lambda x: abs(x - k)):
             other = figures[o]
             if o == k or other[1] is None:
@@ -391,11 +395,13 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         low, high = amt.low, amt.high
         if amt.vague is None and not amt.range_:
             low, high = _bounds_of(c.qualifier, amt.value)
+        kind = kind_of(toks, *_around_brackets(toks, bounds, lo, _own_end(toks, amt, hi, lx)),
+                       amt.first, c.noun_end, lx)
+        if c.earlier and out:
+            kind = out[-1].kind  # "..., up from 410,000 in January": the same count's kind
         out.append(ExtractedFigure(
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
-            people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo,
-                                                                _own_end(toks, amt, hi, lx)),
-                                        amt.first, c.noun_end, lx), destination=dest,
+            people=people, kind=kind, destination=dest,
             origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
             span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
             evidence=(ev := _evidence(toks, lx, c, lo, hi, dest, origin, how[k], hedged,

@@ -19,6 +19,7 @@ class Candidate:
     displaced_noun: bool   # the noun itself says displaced ("refugees", "new arrivals")
     part: bool = False     # a part of an earlier figure: "281,000 of them", "dont 20 000"
     aside: bool = False    # ... set off by commas: "500,000, including 20,000 children, fled"
+    earlier: bool = False  # the figure before at an earlier date: "..., up from 6,650"
 
 
 def _qualifiers(lx: Lexicon) -> list[tuple[Phrase, str]]:
@@ -426,7 +427,9 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         return None
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
-    return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside)
+    earlier = previous is not None and _earlier_value(toks, amt, lx)
+    return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside,
+                     earlier)
 
 
 def _partitive_unit(toks: list[Token], amt: Amount,
@@ -478,6 +481,9 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     # Cúcuta, 8,500 Ocaña": a coordinated figure whose verb is the one before
     if previous is not None and _coordinated(toks, previous, amt, lx) and j < n and (
             nxt in lx.dest_preps or toks[j].upper):
+        return previous.unit, amt.last, previous.displaced_noun
+    # "13,350 refugees had crossed, up from 6,650 on Monday": the same count, earlier
+    if previous is not None and _earlier_value(toks, amt, lx):
         return previous.unit, amt.last, previous.displaced_noun
     # "281,000 of them went to Poland", "of whom 281,000 went": a part of the figure just
     # before (not of a death toll: "132 killed, 72 of them in Tartus")
@@ -547,6 +553,16 @@ def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) ->
     if j > lo and toks[j].norm in lx.object_markers:
         j -= 1
     return j >= lo and toks[j].norm in lx.verbs_before_object
+
+
+def _earlier_value(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount follows "up from", "contre", "frente a" (over its qualifier)."""
+    end = amt.first - _qualifier_length(toks, amt.first, lx)
+    for phrase in lx.earlier_values:
+        k = len(phrase)
+        if end - k >= 0 and all(toks[end - k + m].norm == phrase[m] for m in range(k)):
+            return True
+    return False
 
 
 def _coordinated(toks: list[Token], previous: Candidate, amt: Amount, lx: Lexicon) -> bool:

@@ -215,6 +215,7 @@ class Lexicon:
     expulsion_campaigns: tuple[Phrase, ...] = ()  # "a crackdown on undocumented migrants"
     exits: frozenset[str] = frozenset()           # "have left Pakistan": in such a report, returns
     irregular: frozenset[str] = frozenset()       # "living in the country illegally": migrants
+    earlier_values: tuple[Phrase, ...] = ()       # "up from 6,650": the figure's earlier value
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
