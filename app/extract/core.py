@@ -328,6 +328,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        if c.list_place >= 0:  # "seguida de Perú, con 768.000": the item's own place
+            dest = next((m.place for m in mentions if m.last == c.list_place), None) or dest
         if dest is None:  # "1,700 families (about 10,000 people) fled to Marib"
             after = _after_brackets(toks, bounds, c.noun_end + 1)
             if after is not None:

@@ -20,6 +20,7 @@ class Candidate:
     part: bool = False     # a part of an earlier figure: "281,000 of them", "dont 20 000"
     aside: bool = False    # ... set off by commas: "500,000, including 20,000 children, fled"
     earlier: bool = False  # the figure before at an earlier date: "..., up from 6,650"
+    list_place: int = -1   # the last token of a list item's place: "Perú, con 768.000"
 
 
 def _qualifiers(lx: Lexicon) -> list[tuple[Phrase, str]]:
@@ -428,8 +429,9 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
     earlier = previous is not None and _earlier_value(toks, amt, lx)
+    listed = _list_item(toks, amt, lx) if previous is not None else -1
     return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside,
-                     earlier)
+                     earlier, listed)
 
 
 def _partitive_unit(toks: list[Token], amt: Amount,
@@ -481,6 +483,10 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     # Cúcuta, 8,500 Ocaña": a coordinated figure whose verb is the one before
     if previous is not None and _coordinated(toks, previous, amt, lx) and j < n and (
             nxt in lx.dest_preps or toks[j].upper):
+        return previous.unit, amt.last, previous.displaced_noun
+    # "Colombia hosts 1.3 million, followed by Peru, with 768,000, Chile, with 288,000": an
+    # item of a list of places led by the figure before
+    if previous is not None and _list_item(toks, amt, lx) >= 0:
         return previous.unit, amt.last, previous.displaced_noun
     # "13,350 refugees had crossed, up from 6,650 on Monday": the same count, earlier
     if previous is not None and _earlier_value(toks, amt, lx):
@@ -553,6 +559,15 @@ def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) ->
     if j > lo and toks[j].norm in lx.object_markers:
         j -= 1
     return j >= lo and toks[j].norm in lx.verbs_before_object
+
+
+def _list_item(toks: list[Token], amt: Amount, lx: Lexicon) -> int:
+    """Where the place of a list item ends ("Perú" in ", Perú, con 768.000"), or -1."""
+    w = amt.first - _qualifier_length(toks, amt.first, lx) - 1
+    if w >= 2 and toks[w].norm in lx.list_with and toks[w - 1].text == "," and (
+            toks[w - 2].upper and toks[w - 2].kind == "word"):
+        return w - 2
+    return -1
 
 
 def _earlier_value(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
