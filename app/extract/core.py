@@ -297,8 +297,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             c = None  # "including 300 children": a breakdown of a figure, not a second one
         if c is not None and c.part and not c.aside and _idle_part(toks, c, hi, lx):
             c = None  # "de los cuales 1,7 millones ya cuentan con el Estatuto": no movement
-        if c is not None and doc.expulsion and any(
-                t.norm in lx.exits for t in toks[lo:hi]):
+        if c is not None and any(t.norm in lx.exits for t in toks[lo:hi]) and doc.expulsion:
             c = None  # leaving the country that expels them: a return
         if c is not None and rumoured and any(
                 t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):

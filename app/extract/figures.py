@@ -305,6 +305,8 @@ def _besieged(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
     blockade for a year, some 300,000 people survive"), unless a movement verb governs the
     number in its own clause or the noun says displaced."""
     back = toks[max(0, amt.first - 12):amt.first]
+    if not any(t.norm in lx.siege for t in back):
+        return False
     own_clause = True  # a movement verb in the number's own clause governs it
     for k in range(len(back) - 1, -1, -1):
         w = back[k].norm
@@ -319,15 +321,21 @@ def _besieged(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
 def _round_trip(toks: list[Token], last: int, lx: Lexicon) -> bool:
     """People who cross and come back the same day later in the sentence ("35,000 cross every
     day, most to buy food and return the same evening") make no displacement figure."""
+    firsts = _round_trip_firsts(lx)
     for j in range(last + 1, len(toks)):
         t = toks[j]
         if t.kind == "num" or t.text in (";", "."):
             return False
-        for phrase in lx.round_trips:
-            if phrase[0] == t.norm and tuple(
-                    x.norm for x in toks[j:j + len(phrase)]) == phrase:
-                return True
+        if t.norm in firsts:
+            for phrase in lx.round_trips:
+                if tuple(x.norm for x in toks[j:j + len(phrase)]) == phrase:
+                    return True
     return False
+
+
+@cache
+def _round_trip_firsts(lx: Lexicon) -> frozenset[str]:
+    return frozenset(p[0] for p in lx.round_trips)
 
 
 def _arabic_modal(before: list[Token], lx: Lexicon) -> bool:
