@@ -540,6 +540,11 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if _after_count_verb(toks, amt, lx):
         start = max(0, amt.first - 25)
         for m in range(start, amt.first):
+            # "the city's displaced population has swelled to 400,000"
+            if toks[m].norm in lx.collective_nouns and m > 0 and (
+                    toks[m - 1].norm in lx.displaced_adjectives
+                    or toks[m - 1].norm in lx.displaced_nouns):
+                return "people", amt.last, True
             if toks[m].norm not in lx.count_nouns:
                 continue
             for k in range(m + 1, amt.first):

@@ -217,6 +217,7 @@ class Lexicon:
     irregular: frozenset[str] = frozenset()       # "living in the country illegally": migrants
     earlier_values: tuple[Phrase, ...] = ()       # "up from 6,650": the figure's earlier value
     list_with: frozenset[str] = frozenset()       # "seguida de Perú, con 768.000": a list item
+    collective_nouns: frozenset[str] = frozenset()  # "the displaced population rose to N"
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
