@@ -16,7 +16,7 @@ from app.extract.confidence import Evidence, confidence
 from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
 from app.extract.lexicon import Lexicon, every, load
 from app.extract.numbers import Amount, find_amounts
-from app.extract.text import TATWEEL, Token, fold, sentence_at, tokenize
+from app.extract.text import TATWEEL, Token, fold, sentence_at, strip_accents, tokenize
 from app.extract.timing import as_of, kind_of
 from app.gazetteer.index import Gazetteer, Place, load_gazetteer
 
@@ -148,6 +148,7 @@ class _Doc:
         self._scan: pl.Scan | None = None
         self._resolved: list[tuple[int, Place]] | None = None
         self._positions: list[int] = []
+        self._expulsion: bool | None = None
 
     @property
     def lx(self) -> Lexicon:
@@ -155,6 +156,16 @@ class _Doc:
         if self._lx is None:
             self._lx = self._language_of()
         return self._lx
+
+    @property
+    def expulsion(self) -> bool:
+        """The report is about a campaign expelling migrants: people leaving or crossing out
+        are sent back, not displaced ("165,000 Afghans have left Pakistan since the crackdown
+        on undocumented migrants began")."""
+        if self._expulsion is None:
+            plain = strip_accents(self.folded)  # read once, only for a report with a figure
+            self._expulsion = any(" ".join(p) in plain for p in self.lx.expulsion_campaigns)
+        return self._expulsion
 
     @property
     def scan(self) -> pl.Scan:
@@ -268,7 +279,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         lx).has_stem(doc.folded[a:b])
     has_stock = not (sentence_words.isdisjoint(lx.stock_verbs)
                      and sentence_words.isdisjoint(lx.register)
-                     and sentence_words.isdisjoint(lx.remain))
+                     and sentence_words.isdisjoint(lx.remain)
+                     and sentence_words.isdisjoint(lx.hosting))
     bounds = _bounds(toks, lx)
     amounts = find_amounts(toks, lx)
     cands: list[Candidate] = []
@@ -288,6 +300,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             c = None  # "including 300 children": a breakdown of a figure, not a second one
         if c is not None and c.part and not c.aside and _idle_part(toks, c, hi, lx):
             c = None  # "de los cuales 1,7 millones ya cuentan con el Estatuto": no movement
+        if c is not None and any(t.norm in lx.exits for t in toks[lo:hi]) and doc.expulsion:
+            c = None  # leaving the country that expels them: a return
         if c is not None and rumoured and any(
                 t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
             c = None  # "denied rumours that 50,000 had fled"
@@ -307,6 +321,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        if c.list_place >= 0:  # "seguida de Perú, con 768.000": the item's own place
+            dest = next((m.place for m in mentions if m.last == c.list_place), None) or dest
         if dest is None:  # "1,700 families (about 10,000 people) fled to Marib"
             after = _after_brackets(toks, bounds, c.noun_end + 1)
             if after is not None:
@@ -333,6 +349,10 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     # individuals, in Akkar"; "900 arrived in Akkar, bringing the number there to 8,700".
     for k, (c, dest, origin, lo, hi) in enumerate(figures):
         if dest is not None:
+            continue
+        if c.earlier and k and figures[k - 1][1] is not None:
+            figures[k] = (c, figures[k - 1][1], origin, lo, hi)  # "..., up from 6,650"
+            how[k] = Evidence.DEST_SHARED
             continue
         for o in sorted(range(len(figures)), key=lambda x: abs(x - k)):
             other = figures[o]
@@ -370,11 +390,13 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         low, high = amt.low, amt.high
         if amt.vague is None and not amt.range_:
             low, high = _bounds_of(c.qualifier, amt.value)
+        kind = kind_of(toks, *_around_brackets(toks, bounds, lo, _own_end(toks, amt, hi, lx)),
+                       amt.first, c.noun_end, lx)
+        if c.earlier and out:
+            kind = out[-1].kind  # "..., up from 410,000 in January": the same count's kind
         out.append(ExtractedFigure(
             count=amt.value, low=low, high=high, qualifier=c.qualifier, unit=c.unit,
-            people=people, kind=kind_of(toks, *_around_brackets(toks, bounds, lo,
-                                                                _own_end(toks, amt, hi, lx)),
-                                        amt.first, c.noun_end, lx), destination=dest,
+            people=people, kind=kind, destination=dest,
             origin=origin, as_of=as_of(toks, lo, hi, published, lx) or sentence_date,
             span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
             evidence=(ev := _evidence(toks, lx, c, lo, hi, dest, origin, how[k], hedged,

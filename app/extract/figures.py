@@ -19,6 +19,8 @@ class Candidate:
     displaced_noun: bool   # the noun itself says displaced ("refugees", "new arrivals")
     part: bool = False     # a part of an earlier figure: "281,000 of them", "dont 20 000"
     aside: bool = False    # ... set off by commas: "500,000, including 20,000 children, fled"
+    earlier: bool = False  # the figure before at an earlier date: "..., up from 6,650"
+    list_place: int = -1   # the last token of a list item's place: "Perú, con 768.000"
 
 
 def _qualifiers(lx: Lexicon) -> list[tuple[Phrase, str]]:
@@ -201,7 +203,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         return True  # "which can take 1,500", "will receive 5,000"
     if prev2 in lx.population_nouns or prev in lx.population_nouns:
         return True
-    if _arabic_modal(toks[max(lo, first - 4):first], lx):
+    if _arabic_modal(toks[max(lo, first - 4 - _qualifier_length(toks, first, lx)):first], lx):
+        return True  # "قد يؤدي إلى نزوح ما يصل إلى 340 ألف": the modal before the qualifier
+    if _besieged(toks, amt, lx) or _round_trip(toks, last, lx):
         return True
     # deaths, aid or orders just before: "killing 35 people", "delivered parcels to 1,200";
     # not across "and" to a number that says displaced itself: "3,500 killed and 15,000
@@ -252,7 +256,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                            or w in lx.displaced_adjectives)):
             moved = True  # the movement verb, not the noun phrase's "displaced"
             continue
-        if moved and (t.text == "," or w in lx.causes or w in lx.coordinators):
+        if moved and (t.text == "," or w in lx.causes or w in lx.coordinators) and not (
+                t.text == "," and _part_follows(after, k + 1, lx)):
             detached = True  # "... acogen a 4.100 personas y reparte 9.000 raciones"
         if t.text == "," and nxt_w in lx.speech:
             detached = True  # an attribution: ", adding that ...", "، مضيفة أن ..."
@@ -260,6 +265,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
             continue
         if moved and w in lx.modals:
             continue
+        if not moved and w in lx.irregular:
+            return True  # "1.7 million Afghans are living in the country illegally"
         if w in lx.risk_nouns and nxt_w in lx.of_words and k + 2 < len(after) and (
                 after[k + 2].norm not in lx.displacement):
             continue  # "at risk of cholera": the displaced are still counted
@@ -284,6 +291,51 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                 return True
     return False
 
+
+
+def _part_follows(after: list[Token], k: int, lx: Lexicon) -> bool:
+    """A part of the figure opens the words after a comma: ", most of them returning": what
+    follows still speaks of the figure's people."""
+    words = tuple(t.norm for t in after[k:k + 4])
+    return any(words[s:s + len(p)] == p for p in lx.part_after for s in (0, 1))
+
+
+def _besieged(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """A siege earlier in the sentence governs the people counted after it ("In Djibo, under
+    blockade for a year, some 300,000 people survive"), unless a movement verb governs the
+    number in its own clause or the noun says displaced."""
+    back = toks[max(0, amt.first - 12):amt.first]
+    if not any(t.norm in lx.siege for t in back):
+        return False
+    own_clause = True  # a movement verb in the number's own clause governs it
+    for k in range(len(back) - 1, -1, -1):
+        w = back[k].norm
+        own_clause = own_clause and back[k].text != ","
+        if own_clause and w in lx.displacement:
+            return False
+        if w in lx.siege:
+            return not head_noun(toks, amt, lx)[2]
+    return False
+
+
+def _round_trip(toks: list[Token], last: int, lx: Lexicon) -> bool:
+    """People who cross and come back the same day later in the sentence ("35,000 cross every
+    day, most to buy food and return the same evening") make no displacement figure."""
+    firsts = _round_trip_firsts(lx)
+    for j in range(last + 1, len(toks)):
+        t = toks[j]
+        if t.kind == "num" or t.text in (";", "."):
+            return False
+        if t.norm in firsts:
+            for phrase in lx.round_trips:
+                if tuple(x.norm for x in toks[j:j + len(phrase)]) == phrase:
+                    return True
+    return False
+
+
+@cache
+def _round_trip_firsts(lx: Lexicon) -> frozenset[str]:
+    return frozenset(p[0] for p in lx.round_trips)
 
 
 def _arabic_modal(before: list[Token], lx: Lexicon) -> bool:
@@ -369,6 +421,8 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     if rejected_context(toks, amt, lo, hi, lx):
         return None
     unit, noun_end, displaced = head_noun(toks, amt, lx)
+    if unit is None and amt.last + 1 < len(toks) and toks[amt.last + 1].norm in lx.not_people:
+        return None  # "received 132 wounded": the noun says what is counted, and it is not this
     if unit is None:
         unit, noun_end, displaced = _partitive_unit(toks, amt, lx)
     if unit is None:
@@ -382,7 +436,10 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         return None
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
-    return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside)
+    earlier = previous is not None and _earlier_value(toks, amt, lx)
+    listed = _list_item(toks, amt, lx) if previous is not None else -1
+    return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside,
+                     earlier, listed)
 
 
 def _partitive_unit(toks: list[Token], amt: Amount,
@@ -435,6 +492,13 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if previous is not None and _coordinated(toks, previous, amt, lx) and j < n and (
             nxt in lx.dest_preps or toks[j].upper):
         return previous.unit, amt.last, previous.displaced_noun
+    # "Colombia hosts 1.3 million, followed by Peru, with 768,000, Chile, with 288,000": an
+    # item of a list of places led by the figure before
+    if previous is not None and _list_item(toks, amt, lx) >= 0:
+        return previous.unit, amt.last, previous.displaced_noun
+    # "13,350 refugees had crossed, up from 6,650 on Monday": the same count, earlier
+    if previous is not None and _earlier_value(toks, amt, lx):
+        return previous.unit, amt.last, previous.displaced_noun
     # "281,000 of them went to Poland", "of whom 281,000 went": a part of the figure just
     # before (not of a death toll: "132 killed, 72 of them in Tartus")
     if previous is not None and _partition(toks, amt, lx) and not any(
@@ -476,6 +540,11 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if _after_count_verb(toks, amt, lx):
         start = max(0, amt.first - 25)
         for m in range(start, amt.first):
+            # "the city's displaced population has swelled to 400,000"
+            if toks[m].norm in lx.collective_nouns and m > 0 and (
+                    toks[m - 1].norm in lx.displaced_adjectives
+                    or toks[m - 1].norm in lx.displaced_nouns):
+                return "people", amt.last, True
             if toks[m].norm not in lx.count_nouns:
                 continue
             for k in range(m + 1, amt.first):
@@ -503,6 +572,25 @@ def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) ->
     if j > lo and toks[j].norm in lx.object_markers:
         j -= 1
     return j >= lo and toks[j].norm in lx.verbs_before_object
+
+
+def _list_item(toks: list[Token], amt: Amount, lx: Lexicon) -> int:
+    """Where the place of a list item ends ("Perú" in ", Perú, con 768.000"), or -1."""
+    w = amt.first - _qualifier_length(toks, amt.first, lx) - 1
+    if w >= 2 and toks[w].norm in lx.list_with and toks[w - 1].text == "," and (
+            toks[w - 2].upper and toks[w - 2].kind == "word"):
+        return w - 2
+    return -1
+
+
+def _earlier_value(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount follows "up from", "contre", "frente a" (over its qualifier)."""
+    end = amt.first - _qualifier_length(toks, amt.first, lx)
+    for phrase in lx.earlier_values:
+        k = len(phrase)
+        if end - k >= 0 and all(toks[end - k + m].norm == phrase[m] for m in range(k)):
+            return True
+    return False
 
 
 def _coordinated(toks: list[Token], previous: Candidate, amt: Amount, lx: Lexicon) -> bool:

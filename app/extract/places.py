@@ -141,6 +141,7 @@ def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mentio
                 i += 2
                 continue
         i += 1
+    out = _whole_names(toks, out)
     for m in out:
         # "Russia's Khmeimim base": a possessive qualifies the next name, it is no place
         # ("Marib's 197 camps", "Hatay's container cities" are that place's own)
@@ -149,6 +150,30 @@ def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mentio
             not toks[m.last + 1].upper or all(x.first != m.last + 1 for x in out))
         m.role = "none" if m.possessive and not owned else _role(toks, m, out, gaz, lx)
     return out
+
+
+def _whole_names(toks: list[Token], mentions: list[Mention]) -> list[Mention]:
+    """Drops names that are only pieces of a longer name the gazetteer lacks: "Lac Vert" is
+    no Lac (Chad) beside a Weert (Netherlands), "Pobé-Mengao" no Pobé in Benin. Two names side
+    by side stay when they share a country ("Adre Chad") or the first owns the second
+    ("Russia's Khmeimim base"); a country stays in a hyphenated pair ("Sudan-Chad border")."""
+    n = len(toks)
+    drop: set[int] = set()
+    for k, m in enumerate(mentions):
+        if m.anaphor or not m.candidates:
+            continue
+        j = m.last + 1
+        if (j + 1 < n and toks[j].text == "-" and toks[j].start == toks[m.last].end
+                and toks[j + 1].upper and toks[j + 1].start == toks[j].end
+                and all(p.level != "country" for p in m.candidates)):
+            drop.add(k)
+        nxt = mentions[k + 1] if k + 1 < len(mentions) else None
+        if (nxt is not None and not m.possessive and not nxt.anaphor and nxt.candidates
+                and nxt.first == j
+                and toks[j].start <= toks[m.last].end + 1
+                and not {p.country for p in m.candidates} & {p.country for p in nxt.candidates}):
+            drop.update((k, k + 1))
+    return [m for k, m in enumerate(mentions) if k not in drop]
 
 
 def _regional(toks: list[Token], i: int, places: list[Place], gaz: Gazetteer,
@@ -426,6 +451,7 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
         elif state == _NAME or (state == _ONE and got[4]):
             maybe[word] = got
     starts = sorted((i, word) for word in maybe for i in _occurrences(original, word))
+    spans: list[tuple[int, int, str, list[Place]]] = []
     pos = 0
     for start, word in starts:
         if start < pos:
@@ -440,12 +466,30 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
                 words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
             k, key, found = _match(gaz, words, w, fw, arabic, lx)
         if found and not (k == 1 and _common_noun(key, lx)):
-            names.append((start, key, found))
-            countries = {p.country for p in found}
-            if len(countries) == 1 and any(p.level != "city" for p in found):
-                ctx[next(iter(countries))] += 1
             pos = start + len(" ".join(words[:k]))
+            spans.append((start, pos, key, found))
+    for start, _, key, found in _whole_spans(original, spans):
+        names.append((start, key, found))
+        countries = {p.country for p in found}
+        if len(countries) == 1 and any(p.level != "city" for p in found):
+            ctx[next(iter(countries))] += 1
     return Scan(names, ctx)
+
+
+def _whole_spans(original: str, spans: list[tuple[int, int, str, list[Place]]]
+                 ) -> list[tuple[int, int, str, list[Place]]]:
+    """_whole_names for the report scan, on character offsets: "Lac Vert", "Pobé-Mengao"."""
+    drop: set[int] = set()
+    for k, (_, end, _, found) in enumerate(spans):
+        if (original[end:end + 1] == "-" and original[end + 1:end + 2].isupper()
+                and all(p.level != "country" for p in found)):
+            drop.add(k)
+        if k + 1 < len(spans):
+            nxt_start, _, _, nxt_found = spans[k + 1]
+            if (nxt_start == end + 1 and original[end] == " "
+                    and not {p.country for p in found} & {p.country for p in nxt_found}):
+                drop.update((k, k + 1))
+    return [x for k, x in enumerate(spans) if k not in drop]
 
 
 def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str]) -> None:

@@ -210,6 +210,14 @@ class Lexicon:
     static_preps: frozenset[str] = frozenset()    # where, not whither: "in", "around", "dans"
     wild_places: frozenset[str] = frozenset()     # "fled into the bush": the origin's country
     forecast_before: frozenset[str] = frozenset()  # "planned for 5,000", "redoute 800 000"
+    siege: frozenset[str] = frozenset()           # "sous blocus, 300 000 personnes": trapped
+    round_trips: tuple[Phrase, ...] = ()          # "and return the same evening": no move
+    expulsion_campaigns: tuple[Phrase, ...] = ()  # "a crackdown on undocumented migrants"
+    exits: frozenset[str] = frozenset()           # "have left Pakistan": in such a report, returns
+    irregular: frozenset[str] = frozenset()       # "living in the country illegally": migrants
+    earlier_values: tuple[Phrase, ...] = ()       # "up from 6,650": the figure's earlier value
+    list_with: frozenset[str] = frozenset()       # "seguida de Perú, con 768.000": a list item
+    collective_nouns: frozenset[str] = frozenset()  # "the displaced population rose to N"
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
@@ -222,7 +230,7 @@ class Lexicon:
     number_words: tuple[str, ...] = ()            # for the sentence prefilter
 
 
-_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register")
+_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register", "hosting")
 
 
 def _phrase(s: str) -> Phrase:
