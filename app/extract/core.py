@@ -138,9 +138,10 @@ def _bounds_between(bounds: list[int], a: int, b: int) -> list[int]:
 class _Doc:
     """Per-report state: the place scan (context countries, antecedents), made on demand."""
 
-    def __init__(self, text: str, folded: str, gaz: Gazetteer,
+    def __init__(self, text: str, folded: str, words: set[bytes], gaz: Gazetteer,
                  language_of: Callable[[], Lexicon]) -> None:
         self.text = text
+        self.words = words
         self._language_of = language_of
         self._lx: Lexicon | None = None
         self.folded = folded
@@ -163,8 +164,13 @@ class _Doc:
         are sent back, not displaced ("165,000 Afghans have left Pakistan since the crackdown
         on undocumented migrants began")."""
         if self._expulsion is None:
-            plain = strip_accents(self.folded)  # read once, only for a report with a figure
-            self._expulsion = any(" ".join(p) in plain for p in self.lx.expulsion_campaigns)
+            # a phrase can only occur when each of its words does: checked on the report's
+            # distinct words first, so most reports never strip the accents of their whole text
+            bare = {strip_accents(w.decode("utf-8", "surrogatepass")) for w in self.words}
+            maybe = [p for p in self.lx.expulsion_campaigns
+                     if not all(w.isalpha() for w in p) or all(w in bare for w in p)]
+            plain = strip_accents(self.folded) if maybe else ""
+            self._expulsion = any(" ".join(p) in plain for p in maybe)
         return self._expulsion
 
     @property
@@ -224,7 +230,7 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
         trigger_at += [m.start() for m in _LINE_BROKEN.finditer(folded)
                        if m.group(1) + m.group(2) in pf.triggers]
     trigger_at.sort()
-    doc = _Doc(text, folded, gaz, lambda: load(language.of_report(words, lang)))
+    doc = _Doc(text, folded, words, gaz, lambda: load(language.of_report(words, lang)))
     out: list[ExtractedFigure] = []
     sentences: list[tuple[int, int]] = []  # each figure's sentence
     done = 0
