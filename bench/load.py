@@ -23,9 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +34,7 @@ from pathlib import Path
 
 import httpx
 from alembic import command
-from sqlalchemy import create_engine, text
+from scratch import scratch_database
 from sqlalchemy.engine import make_url
 
 from app.auth.service import create_key
@@ -62,24 +60,6 @@ class Result:
     status: int  # 0: the request failed (timeout, connection refused or reset)
     seconds: float
     failure: str | None = None
-
-
-@contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
-    if url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.db'}"
-        return
-    name = f"dispmon_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def ingest_forever(database_url: str, stop: Event, counted: multiprocessing.Value) -> None:  # type: ignore[valid-type]

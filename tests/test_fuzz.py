@@ -8,11 +8,7 @@ Bounded and repeatable: a fixed number of examples per operation, derandomised, 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +27,7 @@ from schemathesis.core.result import Ok
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.service import create_key
-from tests.servers import ROOT, free_port, wait_for
+from tests.servers import served
 
 EXAMPLES = int(os.environ.get("DISPMON_FUZZ_EXAMPLES", "20"))
 PROGRESS = bool(os.environ.get("DISPMON_FUZZ_PROGRESS"))
@@ -101,43 +97,14 @@ def _fuzz(base: str, headers: dict[str, str]) -> tuple[int, int, list[str]]:
     return sent, server_errors, failures
 
 
-@contextmanager
-def _server(env: dict[str, str], log: Path) -> Iterator[str]:
-    """`dispmon serve` on a free port, its output in `log`: thousands of requests would fill a
-    pipe nobody reads, and the server would stop at its next log line."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            def up() -> bool:
-                assert proc.poll() is None, log.read_text()
-                try:
-                    return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            wait_for(up, timeout=180, what="dispmon serve to answer")
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 def test_the_whole_api_fuzzed_gives_no_server_error_and_keeps_to_its_schema(
-        db_url: str, factory: sessionmaker[Session], tmp_path: Path) -> None:
+        db_url: str, factory: sessionmaker[Session]) -> None:
     with factory.begin() as session:
         _, key = create_key(session, "fuzz", "admin")
     headers = {"Authorization": f"Bearer {key}"}
     env = {"DISPMON_DATABASE_URL": db_url, "DISPMON_SCHEDULER": "off", "DISPMON_DEMO": "false",
            "DISPMON_PUBLIC_READ": "false", "DISPMON_OUTBOUND_TIMEOUT_SECONDS": "2"}
-    with _server(env, tmp_path / "server.log") as base:
+    with served(env) as base:  # its output is drained all along, however much it logs
         _seed(base, headers)
         sent, server_errors, failures = _fuzz(base, headers)
     print(f"fuzz: {sent} requests, {server_errors} server errors, "  # noqa: T201 (the tally)
