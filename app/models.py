@@ -1,16 +1,16 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from app.alerts.models import Alert, AlertRule, Silence
+from app.alerts.models import Alert, AlertEvent, AlertRule, Silence
 from app.auth.models import ApiKey, WebSession
 from app.db import Base
 from app.gazetteer.models import AliasAddition, PlaceAddition
 from app.reports.dedup import ReportBand, ReportFingerprint
-from app.reports.models import Figure, Report
+from app.reports.models import Figure, FigureReview, Report
 from app.series.models import SeriesPoint
 from app.sources.models import FetchAttempt, Source
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-__all__ = ["Alert", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt", "Figure",
-           "PlaceAddition", "Report", "ReportBand", "ReportFingerprint", "SeriesPoint", "Silence",
+__all__ = ["Alert", "AlertEvent", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt",
+           "Figure", "FigureReview", "PlaceAddition", "Report", "ReportBand", "ReportFingerprint", "SeriesPoint", "Silence",
            "Source", "WebSession", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
            "WebhookEvent"]

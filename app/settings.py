@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     household_size: int = Field(default=5, ge=1, le=30)
     household_sizes: dict[str, int] = Field(default_factory=dict)
     freshness_days: int = Field(default=14, ge=1, le=365)
+    # which figures wait for a person before they count (app/pipeline.py, hold_for_review)
+    review: Literal["off", "low_confidence", "alerting", "all"] = Field(
+        default="off", description="off: every figure counts as read; low_confidence: those "
+        "below DISPMON_REVIEW_THRESHOLD wait; alerting: those that would raise or escalate a "
+        "critical alert wait; all: every figure waits"
+    )
+    review_threshold: float = Field(default=0.6, ge=0, le=1)
     max_report_bytes: int = Field(default=1_000_000, ge=1_000)
     max_request_bytes: int = Field(default=2_000_000, ge=1_000)
     page_size: int = Field(default=50, ge=1, le=500)

@@ -12,7 +12,10 @@ from app.db import Base, utcnow
 
 RULE_KINDS = ("new_destination", "jump", "arrival_rate", "threshold", "new_high")
 SEVERITIES = ("info", "warning", "critical")
-STATUSES = ("firing", "acknowledged", "resolved")
+STATUSES = ("firing", "acknowledged", "resolved", "retracted")
+"""`retracted`: staff rejected or corrected the figures behind it; it was never true."""
+EVENT_TYPES = ("firing", "escalated", "updated", "acknowledged", "resolved", "retracted")
+"""What an alert's history records; each but `acknowledged` is also a webhook (`alert.<type>`)."""
 
 
 class AlertRule(Base):
@@ -45,7 +48,8 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     __table_args__ = (
-        CheckConstraint("status IN ('firing','acknowledged','resolved')", name="status"),
+        CheckConstraint("status IN ('firing','acknowledged','resolved','retracted')",
+                        name="status"),
         Index("ix_alerts_status_triggered", "status", "last_triggered_at"),
     )
 
@@ -94,3 +98,28 @@ class Silence(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertEvent(Base):
+    """One change of an alert, as it happened: no alert changes what it says without one. Rows
+    are only ever added."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (
+        CheckConstraint("type IN ('firing','escalated','updated','acknowledged','resolved',"
+                        "'retracted')", name="type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"),
+                                          index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    # who: a key's name, `review by NAME`, or null for the rules and the clock
+    by: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column()
+    summary: Mapped[str] = mapped_column(Text)
+    # what it said before the change (value, summary, data_day, status); null when it opened
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

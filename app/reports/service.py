@@ -182,6 +182,7 @@ def figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figur
         origin_level=origin.level if origin else None,
         as_of=fig.as_of, observed_on=fig.as_of or observed_on, span_start=fig.span[0],
         span_end=fig.span[1], quote=fig.quote, extractor_version=EXTRACTOR_VERSION,
+        confidence=fig.confidence,
     )
 
 
