@@ -11,6 +11,6 @@ from app.sources.models import FetchAttempt, Source
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = ["Alert", "AlertEvent", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt",
-           "Figure", "FigureReview", "PlaceAddition", "Report", "ReportBand", "ReportFingerprint", "SeriesPoint", "Silence",
-           "Source", "WebSession", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
-           "WebhookEvent"]
+           "Figure", "FigureReview", "PlaceAddition", "Report", "ReportBand", "ReportFingerprint",
+           "SeriesPoint", "Silence", "Source", "WebSession", "WebhookAttempt", "WebhookDelivery",
+           "WebhookEndpoint", "WebhookEvent"]

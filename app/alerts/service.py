@@ -9,6 +9,13 @@ So replaying the same reports, or a second outlet repeating a figure, notifies n
 `assess` decides what changes; `publish` writes its notifications to the webhook outbox in the
 caller's transaction, unless a silence covers the alert. Alerts with no trigger for
 DISPMON_ALERT_QUIET_HOURS resolve themselves.
+
+No alert changes what it says without a row in its history (`alert_events`) and a webhook:
+opened or reopened (`alert.firing`), escalated, updated (a new value, text or evidence below the
+escalation step), resolved; acknowledging is kept in the history only. After staff review a
+figure, `revise` checks the alerts of the places whose series changed again: one whose rule no
+longer fires there is retracted (`alert.retracted`), one whose value or evidence changed is
+updated (`alert.updated`) or escalated.
 """
 
 from __future__ import annotations
@@ -20,12 +27,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from app.alerts.models import Alert, AlertRule, Silence
+from app.alerts.models import Alert, AlertEvent, AlertRule, Silence
 from app.alerts.schemas import AlertOut, validate_params
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
@@ -324,7 +331,10 @@ def _fingerprint(rule_id: int, place_id: str) -> str:
 
 def _outcome(alert: Alert, trigger: Trigger) -> str:
     """What a trigger does to its existing alert: replay (nothing), reopen, escalate, refresh
-    (a new value or day, no notification) or touch (only last_triggered_at)."""
+    (a new value, text or day below the step: `alert.updated`) or touch (only
+    last_triggered_at)."""
+    if alert.status == "retracted":
+        return "reopen"  # its figures were rejected: any trigger now is news
     if alert.status == "resolved":
         if trigger.day <= alert.data_day and trigger.measure <= alert.notified_value:
             return "replay"  # the same figures again: not a new event
@@ -333,8 +343,11 @@ def _outcome(alert: Alert, trigger: Trigger) -> str:
     if (trigger.measure > alert.notified_value if rule.kind == "threshold"
             else rule.step is not None and trigger.measure >= alert.notified_value + rule.step):
         return "escalate"
+    if trigger.measure == alert.value and trigger.summary == alert.summary and (
+            trigger.day <= alert.data_day):
+        return "touch"  # says what the alert says (another outlet repeating a figure)
     if trigger.measure >= alert.value or trigger.day > alert.data_day:
-        return "refresh"
+        return "refresh"  # says something new below the step: alert.updated
     return "touch"
 
 
@@ -362,6 +375,7 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
     session.flush()
     touched: list[Alert] = []
     notices: list[Notice] = []
+    before: dict[str, dict[str, Any]] = {}  # what each changed alert said before
     for trigger, key in zip(fired, keys, strict=True):
         if key in inserted:
             touched.append(inserted[key])
@@ -373,6 +387,7 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
         touched.append(alert)
         if outcome == "touch":
             continue
+        said, before[key] = _says(alert), _snapshot(alert)
         if outcome == "reopen":
             alert.status, alert.episode, alert.opened_at = "firing", alert.episode + 1, now
             alert.acknowledged_at = alert.acknowledged_by = None
@@ -384,11 +399,37 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
             notices.append(Notice(alert, trigger.rule, "alert.escalated"))
         _refresh(alert, trigger, _evidence(trigger, figures, gazetteer), now,
                  notified=outcome != "refresh")
+        if outcome == "refresh" and _says(alert) != said:
+            notices.append(Notice(alert, trigger.rule, "alert.updated"))
         for column in _REFRESHED:
             flag_modified(alert, column)
     # before the outbox's queries, which would flush the alerts one by one
     session.flush()
+    record(session, [(n.alert, n.event_type, before.get(n.alert.fingerprint)) for n in notices],
+           now)
     return Evaluation(touched, notices, now)
+
+
+def _says(alert: Alert) -> tuple[Any, ...]:
+    """What an alert tells its readers: a change to any of it is an event."""
+    return (alert.status, alert.value, alert.summary, alert.data_day, alert.evidence)
+
+
+def _snapshot(alert: Alert) -> dict[str, Any]:
+    return {"status": alert.status, "value": alert.value, "summary": alert.summary,
+            "data_day": alert.data_day.isoformat()}
+
+
+def record(session: Session, changes: Iterable[tuple[Alert, str, dict[str, Any] | None]],
+           now: datetime, by: str | None = None, reason: str | None = None) -> None:
+    """Adds one history row per (alert, webhook event type or bare type, what it said before),
+    in one statement (an executemany: no ids to read back)."""
+    events = [{"alert_id": alert.id, "type": kind.removeprefix("alert."), "by": by,
+               "reason": reason, "status": alert.status, "value": alert.value,
+               "summary": alert.summary, "previous": previous, "at": now}
+              for alert, kind, previous in changes]
+    if events:
+        session.execute(insert(AlertEvent), events)
 
 
 _REFRESHED = ("status", "episode", "opened_at", "acknowledged_at", "acknowledged_by",
@@ -652,31 +693,35 @@ def acknowledge(session: Session, alert_id: int, by: str) -> Alert:
     alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
     if alert is None:
         raise NotFound(f"no alert with id {alert_id}")
-    if alert.status == "resolved":
-        raise Conflict(f"alert {alert_id} is resolved")
+    if alert.status in ("resolved", "retracted"):
+        raise Conflict(f"alert {alert_id} is {alert.status}")
     if alert.status == "firing":
+        before = _snapshot(alert)
         alert.status = "acknowledged"
         alert.acknowledged_at = utcnow()
         alert.acknowledged_by = by
         session.flush()
+        record(session, [(alert, "acknowledged", before)], alert.acknowledged_at, by=by)
     return alert
 
 
 def _resolve(session: Session, gazetteer: Gazetteer, alert: Alert, resolution: str,
-             now: datetime) -> None:
+             now: datetime, by: str | None = None) -> None:
+    before = _snapshot(alert)
     alert.status = "resolved"
     alert.resolved_at = now
     alert.resolution = resolution
     _notify(session, gazetteer, alert, "alert.resolved", now)
+    record(session, [(alert, "resolved", before)], now, by=by, reason=resolution)
 
 
 def resolve(session: Session, gazetteer: Gazetteer, alert_id: int, by: str) -> Alert:
     alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
     if alert is None:
         raise NotFound(f"no alert with id {alert_id}")
-    if alert.status == "resolved":
-        raise Conflict(f"alert {alert_id} is already resolved")
-    _resolve(session, gazetteer, alert, f"resolved by {by}", utcnow())
+    if alert.status in ("resolved", "retracted"):
+        raise Conflict(f"alert {alert_id} is already {alert.status}")
+    _resolve(session, gazetteer, alert, f"resolved by {by}", utcnow(), by=by)
     session.flush()
     return alert
 

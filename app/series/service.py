@@ -10,7 +10,8 @@ The rules (DESIGN.md, step 4):
   is older is `stale`, and `fresh_until` says the last day it was fresh;
 - a parent place gets the larger of its own figures and the sum of its children's series, each
   child at its latest point (a quiet child holds its estimate, it does not drop out of the sum);
-- figures of duplicate reports never count; families and households are already in people.
+- figures of duplicate reports never count, nor figures waiting for a review or rejected; a
+  corrected figure counts as corrected; families and households are already in people.
 
 A figure observed on day d changes days d .. d + freshness of its destination and of that
 destination's ancestors (the last of them the first stale day: where the series says it holds),
@@ -27,13 +28,13 @@ from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, null, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.gazetteer.index import Gazetteer
 from app.limits import INT_MAX
-from app.reports.models import Figure, Report
+from app.reports.models import Figure, Report, ReviewState
 from app.series.models import SeriesPoint
 from app.sources.models import Source
 
@@ -84,17 +85,36 @@ def _within(place: InstrumentedAttribute[Any], day: InstrumentedAttribute[date],
 def _readings(session: Session, windows: Mapping[str, tuple[date, date]],
               standing: Mapping[str, set[int]]) -> dict[str | None, list[_Reading]]:
     """The figures of every place over its window, and the earlier ones still standing on its
-    first day (`standing`, by figure id), one query, by (day, figure) per place."""
+    first day (`standing`, by figure id), one query, by (day, figure) per place.
+
+    Only figures that count (`COUNTED_STATES`: not waiting for a review, not rejected), each
+    with its values as they count: a corrected figure by its correction (its place and day
+    too), the others as read. Each side has its own index (place, day)."""
+
+    def where(place: InstrumentedAttribute[Any], day: InstrumentedAttribute[Any]
+              ) -> ColumnElement[bool]:
+        return or_(_within(place, day, windows),
+                   *(and_(place == pid, Figure.id.in_(sorted(ids)))
+                     for pid, ids in sorted(standing.items()) if ids))
+
+    corrected = Figure.review_state == ReviewState.CORRECTED.value
+    as_read = Figure.review_state.in_([ReviewState.AUTO.value, ReviewState.CONFIRMED.value])
     # plain columns, not ORM objects: a busy destination has hundreds of figures in a window
     rows = session.execute(
         select(Figure.destination_id, Figure.id, Figure.source_id, Source.name, Figure.observed_on,
                Figure.kind, Figure.people, Figure.count, Figure.low, Figure.high)
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id)
-        .where(or_(_within(Figure.destination_id, Figure.observed_on, windows),
-                   *(and_(Figure.destination_id == pid, Figure.id.in_(sorted(ids)))
-                     for pid, ids in sorted(standing.items()) if ids)),
+        .where(as_read, where(Figure.destination_id, Figure.observed_on),
                Report.duplicate_of_id.is_(None))
+        .union_all(
+            select(Figure.corrected_destination_id, Figure.id, Figure.source_id, Source.name,
+                   Figure.corrected_observed_on, Figure.corrected_kind, Figure.corrected_people,
+                   Figure.corrected_count, null(), null())
+            .join(Report, Report.id == Figure.report_id)
+            .join(Source, Source.id == Figure.source_id)
+            .where(corrected, where(Figure.corrected_destination_id, Figure.corrected_observed_on),
+                   Report.duplicate_of_id.is_(None)))
     ).all()
     readings: dict[str | None, list[_Reading]] = defaultdict(list)
     for place_id, fid, source_id, source_name, day, kind, people, n, low, high in rows:

@@ -152,7 +152,9 @@ def test_escalation_only_beyond_the_last_notified_value_by_the_step(desk: Desk) 
     desk.figure("LB-AK", D0 + timedelta(days=1), 1900, kind="new")  # +900: no
     desk.figure("LB-AK", D0 + timedelta(days=2), 2000, kind="new")  # +1,000 on 1,000: yes
     desk.figure("LB-AK", D0 + timedelta(days=3), 2500, kind="new")  # +500 on 2,000: no
-    assert desk.events("LB-AK") == ["alert.firing", "alert.escalated"]
+    # below the step the alert still says the new value, and tells it: updated, not escalated
+    assert desk.events("LB-AK") == ["alert.firing", "alert.updated", "alert.escalated",
+                                    "alert.updated"]
     alert = desk.alert("arrival_rate", "LB-AK")
     assert alert is not None and alert.notified_value == 2000 and alert.value == 2500
 

@@ -56,7 +56,7 @@ def test_alerts_arrive_signed_as_standard_webhooks(
         for x in r.received:
             body = Webhook(created["secret"]).verify(x.body, x.headers)
             assert set(body) == {"type", "timestamp", "data"}
-            assert body["type"] in {"alert.firing", "alert.escalated"}
+            assert body["type"] in {"alert.firing", "alert.escalated", "alert.updated"}
             assert {"evidence", "destination", "rule", "status"} <= set(body["data"])
             assert len(x.body) < MAX_PAYLOAD_BYTES
             assert x.headers["webhook-signature"].startswith("v1,")
