@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -230,9 +230,10 @@ class Evaluation:
 
 
 def assess(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
-           now: datetime | None = None) -> Evaluation:
+           now: datetime | None = None, skip: Collection[str] = ()) -> Evaluation:
     """Runs the enabled rules over the changed (destination, days) and applies what fires to
-    the alerts; the notices are left to `publish`. The caller commits.
+    the alerts, but those fingerprinted in `skip` (already checked by `revise`); the notices
+    are left to `publish`. The caller commits.
 
     A few queries per call, however many places changed: the rules, the series points, the
     highest estimates before them, the alerts, the evidence figures."""
@@ -243,10 +244,101 @@ def assess(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[dat
         select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)))
     if not rules:
         return Evaluation([], [], now)
-    fired = _fire(session, gazetteer, rules, changed)
+    fired = [t for t in _fire(session, gazetteer, rules, changed)
+             if _fingerprint(t.rule.id, t.place_id) not in skip]
     if not fired:
         return Evaluation([], [], now)
     return _apply(session, gazetteer, fired, now)
+
+
+def would_raise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
+                severity: str) -> list[Trigger]:
+    """The triggers of the enabled rules of `severity` over the changed days that would open,
+    reopen or escalate an alert, changing nothing (no lock, no write): what DISPMON_REVIEW=
+    alerting holds figures back for."""
+    rules = list(session.scalars(
+        select(AlertRule).where(AlertRule.enabled.is_(True), AlertRule.severity == severity)
+        .order_by(AlertRule.id)))
+    if not rules or not changed:
+        return []
+    fired = _fire(session, gazetteer, rules, changed)
+    if not fired:
+        return []
+    alerts = {a.fingerprint: a for a in session.scalars(select(Alert).where(
+        Alert.fingerprint.in_([_fingerprint(t.rule.id, t.place_id) for t in fired])))}
+    return [t for t in fired
+            if (alert := alerts.get(_fingerprint(t.rule.id, t.place_id))) is None
+            or _outcome(alert, t) in ("reopen", "escalate")]
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """What checking alerts again after a review did, and the alerts it checked (which
+    `assess` then leaves alone)."""
+
+    evaluation: Evaluation
+    checked: set[str]
+
+
+def revise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]], *,
+           by: str, reason: str | None, now: datetime | None = None) -> Revision:
+    """Checks again the alerts of the places whose series a review changed (open, or resolved
+    but never retracted), each on the changed days and its own day, with the series as they
+    now are: one whose rule no longer fires is retracted (`alert.retracted`: the figures it
+    stood on were rejected or corrected away); an open one that says something else is
+    escalated past its step, or else updated (`alert.updated`). Each change is kept in the
+    alert's history with who and why. The caller publishes the notices and commits."""
+    now = now or utcnow()
+    if not changed:
+        return Revision(Evaluation([], [], now), set())
+    alerts = list(session.scalars(
+        select(Alert).where(Alert.destination_id.in_(sorted(changed)),
+                            Alert.status.in_(("firing", "acknowledged", "resolved")))
+        .order_by(Alert.fingerprint).with_for_update()))
+    if not alerts:
+        return Revision(Evaluation([], [], now), set())
+    rules = {r.id: r for r in session.scalars(
+        select(AlertRule).where(AlertRule.id.in_({a.rule_id for a in alerts})))}
+    days: dict[str, set[date]] = {pid: set(d) for pid, d in changed.items()}
+    for alert in alerts:
+        days[alert.destination_id].add(alert.data_day)
+    fired = {(t.rule.id, t.place_id): t
+             for t in _fire(session, gazetteer, list(rules.values()), days, echoes=False)}
+    figures = _evidence_figures(session, fired.values())
+    notices: list[Notice] = []
+    history: list[tuple[Alert, str, dict[str, Any] | None]] = []
+    for alert in alerts:
+        rule = rules[alert.rule_id]
+        trigger = fired.get((alert.rule_id, alert.destination_id))
+        before, said = _snapshot(alert), _says(alert)
+        if trigger is None:
+            alert.status = "retracted"
+            alert.resolved_at = now
+            alert.resolution = (f"retracted after a review by {by}: {reason}" if reason
+                                else f"retracted after a review by {by}")[:200]
+            notices.append(Notice(alert, rule, "alert.retracted"))
+            history.append((alert, "retracted", before))
+            continue
+        if alert.status == "resolved":
+            continue  # it still stands as it was when it resolved
+        escalates = (trigger.measure > alert.notified_value if rule.kind == "threshold"
+                     else rule.step is not None
+                     and trigger.measure >= alert.notified_value + rule.step)
+        alert.value, alert.summary, alert.data_day = trigger.measure, trigger.summary, trigger.day
+        alert.evidence = _evidence(trigger, figures, gazetteer)
+        if escalates:
+            alert.status = "firing"
+            alert.acknowledged_at = alert.acknowledged_by = None
+            alert.notified_value = trigger.measure
+            notices.append(Notice(alert, rule, "alert.escalated"))
+            history.append((alert, "escalated", before))
+        elif _says(alert) != said:
+            notices.append(Notice(alert, rule, "alert.updated"))
+            history.append((alert, "updated", before))
+    session.flush()
+    record(session, history, now, by=by, reason=reason)
+    return Revision(Evaluation([n.alert for n in notices], notices, now),
+                    {a.fingerprint for a in alerts})
 
 
 def publish(session: Session, gazetteer: Gazetteer, evaluation: Evaluation) -> int:
@@ -273,9 +365,10 @@ class _Place:
 
 
 def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
-          changed: Mapping[str, set[date]]) -> list[Trigger]:
+          changed: Mapping[str, set[date]], *, echoes: bool = True) -> list[Trigger]:
     """What fires, in the order it is applied: deepest places first, so a parent can see what
-    its children already said, then by place id and rule id."""
+    its children already said, then by place id and rule id. With `echoes` false, a parent's
+    trigger is kept even when a child's says the same (to check an existing alert again)."""
     lookback = max([r.params.get("window_days", 1) for r in rules] + [1])
     places: list[_Place] = []
     for place_id, days in sorted(changed.items(),
@@ -315,7 +408,7 @@ def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
         for rule in place.rules:
             best = _strongest(t for d in sorted(place.days) if d in series
                               if (t := _check(rule, name, d, series, highs)) is not None)
-            if best is not None and where is not None and any(
+            if best is not None and echoes and where is not None and any(
                     t.rule.id == rule.id and _echoes(best, t)
                     for t in fired if (child := gazetteer.get(t.place_id)) is not None
                     and gazetteer.within(child, where)):
@@ -554,7 +647,8 @@ def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow],
     figures = []
     for figure, url, title, published_at, source in (rows[i] for i in sorted(wanted)
                                                      if i in rows):
-        place_id = figure.destination_id or trigger.place_id
+        counted = figure.current()
+        place_id = counted.destination_id or trigger.place_id
         place = gazetteer.get(place_id)
         if place_id != trigger.place_id and (
                 place is None or where is None or not gazetteer.within(place, where)):
@@ -565,9 +659,9 @@ def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow],
             "figure_id": figure.id, "report_id": figure.report_id, "for": wanted[figure.id],
             "side": _SIDES[wanted[figure.id]],
             "place": {"id": place_id, "name": place.name if place else (
-                figure.destination_name or place_id)},
-            "people": figure.people, "kind": figure.kind,
-            "date": figure.observed_on.isoformat(),
+                counted.destination_name or place_id)},
+            "people": counted.people, "kind": counted.kind,
+            "date": counted.observed_on.isoformat(), "review": figure.review_state,
             "quote": quote, "source": source, "url": url, "title": title,
             "published_at": published_at.isoformat() if published_at else None,
         })

@@ -12,18 +12,23 @@ from app.auth.models import ApiKey
 from app.auth.service import sees_secrets
 from app.db import SessionDep
 from app.errors import PROBLEM_RESPONSES
+from app.gazetteer.service import current_gazetteer
 from app.limits import MAX_PAGE, Day, Id, PlaceId
 from app.pagination import MAX_CURSOR, Page, decode_int_cursor, page_of
 from app.redaction import redact_url
-from app.reports import service
-from app.reports.models import Figure, Report
+from app.reports import review, service
+from app.reports.models import Figure, FigureReview, Report, ReviewAction, ReviewState
 from app.reports.schemas import (
+    AsRead,
     FigureOut,
     IngestOut,
     PlaceRef,
     ReportIn,
     ReportOut,
     ReportSummary,
+    ReviewEntryOut,
+    ReviewIn,
+    ReviewOut,
     SourceRef,
 )
 from app.settings import SettingsDep
@@ -44,15 +49,30 @@ def _place(id_: str | None, name: str | None, country: str | None,
 
 
 def figure_out(f: Figure, source: Source) -> FigureOut:
+    """The figure as it counts, with what was read beside it when staff corrected it."""
+    v = f.current()
+    corrected = f.review_state == ReviewState.CORRECTED
     return FigureOut(
-        id=f.id, report_id=f.report_id, source_id=f.source_id, source=source.name, count=f.count,
-        low=f.low, high=f.high, qualifier=f.qualifier, unit=f.unit, people=f.people, kind=f.kind,
-        destination=_place(f.destination_id, f.destination_name, f.destination_country,
-                           f.destination_level),
+        id=f.id, report_id=f.report_id, source_id=f.source_id, source=source.name, count=v.count,
+        low=v.low, high=v.high, qualifier=v.qualifier, unit=v.unit, people=v.people, kind=v.kind,
+        destination=_place(v.destination_id, v.destination_name, v.destination_country,
+                           v.destination_level),
         origin=_place(f.origin_id, f.origin_name, f.origin_country, f.origin_level),
-        as_of=f.as_of, observed_on=f.observed_on, span=(f.span_start, f.span_end), quote=f.quote,
-        extractor_version=f.extractor_version, demo=source.demo,
+        as_of=v.as_of, observed_on=v.observed_on, span=(f.span_start, f.span_end), quote=f.quote,
+        extractor_version=f.extractor_version, demo=source.demo, confidence=f.confidence,
+        review=ReviewState(f.review_state).value,
+        as_read=AsRead(
+            count=f.count, low=f.low, high=f.high, qualifier=f.qualifier, unit=f.unit,
+            people=f.people, kind=f.kind,
+            destination=_place(f.destination_id, f.destination_name, f.destination_country,
+                               f.destination_level),
+            as_of=f.as_of, observed_on=f.observed_on) if corrected else None,
     )
+
+
+def _entry_out(r: FigureReview) -> ReviewEntryOut:
+    return ReviewEntryOut(id=r.id, figure_id=r.figure_id, action=r.action, by=r.by,
+                          reason=r.reason, at=r.at, before=r.before, after=r.after)
 
 
 def _source_ref(s: Source) -> SourceRef:
@@ -122,3 +142,40 @@ def list_figures(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
     rows = service.list_figures(session, before_id=decode_int_cursor(cursor), limit=size + 1,
                                 destination=destination, since=since, source_id=source)
     return page_of(rows, size, lambda row: figure_out(*row), lambda row: row[0].id)
+
+
+@router.post("/figures/{figure_id}/review", response_model=ReviewOut)
+def review_figure(figure_id: Id, body: ReviewIn, session: SessionDep, settings: SettingsDep,
+                  key: WriteAccess) -> ReviewOut:
+    """Confirms, rejects or corrects a figure, kept in its history with the key's name; the
+    series, alerts and webhooks follow in the same transaction. The same review again changes
+    nothing (`changed` false)."""
+    correction = review.Correction(count=body.count, unit=body.unit, qualifier=body.qualifier,
+                                   kind=body.kind, destination=body.destination,
+                                   as_of=body.as_of)
+    applied = pipeline.apply_review(
+        session, settings, current_gazetteer(session), figure_id, ReviewAction(body.action),
+        by=key.name, reason=body.reason, correction=correction)
+    figure, source = review.get_figure(session, figure_id)
+    done = applied.reviewed.review
+    return ReviewOut(
+        changed=applied.reviewed.changed, figure=figure_out(figure, source),
+        review=_entry_out(done) if done is not None else None,
+        series_changed={place: sorted(days) for place, days in sorted(applied.changed.items())},
+        alerts=sorted({a.id for a in applied.alerts}), deliveries=applied.deliveries,
+    )
+
+
+@router.get("/review", response_model=Page[FigureOut])
+def review_queue(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+                 cursor: Cursor = None, limit: Limit = None) -> Page[FigureOut]:
+    """The figures waiting for a review (DISPMON_REVIEW), oldest first, each with its quote."""
+    size = limit or settings.page_size
+    rows = review.queue(session, decode_int_cursor(cursor), size + 1)
+    return page_of(rows, size, lambda row: figure_out(*row), lambda row: row[0].id)
+
+
+@router.get("/figures/{figure_id}/history", response_model=list[ReviewEntryOut])
+def figure_history(figure_id: Id, session: SessionDep, _key: ReadAccess) -> list[ReviewEntryOut]:
+    """Every change of the figure's review, oldest first: who, when, why, before and after."""
+    return [_entry_out(r) for r in review.history(session, figure_id)]

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from app.limits import MAX_NAME, MAX_TEXT, ContentText, InputModel, Text, Url, as_utc
+from app.limits import (
+    MAX_NAME,
+    MAX_TEXT,
+    ContentText,
+    Count,
+    Day,
+    InputModel,
+    PlaceId,
+    ShortText,
+    Text,
+    Url,
+    as_utc,
+)
+
+Unit = Literal["people", "families", "households"]
+Qualifier = Literal["exact", "at_least", "more_than", "about", "up_to", "less_than", "vague"]
+Kind = Literal["total", "new"]
+ReviewStateName = Literal["auto", "pending", "confirmed", "rejected", "corrected"]
 
 
 class ReportIn(InputModel):
@@ -45,7 +62,25 @@ class PlaceRef(BaseModel):
     level: str
 
 
+class AsRead(BaseModel):
+    """A corrected figure as the extractor read it (never changed by a review)."""
+
+    count: int
+    low: int | None
+    high: int | None
+    qualifier: str
+    unit: str
+    people: int
+    kind: str
+    destination: PlaceRef | None
+    as_of: date | None
+    observed_on: date
+
+
 class FigureOut(BaseModel):
+    """A figure as it counts: corrected where staff corrected it (`as_read` then holds what the
+    extractor read), with its review state; a `pending` or `rejected` one counts for nothing."""
+
     id: int
     report_id: int
     source_id: int
@@ -65,6 +100,62 @@ class FigureOut(BaseModel):
     quote: str
     extractor_version: str
     demo: bool = False
+    confidence: float | None = None
+    review: ReviewStateName = "auto"
+    as_read: AsRead | None = None
+
+
+class ReviewIn(InputModel):
+    """A review of a figure: `confirm` it as read, `reject` it (it counts for nothing), or
+    `correct` it with the fields that change (the others stay as the figure says now)."""
+
+    action: Literal["confirm", "reject", "correct"]
+    reason: ShortText | None = Field(
+        default=None, description="why; required to reject or correct")
+    count: Count | None = None
+    unit: Unit | None = None
+    qualifier: Qualifier | None = None
+    kind: Kind | None = None
+    destination: PlaceId | None = Field(default=None, description="a place id")
+    as_of: Day | None = Field(default=None, description="the day the figure refers to")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ReviewIn:
+        fields = ("count", "unit", "qualifier", "kind", "destination", "as_of")
+        given = [f for f in fields if getattr(self, f) is not None]
+        if self.action != "correct" and given:
+            raise ValueError(f"{self.action!r} takes no corrected fields ({', '.join(given)}); "
+                             "use 'correct'")
+        if self.action == "correct" and not given:
+            raise ValueError("'correct' needs at least one of " + ", ".join(fields))
+        if self.action != "confirm" and not (self.reason and self.reason.strip()):
+            raise ValueError(f"{self.action!r} needs a reason")
+        return self
+
+
+class ReviewEntryOut(BaseModel):
+    """One change of a figure's review: who (an API key's name, or `policy`), when, why, and
+    the figure before and after (`state` and `values` as it counted)."""
+
+    id: int
+    figure_id: int
+    action: str
+    by: str
+    reason: str | None
+    at: datetime
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class ReviewOut(BaseModel):
+    """The figure after the review; `changed` false when it already stood so (nothing moved)."""
+
+    changed: bool
+    figure: FigureOut
+    review: ReviewEntryOut | None
+    series_changed: dict[str, list[date]]
+    alerts: list[int]
+    deliveries: int
 
 
 class SourceRef(BaseModel):
