@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.models import Alert
 from app.alerts.service import assess, publish
+from app.demo import demo_source_ids
 from app.extract import extract
 from app.gazetteer.index import Gazetteer
 from app.gazetteer.service import current_gazetteer
@@ -92,8 +93,20 @@ def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
     """Stores new figure rows and carries them through: the series they touch, the alerts the
     changed days raise, the webhooks those alerts notify."""
     figures = store_figures(session, rows)
-    touched = {(f.destination_id, f.observed_on) for f in figures if f.destination_id}
-    changed = update_series(session, gazetteer, touched, settings.freshness_days)
-    evaluation = assess(session, gazetteer, changed)
-    deliveries = publish(session, gazetteer, evaluation)
-    return Recorded(figures, changed, evaluation.alerts, deliveries)
+    demo_sources = demo_source_ids(session, {f.source_id for f in figures})
+    changed: dict[str, set[date]] = {}
+    alerts: list[Alert] = []
+    deliveries = 0
+    # the demo's figures make the demo's series and alerts, real ones the real: never both
+    for demo in (False, True):
+        touched = {(f.destination_id, f.observed_on) for f in figures
+                   if f.destination_id and (f.source_id in demo_sources) == demo}
+        if not touched:
+            continue
+        realm = update_series(session, gazetteer, touched, settings.freshness_days, demo=demo)
+        evaluation = assess(session, gazetteer, realm, demo=demo)
+        deliveries += publish(session, gazetteer, evaluation)
+        alerts += evaluation.alerts
+        for place_id, days in realm.items():
+            changed.setdefault(place_id, set()).update(days)
+    return Recorded(figures, changed, alerts, deliveries)

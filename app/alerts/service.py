@@ -223,9 +223,10 @@ class Evaluation:
 
 
 def assess(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
-           now: datetime | None = None) -> Evaluation:
+           now: datetime | None = None, *, demo: bool = False) -> Evaluation:
     """Runs the enabled rules over the changed (destination, days) and applies what fires to
-    the alerts; the notices are left to `publish`. The caller commits.
+    the alerts; the notices are left to `publish`. The caller commits. `demo`: the changes are
+    of the demo's series, and so are the alerts they raise (app.demo).
 
     A few queries per call, however many places changed: the rules, the series points, the
     highest estimates before them, the alerts, the evidence figures."""
@@ -236,10 +237,10 @@ def assess(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[dat
         select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)))
     if not rules:
         return Evaluation([], [], now)
-    fired = _fire(session, gazetteer, rules, changed)
+    fired = _fire(session, gazetteer, rules, changed, demo)
     if not fired:
         return Evaluation([], [], now)
-    return _apply(session, gazetteer, fired, now)
+    return _apply(session, gazetteer, fired, now, demo)
 
 
 def publish(session: Session, gazetteer: Gazetteer, evaluation: Evaluation) -> int:
@@ -266,7 +267,7 @@ class _Place:
 
 
 def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
-          changed: Mapping[str, set[date]]) -> list[Trigger]:
+          changed: Mapping[str, set[date]], demo: bool) -> list[Trigger]:
     """What fires, in the order it is applied: deepest places first, so a parent can see what
     its children already said, then by place id and rule id."""
     lookback = max([r.params.get("window_days", 1) for r in rules] + [1])
@@ -286,7 +287,7 @@ def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
         starts.setdefault(place.first, []).append(place.id)
     points: dict[str, dict[date, SeriesPoint]] = {place.id: {} for place in places}
     for point in session.scalars(
-            select(SeriesPoint).where(or_(*(
+            select(SeriesPoint).where(SeriesPoint.demo == demo, or_(*(
                 and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day >= first,
                      SeriesPoint.day <= last)
                 for (first, last), ids in windows.items())))
@@ -295,7 +296,8 @@ def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
     # the highest estimate before each place's loaded window: one grouped indexed aggregate
     before: dict[str, int | None] = dict(session.execute(
         select(SeriesPoint.destination_id, func.max(SeriesPoint.estimate))
-        .where(or_(*(and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day < first)
+        .where(SeriesPoint.demo == demo,
+               or_(*(and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day < first)
                      for first, ids in starts.items())))
         .group_by(SeriesPoint.destination_id)).all())
 
@@ -318,8 +320,8 @@ def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
     return fired
 
 
-def _fingerprint(rule_id: int, place_id: str) -> str:
-    return f"rule:{rule_id}:{place_id}"
+def _fingerprint(rule_id: int, place_id: str, demo: bool) -> str:
+    return f"rule:{rule_id}:{place_id}" + (":demo" if demo else "")
 
 
 def _outcome(alert: Alert, trigger: Trigger) -> str:
@@ -339,8 +341,8 @@ def _outcome(alert: Alert, trigger: Trigger) -> str:
 
 
 def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
-           now: datetime) -> Evaluation:
-    keys = [_fingerprint(t.rule.id, t.place_id) for t in fired]
+           now: datetime, demo: bool) -> Evaluation:
+    keys = [_fingerprint(t.rule.id, t.place_id, demo) for t in fired]
     # one query locks them all, in fingerprint order: two workers never deadlock on them
     alerts = {a.fingerprint: a for a in session.scalars(
         select(Alert).where(Alert.fingerprint.in_(keys)).order_by(Alert.fingerprint)
@@ -351,7 +353,7 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
         t for t, key in zip(fired, keys, strict=True)
         if key not in alerts or _outcome(alerts[key], t) not in ("replay", "touch")])
     inserted = _insert(session, gazetteer, [(t, key) for t, key in zip(fired, keys, strict=True)
-                                           if key not in alerts], figures, alerts, now)
+                                           if key not in alerts], figures, alerts, now, demo)
     outcomes = {key: _outcome(alerts[key], t) for t, key in zip(fired, keys, strict=True)
                 if key not in inserted}
     # the alerts only touched first, then the others each with every column they may change:
@@ -399,7 +401,7 @@ _REFRESHED = ("status", "episode", "opened_at", "acknowledged_at", "acknowledged
 
 def _insert(session: Session, gazetteer: Gazetteer, new: list[tuple[Trigger, str]],
             figures: Mapping[int, _FigureRow], alerts: dict[str, Alert],
-            now: datetime) -> dict[str, Alert]:
+            now: datetime, demo: bool) -> dict[str, Alert]:
     """Inserts the alerts of triggers with none yet, all under one savepoint; returns them by
     fingerprint. When a concurrent evaluation inserted one of them first, each is tried under
     its own savepoint, and those that exist are locked into `alerts`, to be updated instead."""
@@ -412,7 +414,7 @@ def _insert(session: Session, gazetteer: Gazetteer, new: list[tuple[Trigger, str
             place = gazetteer.get(trigger.place_id)
             out[key] = Alert(
                 fingerprint=key, rule_id=trigger.rule.id, destination_id=trigger.place_id,
-                destination_name=place.name if place else trigger.place_id,
+                demo=demo, destination_name=place.name if place else trigger.place_id,
                 country=place.country if place else None, severity=trigger.rule.severity,
                 status="firing", summary=trigger.summary, value=trigger.measure,
                 notified_value=trigger.measure, data_day=trigger.day,
@@ -595,7 +597,7 @@ def _enqueue(session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRu
     data = _fit(alert_out(alert, rule).model_dump(mode="json"))
     places = [alert.destination_id] + [p.id for p in gazetteer.ancestors(alert.destination_id)]
     return enqueue(session, event_type, data, places=places, severity=alert.severity,
-                   alert_id=alert.id)
+                   alert_id=alert.id, demo=alert.demo)
 
 
 class _Outbox:

@@ -93,14 +93,17 @@ def find_existing(session: Session, text_hash: str, url: str | None,
     ).first()
 
 
-def _stored_matches(session: Session, items: Sequence[Checked]) -> list[Report]:
-    """The stored reports with the text or canonical URL of any of `items`, in one query."""
+def _stored_matches(session: Session, items: Sequence[Checked], demo: bool) -> list[Report]:
+    """The stored reports with the text or canonical URL of any of `items`, in one query; of
+    the demo's sources for a demo report, of real ones for a real report (app.demo)."""
     hashes = {item.text_hash for item in items}
     urls = {item.url for item in items if item.url}
     match: ColumnElement[bool] = Report.content_hash.in_(hashes)
     if urls:
         match = or_(match, Report.canonical_url.in_(urls))
-    return list(session.scalars(select(Report).where(match).order_by(Report.id)))
+    return list(session.scalars(
+        select(Report).join(Source, Source.id == Report.source_id)
+        .where(match, Source.demo == demo).order_by(Report.id)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +122,10 @@ def store_reports(session: Session, source: Source, items: Sequence[Checked]) ->
 
     A report that another outlet's report already tells (same text or URL, or near-duplicate
     text) is stored for this outlet too, marked `duplicate_of` the first one, so that its figures
-    do not count twice. Each step is one query for the batch, whatever its size."""
-    stored = _stored_matches(session, items)
+    do not count twice; so is a near-duplicate of an earlier report of the same batch, the
+    copy linked to the batch's first telling. Each step is one query for the batch, whatever its
+    size."""
+    stored = _stored_matches(session, items, source.demo)
     results: dict[int, Ingested] = {}  # by the item's place in `items`
     earlier: dict[str, int] = {}  # a text hash or URL -> the item of this batch that has it
     repeats: dict[int, int] = {}  # an item -> the earlier item of this batch it repeats
@@ -142,29 +147,47 @@ def store_reports(session: Session, source: Source, items: Sequence[Checked]) ->
             for key in keys:
                 earlier.setdefault(key, index)
     prints = {i: p for i in new if i not in originals and (p := items[i].print_) is not None}
-    near = dedup.near_duplicates(session, prints, other_than_source=source.id)
+    near = dedup.near_duplicates(session, prints, other_than_source=source.id, demo=source.demo)
+    # copies of an earlier item of this batch: stored after the first tellings, which must have
+    # their ids first
+    in_batch = dedup.copies_within({i: p for i, p in prints.items() if i not in near})
 
     reports: dict[int, Report] = {}
     for index in new:
+        if index in in_batch:
+            continue
         item = items[index]
         original = originals.get(index)
         duplicate_of = ((original.duplicate_of_id or original.id) if original is not None
                         else near.get(index))
-        reports[index] = Report(
-            source_id=source.id, url=item.new.url, canonical_url=item.url, title=item.new.title,
-            text=item.text, lang=item.new.lang or source.lang,
-            published_at=item.new.published_at, content_hash=item.text_hash,
-            extractor_version=EXTRACTOR_VERSION, duplicate_of_id=duplicate_of,
-        )
+        reports[index] = _report_row(source, item, duplicate_of)
     session.add_all(reports.values())
     session.flush()
+    if in_batch:
+        copies = {index: _report_row(source, items[index], reports[first].duplicate_of_id
+                                     or reports[first].id)
+                  for index, first in in_batch.items()}
+        session.add_all(copies.values())
+        session.flush()
+        reports.update(copies)
     dedup.remember(session, {reports[i].id: p for i in new if (p := items[i].print_)})
 
     for index, report in reports.items():
         results[index] = Ingested(report, created=True)
     for index, first in repeats.items():
         results[index] = Ingested(reports[first], created=False)
-    return StoredBatch([results[index] for index in range(len(items))], list(reports.values()))
+    # in the order of the batch, as the figures are read
+    return StoredBatch([results[index] for index in range(len(items))],
+                       [reports[index] for index in new])
+
+
+def _report_row(source: Source, item: Checked, duplicate_of: int | None) -> Report:
+    return Report(
+        source_id=source.id, url=item.new.url, canonical_url=item.url, title=item.new.title,
+        text=item.text, lang=item.new.lang or source.lang,
+        published_at=item.new.published_at, content_hash=item.text_hash,
+        extractor_version=EXTRACTOR_VERSION, duplicate_of_id=duplicate_of,
+    )
 
 
 def figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figure:

@@ -175,13 +175,15 @@ def fit_payload(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
-            severity: str, alert_id: int | None = None) -> int:
+            severity: str, alert_id: int | None = None, demo: bool = False) -> int:
     """Writes `data` to the outbox for every enabled endpoint whose filters match: `places` is
     the destination and its ancestors (a subscription to a country hears about its regions).
+    A `demo` event (of the demo's alerts) goes only to endpoints with `include_demo`.
     Returns the number of deliveries written."""
-    endpoints = [e for e in session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
-        if _matches(e, places, severity)]
+    query = select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
+    if demo:
+        query = query.where(WebhookEndpoint.include_demo.is_(True))
+    endpoints = [e for e in session.scalars(query) if _matches(e, places, severity)]
     if not endpoints:
         return 0
     return len(_write(session, event_type, data, endpoints, alert_id))
