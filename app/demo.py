@@ -21,8 +21,9 @@ every query of derived data honours:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
+from fastapi import Query
 from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session
 
@@ -72,3 +73,9 @@ def reset(session: Session) -> Removed:
     _delete(session, delete(Source).where(Source.demo.is_(True)))
     session.flush()
     return Removed(n_sources, n_reports, n_points, n_alerts)
+
+
+DemoFlag = Annotated[bool, Query(
+    description="the demo's (fictional, labelled) data instead of the real data; the two never "
+                "mix")]
+"""The query parameter of every read that can show either realm: real unless asked."""

@@ -463,8 +463,9 @@ def _point_json(point: SeriesPoint | None) -> dict[str, Any] | None:
             "high": point.high, "new_arrivals": point.new_arrivals}
 
 
-_FigureRow = tuple[Figure, str | None, str | None, datetime | None, str]
-"""A figure with its report's URL, title and publication time, and its source's name."""
+_FigureRow = tuple[Figure, str | None, str | None, datetime | None, str, str]
+"""A figure with its report's URL, title and publication time, its source's name and
+credibility."""
 
 
 def _evidence_ids(trigger: Trigger) -> dict[int, str]:
@@ -486,7 +487,8 @@ def _evidence_figures(session: Session, triggers: Iterable[Trigger]) -> dict[int
     if not ids:
         return {}
     rows = session.execute(
-        select(Figure, Report.url, Report.title, Report.published_at, Source.name)
+        select(Figure, Report.url, Report.title, Report.published_at, Source.name,
+               Source.credibility)
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
     )
@@ -513,8 +515,8 @@ def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow],
     wanted = _evidence_ids(trigger)
     where = gazetteer.get(trigger.place_id)
     figures = []
-    for figure, url, title, published_at, source in (rows[i] for i in sorted(wanted)
-                                                     if i in rows):
+    for figure, url, title, published_at, source, credibility in (rows[i] for i in sorted(wanted)
+                                                                  if i in rows):
         place_id = figure.destination_id or trigger.place_id
         place = gazetteer.get(place_id)
         if place_id != trigger.place_id and (
@@ -529,7 +531,8 @@ def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow],
                 figure.destination_name or place_id)},
             "people": figure.people, "kind": figure.kind,
             "date": figure.observed_on.isoformat(),
-            "quote": quote, "source": source, "url": url, "title": title,
+            "quote": quote, "source": source, "credibility": credibility, "url": url,
+            "title": title,
             "published_at": published_at.isoformat() if published_at else None,
         })
     previous = trigger.previous.estimate if trigger.previous else None
@@ -570,7 +573,7 @@ def alert_out(alert: Alert, rule: AlertRule, silenced: bool = False) -> AlertOut
         opened_at=alert.opened_at, last_triggered_at=alert.last_triggered_at,
         acknowledged_at=alert.acknowledged_at, acknowledged_by=alert.acknowledged_by,
         resolved_at=alert.resolved_at, resolution=alert.resolution, silenced=silenced,
-        evidence=alert.evidence,
+        demo=alert.demo, evidence=alert.evidence,
     )
 
 
@@ -629,9 +632,10 @@ def get_alert(session: Session, alert_id: int) -> tuple[Alert, AlertRule, bool]:
 
 
 def list_alerts(session: Session, *, status: str | None, destination: str | None,
-                before_id: int | None, limit: int) -> list[tuple[Alert, AlertRule, bool]]:
+                before_id: int | None, limit: int,
+                demo: bool = False) -> list[tuple[Alert, AlertRule, bool]]:
     query = (select(Alert, AlertRule).join(AlertRule, AlertRule.id == Alert.rule_id)
-             .order_by(Alert.id.desc()).limit(limit))
+             .where(Alert.demo == demo).order_by(Alert.id.desc()).limit(limit))
     if status == "open":
         query = query.where(Alert.status.in_(("firing", "acknowledged")))
     elif status:

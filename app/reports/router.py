@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Response, status
 from app import pipeline
 from app.auth.deps import ReadAccess, WriteAccess
 from app.auth.models import ApiKey
-from app.auth.service import sees_secrets
+from app.auth.service import grants, sees_secrets
 from app.db import SessionDep
+from app.demo import DemoFlag
 from app.errors import PROBLEM_RESPONSES
 from app.limits import MAX_PAGE, Day, Id, PlaceId
 from app.pagination import MAX_CURSOR, Page, decode_int_cursor, page_of
@@ -45,7 +46,8 @@ def _place(id_: str | None, name: str | None, country: str | None,
 
 def figure_out(f: Figure, source: Source) -> FigureOut:
     return FigureOut(
-        id=f.id, report_id=f.report_id, source_id=f.source_id, source=source.name, count=f.count,
+        id=f.id, report_id=f.report_id, source_id=f.source_id, source=source.name,
+        credibility=source.credibility, count=f.count,
         low=f.low, high=f.high, qualifier=f.qualifier, unit=f.unit, people=f.people, kind=f.kind,
         destination=_place(f.destination_id, f.destination_name, f.destination_country,
                            f.destination_level),
@@ -73,11 +75,16 @@ def _summary(r: Report, figure_count: int, key: ApiKey | None) -> ReportSummary:
     responses={200: {"description": "The same text or URL was already stored: that report",
                      "model": IngestOut}},
 )
-def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _key: WriteAccess,
+def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, key: WriteAccess,
                   response: Response) -> IngestOut:
     """Stores a report, reads its figures and updates the series; 200 with the stored report
-    when the same text or URL was submitted before."""
-    source = service.manual_source(session, body.source)
+    when the same text or URL was submitted before. `source` may carry a credibility: it is
+    set on a new source; an existing source's is changed only by an admin's key."""
+    submitted = body.submitted_source()
+    source = service.manual_source(
+        session, submitted.name if submitted else None,
+        credibility=submitted.credibility if submitted else None,
+        may_change=grants(key.scope, "admin"))
     result = pipeline.ingest(session, settings, source, service.NewReport(
         text=body.text, title=body.title, url=body.url, published_at=body.published(),
         lang=body.lang,
@@ -95,9 +102,9 @@ def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _k
 def list_reports(session: SessionDep, settings: SettingsDep, key: ReadAccess,
                  cursor: Cursor = None, limit: Limit = None,
                  source: Annotated[Id | None, Query(description="a source id")] = None,
-                 ) -> Page[ReportSummary]:
+                 demo: DemoFlag = False) -> Page[ReportSummary]:
     size = limit or settings.page_size
-    rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source)
+    rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source, demo=demo)
     return page_of(rows, size, lambda row: _summary(*row, key), lambda row: row[0].id)
 
 
@@ -117,8 +124,9 @@ def list_figures(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
                  destination: Annotated[PlaceId | None, Query(description="a place id")] = None,
                  since: Annotated[Day | None, Query(description="observed on or after")] = None,
                  source: Annotated[Id | None, Query(description="a source id")] = None,
-                 ) -> Page[FigureOut]:
+                 demo: DemoFlag = False) -> Page[FigureOut]:
     size = limit or settings.page_size
     rows = service.list_figures(session, before_id=decode_int_cursor(cursor), limit=size + 1,
-                                destination=destination, since=since, source_id=source)
+                                destination=destination, since=since, source_id=source,
+                                demo=demo)
     return page_of(rows, size, lambda row: figure_out(*row), lambda row: row[0].id)

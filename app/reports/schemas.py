@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
+from annotated_types import MaxLen
 from pydantic import BaseModel, Field, field_validator
 
-from app.limits import MAX_NAME, MAX_TEXT, ContentText, InputModel, Text, Url, as_utc
+from app.limits import MAX_NAME, MAX_TEXT, ContentText, InputModel, Name, Text, Url, as_utc
+from app.sources.models import Credibility
+
+
+class SubmittedSource(InputModel):
+    """The outlet or team a report comes from, with how far its word is trusted."""
+
+    name: Name = Field(description="Name of the submitting outlet or team")
+    credibility: Credibility | None = Field(
+        default=None, description="A (most reliable) to F (cannot be judged). Sets it for a new "
+        "source; for an existing one it must match, unless the key is an admin's, which changes "
+        "it (as PATCH /api/v1/sources/{id} does)")
 
 
 class ReportIn(InputModel):
@@ -22,8 +34,9 @@ class ReportIn(InputModel):
     published_at: datetime | date | None = Field(
         default=None, description="When the report was published (ISO date or date-time)"
     )
-    source: Text | None = Field(
-        default=None, max_length=MAX_NAME, description="Name of the submitting outlet or team"
+    source: Annotated[Text, MaxLen(MAX_NAME)] | SubmittedSource | None = Field(
+        default=None, description="Name of the submitting outlet or team, or "
+        '{"name": ..., "credibility": "A".."F"}'
     )
     lang: Text | None = Field(default=None, max_length=8, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z]+)?$")
 
@@ -31,6 +44,11 @@ class ReportIn(InputModel):
     @classmethod
     def _as_utc(cls, value: datetime | date | None) -> datetime | None:
         return None if value is None else as_utc(value)
+
+    def submitted_source(self) -> SubmittedSource | None:
+        if isinstance(self.source, str):
+            return SubmittedSource(name=self.source) if self.source else None
+        return self.source
 
     def published(self) -> datetime | None:
         value = self.published_at
@@ -50,6 +68,7 @@ class FigureOut(BaseModel):
     report_id: int
     source_id: int
     source: str | None = None
+    credibility: str = Field(description="the source's credibility, A (most reliable) to F")
     count: int
     low: int | None
     high: int | None

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.errors import InvalidInput, NotFound, PayloadTooLarge
+from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, PermissionDenied
 from app.extract import EXTRACTOR_VERSION, ExtractedFigure
 from app.limits import INT_MAX, strip_nul
 from app.reports import dedup
@@ -223,13 +223,28 @@ def _fits(row: Figure) -> bool:
     return all(v is None or -INT_MAX <= v <= INT_MAX for v in values)
 
 
-def manual_source(session: Session, name: str | None) -> Source:
-    """The source a submitted report is filed under: the named outlet or team, made on first use."""
+def manual_source(session: Session, name: str | None, *, credibility: str | None = None,
+                  may_change: bool = False) -> Source:
+    """The source a submitted report is filed under: the named outlet or team, made on first use
+    with `credibility` (else C). An existing source keeps its credibility: a different one is
+    refused, unless `may_change` (an admin's key), which sets it. A demo source takes no real
+    report (app.demo)."""
     name = (name or "").strip() or "Manual submissions"
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
-        source = Source(name=name, kind="manual", credibility="C", params={})
+        source = Source(name=name, kind="manual", credibility=credibility or "C", params={})
         session.add(source)
+        session.flush()
+        return source
+    if source.demo:
+        raise Conflict(f"{name!r} is the demo's source, of fictional reports; file a real report "
+                       "under another source name")
+    if credibility is not None and credibility != source.credibility:
+        if not may_change:
+            raise PermissionDenied(
+                f"source {name!r} has credibility {source.credibility}; only an admin changes it "
+                f"(PATCH /api/v1/sources/{source.id}, or submit with an admin key)")
+        source.credibility = credibility
         session.flush()
     return source
 
@@ -246,8 +261,9 @@ def get_report(session: Session, report_id: int) -> Report:
 
 
 def list_reports(session: Session, before_id: int | None, limit: int,
-                 source_id: int | None = None) -> list[tuple[Report, int]]:
-    """Reports newest first with their figure counts, `limit` of them after the cursor."""
+                 source_id: int | None = None, *, demo: bool = False) -> list[tuple[Report, int]]:
+    """Reports newest first with their figure counts, `limit` of them after the cursor: real
+    ones, or the demo's when `demo`."""
     counts = (
         select(Figure.report_id, func.count(Figure.id).label("n"))
         .group_by(Figure.report_id).subquery()
@@ -255,6 +271,7 @@ def list_reports(session: Session, before_id: int | None, limit: int,
     query = (
         select(Report, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.report_id == Report.id)
+        .join(Source, Source.id == Report.source_id).where(Source.demo == demo)
         .options(selectinload(Report.source))
         .order_by(Report.id.desc()).limit(limit)
     )
@@ -267,10 +284,10 @@ def list_reports(session: Session, before_id: int | None, limit: int,
 
 def list_figures(session: Session, *, before_id: int | None, limit: int,
                  destination: str | None = None, since: date | None = None,
-                 source_id: int | None = None) -> list[tuple[Figure, Source]]:
+                 source_id: int | None = None, demo: bool = False) -> list[tuple[Figure, Source]]:
     query = (
         select(Figure, Source).join(Source, Source.id == Figure.source_id)
-        .order_by(Figure.id.desc()).limit(limit)
+        .where(Source.demo == demo).order_by(Figure.id.desc()).limit(limit)
     )
     if before_id is not None:
         query = query.where(Figure.id < before_id)

@@ -439,13 +439,3 @@ def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
                               sum(p.new_arrivals for p in days), list(last.sources),
                               last.fresh_until, last.stale))
     return periods
-
-
-
-def sources_are_demo(session: Session, source_ids: set[int]) -> bool:
-    """True when any figure behind a series comes from a demo source (so it is labelled)."""
-    if not source_ids:
-        return False
-    return bool(session.scalar(
-        select(Source.id).where(Source.id.in_(source_ids), Source.demo.is_(True)).limit(1)
-    ))

@@ -77,12 +77,12 @@ def new_message_id() -> str:
 
 def create_endpoint(session: Session, box: SecretBox, *, url: str, description: str | None,
                     destinations: list[str] | None, min_severity: str,
-                    secret: str | None) -> tuple[WebhookEndpoint, str]:
+                    secret: str | None, include_demo: bool = False) -> tuple[WebhookEndpoint, str]:
     """The new endpoint and its secret in clear, which only this return ever shows."""
     plain = check_secret(secret) if secret else new_secret()
     endpoint = WebhookEndpoint(
         url=url, description=description, destinations=destinations, min_severity=min_severity,
-        secret_encrypted=box.encrypt(plain),
+        include_demo=include_demo, secret_encrypted=box.encrypt(plain),
     )
     session.add(endpoint)
     session.flush()
