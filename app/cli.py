@@ -1,4 +1,4 @@
-"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey."""
+"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey, demo."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from app.settings import Settings
 cli = typer.Typer(help="Displacement Monitor", no_args_is_help=True, add_completion=False)
 apikey_cli = typer.Typer(help="Manage API keys", no_args_is_help=True)
 cli.add_typer(apikey_cli, name="apikey")
+demo_cli = typer.Typer(help="The demo's data, kept apart from real data", no_args_is_help=True)
+cli.add_typer(demo_cli, name="demo")
 
 
 def _settings(*, secrets: bool = True) -> Settings:
@@ -249,6 +251,22 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()
+
+
+@demo_cli.command("reset")
+def demo_reset() -> None:
+    """Deletes the demo: its sources, reports, figures, series and alerts (with their webhook
+    events), and nothing else. A process started with DISPMON_DEMO loads it again."""
+    from app.demo import reset
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            removed = reset(session)
+    finally:
+        engine.dispose()
+    typer.echo(f"removed the demo: {removed.sources} sources, {removed.reports} reports, "
+               f"{removed.series_points} series points, {removed.alerts} alerts", err=True)
 
 
 def main() -> None:

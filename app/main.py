@@ -36,10 +36,13 @@ log = logging.getLogger(__name__)
 
 
 def load_demo(factory: sessionmaker[Session], settings: Settings) -> None:
-    """Declares the demo source and, on an empty database, replays it at once."""
+    """Declares the demo source and, when it has no report yet (a new database, or after
+    `dispmon demo reset`), replays it at once: into the demo's own series and alerts, apart
+    from any real data (app.demo)."""
     with factory.begin() as session:
         source_id = ensure_demo_source(session).id
-        empty = session.scalar(select(Report.id).limit(1)) is None
+        empty = session.scalar(select(Report.id).where(Report.source_id == source_id)
+                               .limit(1)) is None
     if empty:
         outcome = run_source(factory, settings, source_id, worker_id())
         log.info("demo data loaded: %s reports (labelled DEMO)", outcome.reports_new)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.models import Alert
 from app.alerts.service import assess, publish, revise, would_raise
+from app.demo import demo_source_ids
 from app.extract import extract
 from app.gazetteer.index import Gazetteer
 from app.gazetteer.service import current_gazetteer
@@ -104,15 +105,27 @@ def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
     wait (`pending`) and move nothing."""
     figures = store_figures(session, rows)
     held = hold_for_review(session, settings, figures)
-    touched = {(f.destination_id, f.observed_on) for f in figures
-               if f.destination_id and f.counts}
-    changed = update_series(session, gazetteer, touched, settings.freshness_days)
-    if settings.review == "alerting":
-        changed, alerting = hold_alerting(session, settings, gazetteer, figures, changed)
-        held += alerting
-    evaluation = assess(session, gazetteer, changed)
-    deliveries = publish(session, gazetteer, evaluation)
-    return Recorded(figures, changed, evaluation.alerts, deliveries, held)
+    demo_sources = demo_source_ids(session, {f.source_id for f in figures})
+    changed: dict[str, set[date]] = {}
+    alerts: list[Alert] = []
+    deliveries = 0
+    # the demo's figures make the demo's series and alerts, real ones the real: never both
+    for demo in (False, True):
+        ours = [f for f in figures if (f.source_id in demo_sources) == demo]
+        touched = {(f.destination_id, f.observed_on) for f in ours
+                   if f.destination_id and f.counts}
+        if not touched:
+            continue
+        realm = update_series(session, gazetteer, touched, settings.freshness_days, demo=demo)
+        if settings.review == "alerting":
+            realm, alerting = hold_alerting(session, settings, gazetteer, ours, realm, demo=demo)
+            held += alerting
+        evaluation = assess(session, gazetteer, realm, demo=demo)
+        deliveries += publish(session, gazetteer, evaluation)
+        alerts += evaluation.alerts
+        for place_id, days in realm.items():
+            changed.setdefault(place_id, set()).update(days)
+    return Recorded(figures, changed, alerts, deliveries, held)
 
 
 def hold_for_review(session: Session, settings: Settings, figures: list[Figure]) -> list[Figure]:
@@ -133,7 +146,7 @@ def hold_for_review(session: Session, settings: Settings, figures: list[Figure])
 
 
 def hold_alerting(session: Session, settings: Settings, gazetteer: Gazetteer,
-                  figures: list[Figure], changed: dict[str, set[date]]
+                  figures: list[Figure], changed: dict[str, set[date]], *, demo: bool = False
                   ) -> tuple[dict[str, set[date]], list[Figure]]:
     """DISPMON_REVIEW=alerting: the new figures that would raise or escalate a critical alert
     wait. Found by trying, inside the transaction: with the new figures in the series, the
@@ -145,7 +158,7 @@ def hold_alerting(session: Session, settings: Settings, gazetteer: Gazetteer,
     new = {f.id: f for f in figures if f.counts and f.destination_id}
     held: list[Figure] = []
     for _ in range(len(new)):
-        triggers = would_raise(session, gazetteer, changed, "critical")
+        triggers = would_raise(session, gazetteer, changed, "critical", demo=demo)
         behind = sorted({int(s["figure_id"]) for t in triggers for s in t.current.sources}
                         & set(new))
         if not behind:
@@ -156,7 +169,7 @@ def hold_alerting(session: Session, settings: Settings, gazetteer: Gazetteer,
         held += waiting
         again = update_series(session, gazetteer,
                               {(f.destination_id, f.observed_on) for f in waiting
-                               if f.destination_id}, settings.freshness_days)
+                               if f.destination_id}, settings.freshness_days, demo=demo)
         for place_id, days in again.items():
             changed.setdefault(place_id, set()).update(days)
     return changed, held
@@ -184,10 +197,12 @@ def apply_review(session: Session, settings: Settings, gazetteer: Gazetteer, fig
         return ReviewApplied(reviewed, {}, [], 0)
     touched = {(v.destination_id, v.observed_on) for v in (reviewed.before, reviewed.after)
                if v is not None and v.destination_id}
-    changed = update_series(session, gazetteer, touched, settings.freshness_days)
+    # a review moves the series and alerts of its figure's realm, the demo's or the real one
+    demo = bool(demo_source_ids(session, {reviewed.figure.source_id}))
+    changed = update_series(session, gazetteer, touched, settings.freshness_days, demo=demo)
     who = f"review by {by}"
-    revision = revise(session, gazetteer, changed, by=who, reason=reason)
-    evaluation = assess(session, gazetteer, changed, skip=revision.checked)
+    revision = revise(session, gazetteer, changed, by=who, reason=reason, demo=demo)
+    evaluation = assess(session, gazetteer, changed, skip=revision.checked, demo=demo)
     deliveries = (publish(session, gazetteer, revision.evaluation)
                   + publish(session, gazetteer, evaluation))
     return ReviewApplied(reviewed, changed,

@@ -35,20 +35,27 @@ def test_readyz_says_when_the_database_is_gone(settings: Settings) -> None:
 def test_demo_data_loads_once_and_is_labelled(settings: Settings) -> None:
     demo = settings.model_copy(update={"demo": True, "public_read": True})
     with TestClient(create_app(demo)) as client:
-        reports = client.get("/api/v1/reports", params={"limit": 100}).json()["items"]
+        # the demo is read apart, when asked for: real reads show none of it
+        assert client.get("/api/v1/reports").json()["items"] == []
+        assert client.get("/api/v1/destinations/LB-BH/series").json()["points"] == []
+        reports = client.get("/api/v1/reports",
+                             params={"limit": 100, "demo": True}).json()["items"]
         assert len(reports) == 12 and all(r["demo"] for r in reports)
         assert all("DEMO" in r["source"]["name"] for r in reports)
-        figures = client.get("/api/v1/figures", params={"limit": 100}).json()["items"]
+        figures = client.get("/api/v1/figures",
+                             params={"limit": 100, "demo": True}).json()["items"]
         assert figures and all(f["demo"] for f in figures)
         assert not any(f["count"] in (120, 340, 60, 745, 800, 1000, 1200) for f in figures)
-        series = client.get("/api/v1/destinations/LB-BH/series").json()
+        series = client.get("/api/v1/destinations/LB-BH/series", params={"demo": True}).json()
         assert series["demo"] is True and max(p["estimate"] for p in series["points"]) >= 10000
         bases = client.get("/api/v1/destinations", params={"q": "Khmeimim"}).json()["items"]
         base = next(b for b in bases if b["level"] == "site")
-        base_series = client.get(f"/api/v1/destinations/{base['id']}/series").json()
+        base_series = client.get(f"/api/v1/destinations/{base['id']}/series",
+                                 params={"demo": True}).json()
         assert max(p["estimate"] for p in base_series["points"]) >= 7000
     with TestClient(create_app(demo)) as client:  # a restart replays nothing new
-        assert len(client.get("/api/v1/reports", params={"limit": 100}).json()["items"]) == 12
+        assert len(client.get("/api/v1/reports", params={"limit": 100, "demo": True})
+                   .json()["items"]) == 12
 
 
 def test_a_real_server_takes_a_report_and_shows_it_in_the_series(
@@ -60,7 +67,8 @@ def test_a_real_server_takes_a_report_and_shows_it_in_the_series(
            "DISPMON_SCHEDULER_TICK_SECONDS": "0.5"}
     with served(env) as base:
         assert httpx.get(f"{base}/docs").status_code == 200
-        demo = httpx.get(f"{base}/api/v1/destinations/LB-BH/series").json()
+        demo = httpx.get(f"{base}/api/v1/destinations/LB-BH/series",
+                         params={"demo": "true"}).json()
         assert demo["points"], "the demo series should be there at once"
         sent = httpx.post(f"{base}/api/v1/reports", headers={"Authorization": f"Bearer {key}"},
                           json={"text": "Some 2,500 people have arrived in Hermel district "

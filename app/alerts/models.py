@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -60,6 +60,8 @@ class Alert(Base):
                                          index=True)
     destination_id: Mapped[str] = mapped_column(String(64), index=True)
     destination_name: Mapped[str] = mapped_column(String(200))
+    # an alert of the demo's series (app.demo): listed apart, sent only to endpoints that opt in
+    demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     country: Mapped[str | None] = mapped_column(String(2))
     severity: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(16), default="firing")

@@ -21,6 +21,7 @@ from app.auth.deps import AdminAccess, ReadAccess, WriteAccess
 from app.auth.models import ApiKey
 from app.auth.service import sees_secrets
 from app.db import SessionDep
+from app.demo import DemoFlag
 from app.errors import PROBLEM_RESPONSES
 from app.gazetteer.service import current_gazetteer
 from app.limits import MAX_PAGE, Id, PlaceId
@@ -82,10 +83,11 @@ def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
                 status: Annotated[Literal["firing", "acknowledged", "resolved", "open"] | None,
                                   Query(description="open: firing or acknowledged")] = None,
                 destination: Annotated[PlaceId | None, Query(description="a place id")] = None,
-                cursor: Cursor = None, limit: Limit = None) -> Page[AlertOut]:
+                cursor: Cursor = None, limit: Limit = None,
+                demo: DemoFlag = False) -> Page[AlertOut]:
     size = limit or settings.page_size
     rows = service.list_alerts(session, status=status, destination=destination,
-                               before_id=decode_int_cursor(cursor), limit=size + 1)
+                               before_id=decode_int_cursor(cursor), limit=size + 1, demo=demo)
     return page_of(rows, size, lambda row: _shown(service.alert_out(*row), key),
                    lambda row: row[0].id)
 

@@ -137,7 +137,10 @@ class AlertOut(BaseModel):
     resolved_at: datetime | None
     resolution: str | None
     silenced: bool = False
-    evidence: dict[str, Any]
+    demo: bool = Field(default=False, description="an alert of the demo's (fictional) series")
+    evidence: dict[str, Any] = Field(description="before and after, and the figures behind "
+                                     "them: each with its quote, source and the source's "
+                                     "credibility (A-F)")
 
 
 class AckIn(InputModel):

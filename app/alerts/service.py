@@ -230,10 +230,12 @@ class Evaluation:
 
 
 def assess(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
-           now: datetime | None = None, skip: Collection[str] = ()) -> Evaluation:
+           now: datetime | None = None, skip: Collection[str] = (), *,
+           demo: bool = False) -> Evaluation:
     """Runs the enabled rules over the changed (destination, days) and applies what fires to
     the alerts, but those fingerprinted in `skip` (already checked by `revise`); the notices
-    are left to `publish`. The caller commits.
+    are left to `publish`. The caller commits. `demo`: the changes are of the demo's series,
+    and so are the alerts they raise (app.demo).
 
     A few queries per call, however many places changed: the rules, the series points, the
     highest estimates before them, the alerts, the evidence figures."""
@@ -244,15 +246,15 @@ def assess(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[dat
         select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)))
     if not rules:
         return Evaluation([], [], now)
-    fired = [t for t in _fire(session, gazetteer, rules, changed)
-             if _fingerprint(t.rule.id, t.place_id) not in skip]
+    fired = [t for t in _fire(session, gazetteer, rules, changed, demo)
+             if _fingerprint(t.rule.id, t.place_id, demo) not in skip]
     if not fired:
         return Evaluation([], [], now)
-    return _apply(session, gazetteer, fired, now)
+    return _apply(session, gazetteer, fired, now, demo)
 
 
 def would_raise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]],
-                severity: str) -> list[Trigger]:
+                severity: str, *, demo: bool = False) -> list[Trigger]:
     """The triggers of the enabled rules of `severity` over the changed days that would open,
     reopen or escalate an alert, changing nothing (no lock, no write): what DISPMON_REVIEW=
     alerting holds figures back for."""
@@ -261,13 +263,13 @@ def would_raise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, se
         .order_by(AlertRule.id)))
     if not rules or not changed:
         return []
-    fired = _fire(session, gazetteer, rules, changed)
+    fired = _fire(session, gazetteer, rules, changed, demo)
     if not fired:
         return []
     alerts = {a.fingerprint: a for a in session.scalars(select(Alert).where(
-        Alert.fingerprint.in_([_fingerprint(t.rule.id, t.place_id) for t in fired])))}
+        Alert.fingerprint.in_([_fingerprint(t.rule.id, t.place_id, demo) for t in fired])))}
     return [t for t in fired
-            if (alert := alerts.get(_fingerprint(t.rule.id, t.place_id))) is None
+            if (alert := alerts.get(_fingerprint(t.rule.id, t.place_id, demo))) is None
             or _outcome(alert, t) in ("reopen", "escalate")]
 
 
@@ -281,7 +283,8 @@ class Revision:
 
 
 def revise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[date]], *,
-           by: str, reason: str | None, now: datetime | None = None) -> Revision:
+           by: str, reason: str | None, now: datetime | None = None,
+           demo: bool = False) -> Revision:
     """Checks again the alerts of the places whose series a review changed (open, or resolved
     but never retracted), each on the changed days and its own day, with the series as they
     now are: one whose rule no longer fires is retracted (`alert.retracted`: the figures it
@@ -292,7 +295,7 @@ def revise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[dat
     if not changed:
         return Revision(Evaluation([], [], now), set())
     alerts = list(session.scalars(
-        select(Alert).where(Alert.destination_id.in_(sorted(changed)),
+        select(Alert).where(Alert.destination_id.in_(sorted(changed)), Alert.demo == demo,
                             Alert.status.in_(("firing", "acknowledged", "resolved")))
         .order_by(Alert.fingerprint).with_for_update()))
     if not alerts:
@@ -303,7 +306,7 @@ def revise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[dat
     for alert in alerts:
         days[alert.destination_id].add(alert.data_day)
     fired = {(t.rule.id, t.place_id): t
-             for t in _fire(session, gazetteer, list(rules.values()), days, echoes=False)}
+             for t in _fire(session, gazetteer, list(rules.values()), days, demo, echoes=False)}
     figures = _evidence_figures(session, fired.values())
     notices: list[Notice] = []
     history: list[tuple[Alert, str, dict[str, Any] | None]] = []
@@ -365,7 +368,8 @@ class _Place:
 
 
 def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
-          changed: Mapping[str, set[date]], *, echoes: bool = True) -> list[Trigger]:
+          changed: Mapping[str, set[date]], demo: bool, *,
+          echoes: bool = True) -> list[Trigger]:
     """What fires, in the order it is applied: deepest places first, so a parent can see what
     its children already said, then by place id and rule id. With `echoes` false, a parent's
     trigger is kept even when a child's says the same (to check an existing alert again)."""
@@ -386,7 +390,7 @@ def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
         starts.setdefault(place.first, []).append(place.id)
     points: dict[str, dict[date, SeriesPoint]] = {place.id: {} for place in places}
     for point in session.scalars(
-            select(SeriesPoint).where(or_(*(
+            select(SeriesPoint).where(SeriesPoint.demo == demo, or_(*(
                 and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day >= first,
                      SeriesPoint.day <= last)
                 for (first, last), ids in windows.items())))
@@ -395,7 +399,8 @@ def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
     # the highest estimate before each place's loaded window: one grouped indexed aggregate
     before: dict[str, int | None] = dict(session.execute(
         select(SeriesPoint.destination_id, func.max(SeriesPoint.estimate))
-        .where(or_(*(and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day < first)
+        .where(SeriesPoint.demo == demo,
+               or_(*(and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day < first)
                      for first, ids in starts.items())))
         .group_by(SeriesPoint.destination_id)).all())
 
@@ -418,8 +423,8 @@ def _fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
     return fired
 
 
-def _fingerprint(rule_id: int, place_id: str) -> str:
-    return f"rule:{rule_id}:{place_id}"
+def _fingerprint(rule_id: int, place_id: str, demo: bool) -> str:
+    return f"rule:{rule_id}:{place_id}" + (":demo" if demo else "")
 
 
 def _outcome(alert: Alert, trigger: Trigger) -> str:
@@ -445,8 +450,8 @@ def _outcome(alert: Alert, trigger: Trigger) -> str:
 
 
 def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
-           now: datetime) -> Evaluation:
-    keys = [_fingerprint(t.rule.id, t.place_id) for t in fired]
+           now: datetime, demo: bool) -> Evaluation:
+    keys = [_fingerprint(t.rule.id, t.place_id, demo) for t in fired]
     # one query locks them all, in fingerprint order: two workers never deadlock on them
     alerts = {a.fingerprint: a for a in session.scalars(
         select(Alert).where(Alert.fingerprint.in_(keys)).order_by(Alert.fingerprint)
@@ -457,7 +462,7 @@ def _apply(session: Session, gazetteer: Gazetteer, fired: list[Trigger],
         t for t, key in zip(fired, keys, strict=True)
         if key not in alerts or _outcome(alerts[key], t) not in ("replay", "touch")])
     inserted = _insert(session, gazetteer, [(t, key) for t, key in zip(fired, keys, strict=True)
-                                           if key not in alerts], figures, alerts, now)
+                                           if key not in alerts], figures, alerts, now, demo)
     outcomes = {key: _outcome(alerts[key], t) for t, key in zip(fired, keys, strict=True)
                 if key not in inserted}
     # the alerts only touched first, then the others each with every column they may change:
@@ -533,7 +538,7 @@ _REFRESHED = ("status", "episode", "opened_at", "acknowledged_at", "acknowledged
 
 def _insert(session: Session, gazetteer: Gazetteer, new: list[tuple[Trigger, str]],
             figures: Mapping[int, _FigureRow], alerts: dict[str, Alert],
-            now: datetime) -> dict[str, Alert]:
+            now: datetime, demo: bool) -> dict[str, Alert]:
     """Inserts the alerts of triggers with none yet, all under one savepoint; returns them by
     fingerprint. When a concurrent evaluation inserted one of them first, each is tried under
     its own savepoint, and those that exist are locked into `alerts`, to be updated instead."""
@@ -546,7 +551,7 @@ def _insert(session: Session, gazetteer: Gazetteer, new: list[tuple[Trigger, str
             place = gazetteer.get(trigger.place_id)
             out[key] = Alert(
                 fingerprint=key, rule_id=trigger.rule.id, destination_id=trigger.place_id,
-                destination_name=place.name if place else trigger.place_id,
+                demo=demo, destination_name=place.name if place else trigger.place_id,
                 country=place.country if place else None, severity=trigger.rule.severity,
                 status="firing", summary=trigger.summary, value=trigger.measure,
                 notified_value=trigger.measure, data_day=trigger.day,
@@ -595,8 +600,9 @@ def _point_json(point: SeriesPoint | None) -> dict[str, Any] | None:
             "high": point.high, "new_arrivals": point.new_arrivals}
 
 
-_FigureRow = tuple[Figure, str | None, str | None, datetime | None, str]
-"""A figure with its report's URL, title and publication time, and its source's name."""
+_FigureRow = tuple[Figure, str | None, str | None, datetime | None, str, str]
+"""A figure with its report's URL, title and publication time, its source's name and
+credibility."""
 
 
 def _evidence_ids(trigger: Trigger) -> dict[int, str]:
@@ -618,7 +624,8 @@ def _evidence_figures(session: Session, triggers: Iterable[Trigger]) -> dict[int
     if not ids:
         return {}
     rows = session.execute(
-        select(Figure, Report.url, Report.title, Report.published_at, Source.name)
+        select(Figure, Report.url, Report.title, Report.published_at, Source.name,
+               Source.credibility)
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
     )
@@ -645,8 +652,8 @@ def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow],
     wanted = _evidence_ids(trigger)
     where = gazetteer.get(trigger.place_id)
     figures = []
-    for figure, url, title, published_at, source in (rows[i] for i in sorted(wanted)
-                                                     if i in rows):
+    for figure, url, title, published_at, source, credibility in (
+            rows[i] for i in sorted(wanted) if i in rows):
         counted = figure.current()
         place_id = counted.destination_id or trigger.place_id
         place = gazetteer.get(place_id)
@@ -662,7 +669,8 @@ def _evidence(trigger: Trigger, rows: Mapping[int, _FigureRow],
                 counted.destination_name or place_id)},
             "people": counted.people, "kind": counted.kind,
             "date": counted.observed_on.isoformat(), "review": figure.review_state,
-            "quote": quote, "source": source, "url": url, "title": title,
+            "quote": quote, "source": source, "credibility": credibility, "url": url,
+            "title": title,
             "published_at": published_at.isoformat() if published_at else None,
         })
     previous = trigger.previous.estimate if trigger.previous else None
@@ -703,7 +711,7 @@ def alert_out(alert: Alert, rule: AlertRule, silenced: bool = False) -> AlertOut
         opened_at=alert.opened_at, last_triggered_at=alert.last_triggered_at,
         acknowledged_at=alert.acknowledged_at, acknowledged_by=alert.acknowledged_by,
         resolved_at=alert.resolved_at, resolution=alert.resolution, silenced=silenced,
-        evidence=alert.evidence,
+        demo=alert.demo, evidence=alert.evidence,
     )
 
 
@@ -730,7 +738,7 @@ def _enqueue(session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRu
     data = _fit(alert_out(alert, rule).model_dump(mode="json"))
     places = [alert.destination_id] + [p.id for p in gazetteer.ancestors(alert.destination_id)]
     return enqueue(session, event_type, data, places=places, severity=alert.severity,
-                   alert_id=alert.id)
+                   alert_id=alert.id, demo=alert.demo)
 
 
 class _Outbox:
@@ -762,9 +770,10 @@ def get_alert(session: Session, alert_id: int) -> tuple[Alert, AlertRule, bool]:
 
 
 def list_alerts(session: Session, *, status: str | None, destination: str | None,
-                before_id: int | None, limit: int) -> list[tuple[Alert, AlertRule, bool]]:
+                before_id: int | None, limit: int,
+                demo: bool = False) -> list[tuple[Alert, AlertRule, bool]]:
     query = (select(Alert, AlertRule).join(AlertRule, AlertRule.id == Alert.rule_id)
-             .order_by(Alert.id.desc()).limit(limit))
+             .where(Alert.demo == demo).order_by(Alert.id.desc()).limit(limit))
     if status == "open":
         query = query.where(Alert.status.in_(("firing", "acknowledged")))
     elif status:

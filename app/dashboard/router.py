@@ -37,6 +37,7 @@ from app.dashboard.security import (
 )
 from app.dashboard.text import direction, mark_figures, mark_number
 from app.db import SessionDep
+from app.demo import DemoFlag
 from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import current_gazetteer
 from app.limits import Id, PlaceId
@@ -116,11 +117,21 @@ def signin_redirect(request: Request, _exc: Exception) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def overview(request: Request, session: SessionDep, viewer: ViewerDep,
+             demo: Annotated[bool | None, Query(
+                 description="the demo's data, or the real (never both); absent: the real "
+                             "once there is any, the demo until then")] = None) -> HTMLResponse:
+    """The real destinations and alerts, or the demo's: never both at once. A new install shows
+    its demo until the first real figure makes a series, saying so."""
     gazetteer = current_gazetteer(session)
+    if demo is None:
+        demo = not service.has_series(session, demo=False) and service.has_series(session,
+                                                                                  demo=True)
     return _page(request, "overview.html", viewer,
-                 destinations=service.recent_destinations(session, gazetteer),
-                 alerts=service.open_alerts(session), sources=service.source_states(session))
+                 destinations=service.recent_destinations(session, gazetteer, demo=demo),
+                 alerts=service.open_alerts(session, demo=demo),
+                 sources=service.source_states(session), demo=demo,
+                 has_demo=demo or service.has_series(session, demo=True))
 
 
 FiguresPage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of figures")]
@@ -128,17 +139,18 @@ FiguresPage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of 
 
 @router.get("/destinations/{place_id}", response_class=HTMLResponse)
 def destination(place_id: PlaceId, request: Request, session: SessionDep,
-                viewer: ViewerDep, page: FiguresPage = 1) -> HTMLResponse:
+                viewer: ViewerDep, page: FiguresPage = 1,
+                demo: DemoFlag = False) -> HTMLResponse:
     place = current_gazetteer(session).get(place_id)
     if place is None:
         return _page(request, "missing.html", viewer, 404, what=f"No place with id {place_id}.")
-    points = service.series_of(session, place.id)
-    place_alerts = service.alerts_of(session, place.id)
+    points = service.series_of(session, place.id, demo=demo)
+    place_alerts = service.alerts_of(session, place.id, demo=demo)
     markers = [Marker(a.data_day, f"{a.severity}: {a.summary}", a.severity) for a in place_alerts]
-    figures = service.figures_behind(session, place.id, page)
+    figures = service.figures_behind(session, place.id, page, demo=demo)
     return _page(request, "destination.html", viewer, place=place, points=points,
                  chart=series_chart(points, markers), alerts=place_alerts, figures=figures,
-                 demo=figures.demo, quiet_since=service.quiet_since(points))
+                 demo=demo, quiet_since=service.quiet_since(points))
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -148,7 +160,7 @@ def alert_page(alert_id: Id, request: Request, session: SessionDep,
         alert, rule, silenced = alerts.get_alert(session, alert_id)
     except NotFound:
         return _page(request, "missing.html", viewer, 404, what=f"No alert {alert_id}.")
-    points = service.series_of(session, alert.destination_id)
+    points = service.series_of(session, alert.destination_id, demo=alert.demo)
     chart = series_chart(points, [Marker(alert.data_day, alert.summary, alert.severity)])
     return _page(request, "alert.html", viewer, alert=alert, rule=rule, silenced=silenced,
                  chart=chart, evidence=alert.evidence, error=request.query_params.get("error"))

@@ -133,26 +133,29 @@ def quiet_since(points: list[ChartPoint], today: date | None = None) -> date | N
     return points[-1].last_report or points[-1].day
 
 
-def _demo_sources(session: Session) -> set[int]:
-    return set(session.scalars(select(Source.id).where(Source.demo.is_(True))))
+def has_series(session: Session, *, demo: bool) -> bool:
+    """Whether any real series (or, `demo`, any of the demo's) exists."""
+    return session.scalar(select(SeriesPoint.id).where(SeriesPoint.demo == demo).limit(1)) \
+        is not None
 
 
 def recent_destinations(session: Session, gazetteer: Gazetteer, limit: int = 12,
-                        today: date | None = None) -> list[DestinationRow]:
+                        today: date | None = None, *, demo: bool = False) -> list[DestinationRow]:
     """Destinations ordered by their latest movement, newest first, with 3- and 7-day changes
-    of fresh values; a destination with no fresh figure `today` says since when instead."""
+    of fresh values; a destination with no fresh figure `today` says since when instead. The
+    real series, or the demo's when `demo` (app.demo)."""
     today = today or utcnow().date()
-    newest = session.scalar(select(func.max(SeriesPoint.day)))
+    newest = session.scalar(select(func.max(SeriesPoint.day)).where(SeriesPoint.demo == demo))
     if newest is None:
         return []
     rows = session.scalars(
-        select(SeriesPoint).where(SeriesPoint.day >= newest - timedelta(days=RECENT_DAYS))
+        select(SeriesPoint).where(SeriesPoint.demo == demo,
+                                  SeriesPoint.day >= newest - timedelta(days=RECENT_DAYS))
         .order_by(SeriesPoint.destination_id, SeriesPoint.day)
     ).all()
     by_place: dict[str, list[SeriesPoint]] = defaultdict(list)
     for p in rows:
         by_place[p.destination_id].append(p)
-    demo = _demo_sources(session)
     out = []
     for place_id, points in by_place.items():
         place = gazetteer.get(place_id)
@@ -170,15 +173,15 @@ def recent_destinations(session: Session, gazetteer: Gazetteer, limit: int = 12,
             place, as_of, current.estimate, current.low, current.high,
             None if stale else _change(points, current, 3),
             None if stale else _change(points, current, 7),
-            _chart(shown), any(s["source_id"] in demo for s in current.sources),
+            _chart(shown), demo,
             stale, last_report(latest)))
     out.sort(key=lambda r: (r.as_of, r.estimate), reverse=True)
     return out[:limit]
 
 
-def open_alerts(session: Session, limit: int = 20) -> list[Alert]:
+def open_alerts(session: Session, limit: int = 20, *, demo: bool = False) -> list[Alert]:
     return list(session.scalars(
-        select(Alert).where(Alert.status.in_(OPEN))
+        select(Alert).where(Alert.status.in_(OPEN), Alert.demo == demo)
         .order_by(Alert.last_triggered_at.desc(), Alert.id.desc()).limit(limit)))
 
 
@@ -190,9 +193,10 @@ def trigger_figure(alert: Alert) -> dict[str, object] | None:
                default=None)
 
 
-def alerts_of(session: Session, place_id: str) -> list[Alert]:
+def alerts_of(session: Session, place_id: str, *, demo: bool = False) -> list[Alert]:
     return list(session.scalars(
-        select(Alert).where(Alert.destination_id == place_id).order_by(Alert.data_day)))
+        select(Alert).where(Alert.destination_id == place_id, Alert.demo == demo)
+        .order_by(Alert.data_day)))
 
 
 def source_states(session: Session) -> list[SourceRow]:
@@ -208,8 +212,8 @@ def source_states(session: Session) -> list[SourceRow]:
                       a.started_at if a else None) for s, a in rows]
 
 
-def series_of(session: Session, place_id: str) -> list[ChartPoint]:
-    return _chart(series_points(session, place_id, None, None))
+def series_of(session: Session, place_id: str, *, demo: bool = False) -> list[ChartPoint]:
+    return _chart(series_points(session, place_id, None, None, demo=demo))
 
 
 def _report_head() -> Any:
@@ -219,13 +223,14 @@ def _report_head() -> Any:
 
 
 def figures_behind(session: Session, place_id: str, page: int = 1,
-                   per_page: int = FIGURES_PER_PAGE) -> FigurePage:
+                   per_page: int = FIGURES_PER_PAGE, *, demo: bool = False) -> FigurePage:
     """One page of the figures any point of the place's series rests on, newest first, each
     with the reports that copied it folded under it. Work per page is bounded: all the
     figures are sorted on two small columns, and only the page's rows are loaded."""
     ids: set[int] = set()
     for sources in session.scalars(
-            select(SeriesPoint.sources).where(SeriesPoint.destination_id == place_id)):
+            select(SeriesPoint.sources).where(SeriesPoint.destination_id == place_id,
+                                              SeriesPoint.demo == demo)):
         ids.update(int(s["figure_id"]) for s in sources)
     keys: list[tuple[date, int]] = []
     demo = False

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import AdminAccess, ReadAccess
 from app.db import SessionDep
+from app.demo import DemoFlag
 from app.errors import PROBLEM_RESPONSES
 from app.gazetteer import service
 from app.gazetteer.index import Place
@@ -22,19 +23,20 @@ from app.settings import SettingsDep
 router = APIRouter(prefix="/api/v1", tags=["places"], responses=PROBLEM_RESPONSES)
 
 
-def _latest(session: Session, ids: list[str]) -> dict[str, LatestPoint]:
+def _latest(session: Session, ids: list[str], demo: bool) -> dict[str, LatestPoint]:
     if not ids:
         return {}
     last_day = (
         select(SeriesPoint.destination_id, func.max(SeriesPoint.day).label("day"))
-        .where(SeriesPoint.destination_id.in_(ids)).group_by(SeriesPoint.destination_id)
+        .where(SeriesPoint.destination_id.in_(ids), SeriesPoint.demo == demo)
+        .group_by(SeriesPoint.destination_id)
         .subquery()
     )
     rows = session.scalars(
         select(SeriesPoint).join(
             last_day, (last_day.c.destination_id == SeriesPoint.destination_id)
             & (last_day.c.day == SeriesPoint.day)
-        )
+        ).where(SeriesPoint.demo == demo)
     )
     return {p.destination_id: LatestPoint(date=p.day, estimate=p.estimate, low=p.low,
                                           high=p.high) for p in rows}
@@ -54,6 +56,7 @@ def list_destinations(
     country: Annotated[Text | None, Query(min_length=2, max_length=2)] = None,
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR)] = None,
     limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE)] = None,
+    demo: DemoFlag = False,
 ) -> Page[DestinationOut]:
     """Places matching `q` or `country`; with neither, the destinations that have a series."""
     size = limit or settings.page_size
@@ -64,12 +67,13 @@ def list_destinations(
         more, window = len(found) > offset + size, found[offset: offset + size]
     else:
         ids = session.scalars(
-            select(SeriesPoint.destination_id).distinct().order_by(SeriesPoint.destination_id)
+            select(SeriesPoint.destination_id).distinct().where(SeriesPoint.demo == demo)
+            .order_by(SeriesPoint.destination_id)
             .offset(offset).limit(size + 1)
         ).all()
         more = len(ids) > size
         window = [p for p in map(gazetteer.get, ids[:size]) if p is not None]
-    latest = _latest(session, [p.id for p in window])
+    latest = _latest(session, [p.id for p in window], demo)
     return Page(
         items=[destination_out(p, latest.get(p.id)) for p in window],
         next_cursor=encode_cursor(offset + size) if more else None,
@@ -77,9 +81,10 @@ def list_destinations(
 
 
 @router.get("/destinations/{place_id}", response_model=DestinationOut)
-def read_destination(place_id: PlaceId, session: SessionDep, _key: ReadAccess) -> DestinationOut:
+def read_destination(place_id: PlaceId, session: SessionDep, _key: ReadAccess,
+                     demo: DemoFlag = False) -> DestinationOut:
     place = service.get_place(session, place_id)
-    return destination_out(place, _latest(session, [place.id]).get(place.id))
+    return destination_out(place, _latest(session, [place.id], demo).get(place.id))
 
 
 @router.post("/places", response_model=DestinationOut, status_code=status.HTTP_201_CREATED)

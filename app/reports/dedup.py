@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base
 from app.reports.models import Report
+from app.sources.models import Source
 
 NUM_PERM = 64
 BANDS = 16  # 16 bands of 4 rows: candidates from about 0.5 similarity, checked at THRESHOLD
@@ -113,9 +114,11 @@ def fingerprint(text: str) -> Fingerprint | None:
 
 
 def near_duplicates(session: Session, prints: Mapping[K, Fingerprint], *,
-                    other_than_source: int) -> dict[K, int]:
+                    other_than_source: int, demo: bool = False) -> dict[K, int]:
     """For each fingerprint, the earliest report of another source that tells the same story
-    (or, when that one is itself a copy, the report it copies). Two queries for the lot."""
+    (or, when that one is itself a copy, the report it copies), of the demo's sources when
+    `demo`, else of real ones: the two are never copies of each other. Two queries for the
+    lot."""
     keys = {key for print_ in prints.values() for key in print_.bands}
     if not keys:
         return {}
@@ -136,14 +139,35 @@ def near_duplicates(session: Session, prints: Mapping[K, Fingerprint], *,
     stored = {rid: (signature, copies) for rid, signature, copies in session.execute(
         select(ReportFingerprint.report_id, ReportFingerprint.signature, Report.duplicate_of_id)
         .join(Report, Report.id == ReportFingerprint.report_id)
+        .join(Source, Source.id == Report.source_id)
         .where(ReportFingerprint.report_id.in_(candidates),
-               Report.source_id != other_than_source))}
+               Report.source_id != other_than_source, Source.demo == demo))}
     found: dict[K, int] = {}
     for item, shortlist in shortlists.items():
         similar = sorted(rid for rid in shortlist
                          if rid in stored and prints[item].similarity(stored[rid][0]) >= THRESHOLD)
         if similar:
             found[item] = stored[similar[0]][1] or similar[0]
+    return found
+
+
+def copies_within(prints: Mapping[int, Fingerprint]) -> dict[int, int]:
+    """Near-duplicates among the reports of one batch (by their place in it): each later copy
+    -> the first item that tells its story (never itself a copy). No database work: the batch's
+    band keys index it the way `report_lsh_bands` indexes what is stored."""
+    holders: dict[int, list[int]] = defaultdict(list)  # band key -> first tellings having it
+    found: dict[int, int] = {}
+    for item in sorted(prints):
+        print_ = prints[item]
+        candidates = sorted({first for key in set(print_.bands) for first in holders.get(key, ())})
+        original = next((first for first in candidates
+                         if print_.similarity(prints[first].signature.tobytes()) >= THRESHOLD),
+                        None)
+        if original is not None:
+            found[item] = original
+            continue
+        for key in set(print_.bands):
+            holders[key].append(item)
     return found
 
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Response, status
 from app import pipeline
 from app.auth.deps import ReadAccess, WriteAccess
 from app.auth.models import ApiKey
-from app.auth.service import sees_secrets
+from app.auth.service import grants, sees_secrets
 from app.db import SessionDep
+from app.demo import DemoFlag
 from app.errors import PROBLEM_RESPONSES
 from app.gazetteer.service import current_gazetteer
 from app.limits import MAX_PAGE, Day, Id, PlaceId
@@ -53,7 +54,8 @@ def figure_out(f: Figure, source: Source) -> FigureOut:
     v = f.current()
     corrected = f.review_state == ReviewState.CORRECTED
     return FigureOut(
-        id=f.id, report_id=f.report_id, source_id=f.source_id, source=source.name, count=v.count,
+        id=f.id, report_id=f.report_id, source_id=f.source_id, source=source.name,
+        credibility=source.credibility, count=v.count,
         low=v.low, high=v.high, qualifier=v.qualifier, unit=v.unit, people=v.people, kind=v.kind,
         destination=_place(v.destination_id, v.destination_name, v.destination_country,
                            v.destination_level),
@@ -93,11 +95,16 @@ def _summary(r: Report, figure_count: int, key: ApiKey | None) -> ReportSummary:
     responses={200: {"description": "The same text or URL was already stored: that report",
                      "model": IngestOut}},
 )
-def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _key: WriteAccess,
+def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, key: WriteAccess,
                   response: Response) -> IngestOut:
     """Stores a report, reads its figures and updates the series; 200 with the stored report
-    when the same text or URL was submitted before."""
-    source = service.manual_source(session, body.source)
+    when the same text or URL was submitted before. `source` may carry a credibility: it is
+    set on a new source; an existing source's is changed only by an admin's key."""
+    submitted = body.submitted_source()
+    source = service.manual_source(
+        session, submitted.name if submitted else None,
+        credibility=submitted.credibility if submitted else None,
+        may_change=grants(key.scope, "admin"))
     result = pipeline.ingest(session, settings, source, service.NewReport(
         text=body.text, title=body.title, url=body.url, published_at=body.published(),
         lang=body.lang,
@@ -115,9 +122,9 @@ def submit_report(body: ReportIn, session: SessionDep, settings: SettingsDep, _k
 def list_reports(session: SessionDep, settings: SettingsDep, key: ReadAccess,
                  cursor: Cursor = None, limit: Limit = None,
                  source: Annotated[Id | None, Query(description="a source id")] = None,
-                 ) -> Page[ReportSummary]:
+                 demo: DemoFlag = False) -> Page[ReportSummary]:
     size = limit or settings.page_size
-    rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source)
+    rows = service.list_reports(session, decode_int_cursor(cursor), size + 1, source, demo=demo)
     return page_of(rows, size, lambda row: _summary(*row, key), lambda row: row[0].id)
 
 
@@ -137,10 +144,11 @@ def list_figures(session: SessionDep, settings: SettingsDep, _key: ReadAccess,
                  destination: Annotated[PlaceId | None, Query(description="a place id")] = None,
                  since: Annotated[Day | None, Query(description="observed on or after")] = None,
                  source: Annotated[Id | None, Query(description="a source id")] = None,
-                 ) -> Page[FigureOut]:
+                 demo: DemoFlag = False) -> Page[FigureOut]:
     size = limit or settings.page_size
     rows = service.list_figures(session, before_id=decode_int_cursor(cursor), limit=size + 1,
-                                destination=destination, since=since, source_id=source)
+                                destination=destination, since=since, source_id=source,
+                                demo=demo)
     return page_of(rows, size, lambda row: figure_out(*row), lambda row: row[0].id)
 
 

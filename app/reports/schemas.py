@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
+from annotated_types import MaxLen
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from app.limits import (
@@ -14,17 +15,29 @@ from app.limits import (
     Count,
     Day,
     InputModel,
+    Name,
     PlaceId,
     ShortText,
     Text,
     Url,
     as_utc,
 )
+from app.sources.models import Credibility
 
 Unit = Literal["people", "families", "households"]
 Qualifier = Literal["exact", "at_least", "more_than", "about", "up_to", "less_than", "vague"]
 Kind = Literal["total", "new"]
 ReviewStateName = Literal["auto", "pending", "confirmed", "rejected", "corrected"]
+
+
+class SubmittedSource(InputModel):
+    """The outlet or team a report comes from, with how far its word is trusted."""
+
+    name: Name = Field(description="Name of the submitting outlet or team")
+    credibility: Credibility | None = Field(
+        default=None, description="A (most reliable) to F (cannot be judged). Sets it for a new "
+        "source; for an existing one it must match, unless the key is an admin's, which changes "
+        "it (as PATCH /api/v1/sources/{id} does)")
 
 
 class ReportIn(InputModel):
@@ -39,8 +52,9 @@ class ReportIn(InputModel):
     published_at: datetime | date | None = Field(
         default=None, description="When the report was published (ISO date or date-time)"
     )
-    source: Text | None = Field(
-        default=None, max_length=MAX_NAME, description="Name of the submitting outlet or team"
+    source: Annotated[Text, MaxLen(MAX_NAME)] | SubmittedSource | None = Field(
+        default=None, description="Name of the submitting outlet or team, or "
+        '{"name": ..., "credibility": "A".."F"}'
     )
     lang: Text | None = Field(default=None, max_length=8, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z]+)?$")
 
@@ -48,6 +62,11 @@ class ReportIn(InputModel):
     @classmethod
     def _as_utc(cls, value: datetime | date | None) -> datetime | None:
         return None if value is None else as_utc(value)
+
+    def submitted_source(self) -> SubmittedSource | None:
+        if isinstance(self.source, str):
+            return SubmittedSource(name=self.source) if self.source else None
+        return self.source
 
     def published(self) -> datetime | None:
         value = self.published_at
@@ -85,6 +104,7 @@ class FigureOut(BaseModel):
     report_id: int
     source_id: int
     source: str | None = None
+    credibility: str = Field(description="the source's credibility, A (most reliable) to F")
     count: int
     low: int | None
     high: int | None

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.errors import InvalidInput, NotFound, PayloadTooLarge
+from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, PermissionDenied
 from app.extract import EXTRACTOR_VERSION, ExtractedFigure
 from app.limits import INT_MAX, strip_nul
 from app.reports import dedup
@@ -93,14 +93,17 @@ def find_existing(session: Session, text_hash: str, url: str | None,
     ).first()
 
 
-def _stored_matches(session: Session, items: Sequence[Checked]) -> list[Report]:
-    """The stored reports with the text or canonical URL of any of `items`, in one query."""
+def _stored_matches(session: Session, items: Sequence[Checked], demo: bool) -> list[Report]:
+    """The stored reports with the text or canonical URL of any of `items`, in one query; of
+    the demo's sources for a demo report, of real ones for a real report (app.demo)."""
     hashes = {item.text_hash for item in items}
     urls = {item.url for item in items if item.url}
     match: ColumnElement[bool] = Report.content_hash.in_(hashes)
     if urls:
         match = or_(match, Report.canonical_url.in_(urls))
-    return list(session.scalars(select(Report).where(match).order_by(Report.id)))
+    return list(session.scalars(
+        select(Report).join(Source, Source.id == Report.source_id)
+        .where(match, Source.demo == demo).order_by(Report.id)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +122,10 @@ def store_reports(session: Session, source: Source, items: Sequence[Checked]) ->
 
     A report that another outlet's report already tells (same text or URL, or near-duplicate
     text) is stored for this outlet too, marked `duplicate_of` the first one, so that its figures
-    do not count twice. Each step is one query for the batch, whatever its size."""
-    stored = _stored_matches(session, items)
+    do not count twice; so is a near-duplicate of an earlier report of the same batch, the
+    copy linked to the batch's first telling. Each step is one query for the batch, whatever its
+    size."""
+    stored = _stored_matches(session, items, source.demo)
     results: dict[int, Ingested] = {}  # by the item's place in `items`
     earlier: dict[str, int] = {}  # a text hash or URL -> the item of this batch that has it
     repeats: dict[int, int] = {}  # an item -> the earlier item of this batch it repeats
@@ -142,29 +147,47 @@ def store_reports(session: Session, source: Source, items: Sequence[Checked]) ->
             for key in keys:
                 earlier.setdefault(key, index)
     prints = {i: p for i in new if i not in originals and (p := items[i].print_) is not None}
-    near = dedup.near_duplicates(session, prints, other_than_source=source.id)
+    near = dedup.near_duplicates(session, prints, other_than_source=source.id, demo=source.demo)
+    # copies of an earlier item of this batch: stored after the first tellings, which must have
+    # their ids first
+    in_batch = dedup.copies_within({i: p for i, p in prints.items() if i not in near})
 
     reports: dict[int, Report] = {}
     for index in new:
+        if index in in_batch:
+            continue
         item = items[index]
         original = originals.get(index)
         duplicate_of = ((original.duplicate_of_id or original.id) if original is not None
                         else near.get(index))
-        reports[index] = Report(
-            source_id=source.id, url=item.new.url, canonical_url=item.url, title=item.new.title,
-            text=item.text, lang=item.new.lang or source.lang,
-            published_at=item.new.published_at, content_hash=item.text_hash,
-            extractor_version=EXTRACTOR_VERSION, duplicate_of_id=duplicate_of,
-        )
+        reports[index] = _report_row(source, item, duplicate_of)
     session.add_all(reports.values())
     session.flush()
+    if in_batch:
+        copies = {index: _report_row(source, items[index], reports[first].duplicate_of_id
+                                     or reports[first].id)
+                  for index, first in in_batch.items()}
+        session.add_all(copies.values())
+        session.flush()
+        reports.update(copies)
     dedup.remember(session, {reports[i].id: p for i in new if (p := items[i].print_)})
 
     for index, report in reports.items():
         results[index] = Ingested(report, created=True)
     for index, first in repeats.items():
         results[index] = Ingested(reports[first], created=False)
-    return StoredBatch([results[index] for index in range(len(items))], list(reports.values()))
+    # in the order of the batch, as the figures are read
+    return StoredBatch([results[index] for index in range(len(items))],
+                       [reports[index] for index in new])
+
+
+def _report_row(source: Source, item: Checked, duplicate_of: int | None) -> Report:
+    return Report(
+        source_id=source.id, url=item.new.url, canonical_url=item.url, title=item.new.title,
+        text=item.text, lang=item.new.lang or source.lang,
+        published_at=item.new.published_at, content_hash=item.text_hash,
+        extractor_version=EXTRACTOR_VERSION, duplicate_of_id=duplicate_of,
+    )
 
 
 def figure_row(fig: ExtractedFigure, report: Report, observed_on: date) -> Figure:
@@ -201,13 +224,28 @@ def _fits(row: Figure) -> bool:
     return all(v is None or -INT_MAX <= v <= INT_MAX for v in values)
 
 
-def manual_source(session: Session, name: str | None) -> Source:
-    """The source a submitted report is filed under: the named outlet or team, made on first use."""
+def manual_source(session: Session, name: str | None, *, credibility: str | None = None,
+                  may_change: bool = False) -> Source:
+    """The source a submitted report is filed under: the named outlet or team, made on first use
+    with `credibility` (else C). An existing source keeps its credibility: a different one is
+    refused, unless `may_change` (an admin's key), which sets it. A demo source takes no real
+    report (app.demo)."""
     name = (name or "").strip() or "Manual submissions"
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
-        source = Source(name=name, kind="manual", credibility="C", params={})
+        source = Source(name=name, kind="manual", credibility=credibility or "C", params={})
         session.add(source)
+        session.flush()
+        return source
+    if source.demo:
+        raise Conflict(f"{name!r} is the demo's source, of fictional reports; file a real report "
+                       "under another source name")
+    if credibility is not None and credibility != source.credibility:
+        if not may_change:
+            raise PermissionDenied(
+                f"source {name!r} has credibility {source.credibility}; only an admin changes it "
+                f"(PATCH /api/v1/sources/{source.id}, or submit with an admin key)")
+        source.credibility = credibility
         session.flush()
     return source
 
@@ -224,8 +262,9 @@ def get_report(session: Session, report_id: int) -> Report:
 
 
 def list_reports(session: Session, before_id: int | None, limit: int,
-                 source_id: int | None = None) -> list[tuple[Report, int]]:
-    """Reports newest first with their figure counts, `limit` of them after the cursor."""
+                 source_id: int | None = None, *, demo: bool = False) -> list[tuple[Report, int]]:
+    """Reports newest first with their figure counts, `limit` of them after the cursor: real
+    ones, or the demo's when `demo`."""
     counts = (
         select(Figure.report_id, func.count(Figure.id).label("n"))
         .group_by(Figure.report_id).subquery()
@@ -233,6 +272,7 @@ def list_reports(session: Session, before_id: int | None, limit: int,
     query = (
         select(Report, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.report_id == Report.id)
+        .join(Source, Source.id == Report.source_id).where(Source.demo == demo)
         .options(selectinload(Report.source))
         .order_by(Report.id.desc()).limit(limit)
     )
@@ -245,10 +285,10 @@ def list_reports(session: Session, before_id: int | None, limit: int,
 
 def list_figures(session: Session, *, before_id: int | None, limit: int,
                  destination: str | None = None, since: date | None = None,
-                 source_id: int | None = None) -> list[tuple[Figure, Source]]:
+                 source_id: int | None = None, demo: bool = False) -> list[tuple[Figure, Source]]:
     query = (
         select(Figure, Source).join(Source, Source.id == Figure.source_id)
-        .order_by(Figure.id.desc()).limit(limit)
+        .where(Source.demo == demo).order_by(Figure.id.desc()).limit(limit)
     )
     if before_id is not None:
         query = query.where(Figure.id < before_id)

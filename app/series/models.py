@@ -13,13 +13,15 @@ from app.db import Base, utcnow
 
 class SeriesPoint(Base):
     __tablename__ = "series_points"
-    __table_args__ = (UniqueConstraint("destination_id", "day"),)
+    __table_args__ = (UniqueConstraint("destination_id", "day", "demo"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     destination_id: Mapped[str] = mapped_column(String(64))
     # the gazetteer parent, so a parent's sum reads its children's points with one indexed query
     parent_id: Mapped[str | None] = mapped_column(String(64), index=True)
     day: Mapped[date] = mapped_column()
+    # the demo's series of a destination, beside its real one and never summed with it (app.demo)
+    demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     estimate: Mapped[int] = mapped_column()
     low: Mapped[int] = mapped_column()
     high: Mapped[int] = mapped_column()

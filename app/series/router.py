@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import ReadAccess
 from app.db import SessionDep
+from app.demo import DemoFlag
 from app.errors import PROBLEM_RESPONSES, InvalidInput
 from app.gazetteer.index import Place
 from app.gazetteer.router import destination_out
 from app.gazetteer.service import current_gazetteer, get_place
 from app.limits import Day, PlaceId, Text
 from app.series.schemas import MultiSeriesOut, PointOut, SeriesOut, SeriesSource
-from app.series.service import Period, by_interval, series_of, sources_are_demo
+from app.series.service import Period, by_interval, series_of
 
 router = APIRouter(prefix="/api/v1", tags=["series"], responses=PROBLEM_RESPONSES)
 
@@ -54,40 +55,39 @@ def _places(session: Session, destination: str | None) -> list[Place]:
     return [get_place(session, place_id) for place_id in dict.fromkeys(ids)]
 
 
-def _series_out(session: Session, place: Place, periods: list[Period]) -> SeriesOut:
-    source_ids = {s["source_id"] for p in periods for s in p.sources}
+def _series_out(place: Place, periods: list[Period], demo: bool) -> SeriesOut:
     return SeriesOut(
         destination=destination_out(place),
         points=[PointOut(date=p.day, estimate=p.estimate, low=p.low, high=p.high,
                          new_arrivals=p.new_arrivals, fresh_until=p.fresh_until, stale=p.stale,
                          sources=[SeriesSource.model_validate(s) for s in p.sources])
                 for p in periods],
-        demo=sources_are_demo(session, source_ids),
+        demo=demo,
     )
 
 
 @router.get("/destinations/{place_id}/series", response_model=SeriesOut)
 def read_series(place_id: PlaceId, session: SessionDep, _key: ReadAccess,
                 start: Day | None = None, end: Day | None = None,
-                interval: Interval = "day") -> SeriesOut:
+                interval: Interval = "day", demo: DemoFlag = False) -> SeriesOut:
     """Per day (or week): the estimate of people displaced to the place, its range, new
     arrivals, and the figures behind it."""
     _check_range(start, end)
     place = get_place(session, place_id)
-    points = series_of(session, [place.id], start, end).get(place.id, [])
-    return _series_out(session, place, by_interval(points, interval))
+    points = series_of(session, [place.id], start, end, demo=demo).get(place.id, [])
+    return _series_out(place, by_interval(points, interval), demo)
 
 
 @router.get("/series", response_model=MultiSeriesOut)
 def read_many(session: SessionDep, _key: ReadAccess, destination: Destinations = None,
               start: Day | None = None, end: Day | None = None,
-              interval: Interval = "day") -> MultiSeriesOut:
+              interval: Interval = "day", demo: DemoFlag = False) -> MultiSeriesOut:
     """The series of several destinations at once, in the order asked."""
     _check_range(start, end)
     places = _places(session, destination)
-    points = series_of(session, [p.id for p in places], start, end)
+    points = series_of(session, [p.id for p in places], start, end, demo=demo)
     return MultiSeriesOut(series=[
-        _series_out(session, place, by_interval(points.get(place.id, []), interval))
+        _series_out(place, by_interval(points.get(place.id, []), interval), demo)
         for place in places])
 
 
@@ -96,17 +96,16 @@ def read_many(session: SessionDep, _key: ReadAccess, destination: Destinations =
                              "description": "a header row, an HXL hashtag row, then the points"}})
 def read_csv(session: SessionDep, _key: ReadAccess,
              destination: Destinations = None, start: Day | None = None,
-             end: Day | None = None, interval: Interval = "day") -> Response:
+             end: Day | None = None, interval: Interval = "day",
+             demo: DemoFlag = False) -> Response:
     """Series as CSV with an HXL hashtag row under the header; every destination with points
     when `destination` is absent."""
     _check_range(start, end)
     places = _places(session, destination) if destination else None
-    points = series_of(session, [p.id for p in places] if places else None, start, end)
+    points = series_of(session, [p.id for p in places] if places else None, start, end,
+                       demo=demo)
     gazetteer = current_gazetteer(session)
     order = [p.id for p in places] if places else sorted(points)
-    demo_ids = {pid for pid in order
-                if sources_are_demo(session, {s["source_id"] for p in points.get(pid, [])
-                                              for s in p.sources})}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([name for name, _ in CSV_COLUMNS])
@@ -118,7 +117,7 @@ def read_csv(session: SessionDep, _key: ReadAccess,
             writer.writerow([
                 p.day.isoformat(), place.name if place else place_id, place_id,
                 place.country if place else "", p.estimate, p.low, p.high, p.new_arrivals,
-                "; ".join(names), "true" if place_id in demo_ids else "false",
+                "; ".join(names), "true" if demo else "false",
                 p.fresh_until.isoformat() if p.fresh_until else "",
                 "true" if p.stale else "false",
             ])

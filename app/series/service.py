@@ -83,9 +83,10 @@ def _within(place: InstrumentedAttribute[Any], day: InstrumentedAttribute[date],
 
 
 def _readings(session: Session, windows: Mapping[str, tuple[date, date]],
-              standing: Mapping[str, set[int]]) -> dict[str | None, list[_Reading]]:
+              standing: Mapping[str, set[int]], demo: bool) -> dict[str | None, list[_Reading]]:
     """The figures of every place over its window, and the earlier ones still standing on its
-    first day (`standing`, by figure id), one query, by (day, figure) per place.
+    first day (`standing`, by figure id), one query, by (day, figure) per place; only the
+    demo's figures for the demo's series, only real ones for the real series.
 
     Only figures that count (`COUNTED_STATES`: not waiting for a review, not rejected), each
     with its values as they count: a corrected figure by its correction (its place and day
@@ -106,7 +107,7 @@ def _readings(session: Session, windows: Mapping[str, tuple[date, date]],
         .join(Report, Report.id == Figure.report_id)
         .join(Source, Source.id == Figure.source_id)
         .where(as_read, where(Figure.destination_id, Figure.observed_on),
-               Report.duplicate_of_id.is_(None))
+               Report.duplicate_of_id.is_(None), Source.demo == demo)
         .union_all(
             select(Figure.corrected_destination_id, Figure.id, Figure.source_id, Source.name,
                    Figure.corrected_observed_on, Figure.corrected_kind, Figure.corrected_people,
@@ -114,7 +115,7 @@ def _readings(session: Session, windows: Mapping[str, tuple[date, date]],
             .join(Report, Report.id == Figure.report_id)
             .join(Source, Source.id == Figure.source_id)
             .where(corrected, where(Figure.corrected_destination_id, Figure.corrected_observed_on),
-                   Report.duplicate_of_id.is_(None)))
+                   Report.duplicate_of_id.is_(None), Source.demo == demo))
     ).all()
     readings: dict[str | None, list[_Reading]] = defaultdict(list)
     for place_id, fid, source_id, source_name, day, kind, people, n, low, high in rows:
@@ -188,8 +189,8 @@ def _own_days(readings: list[_Reading], start: date, end: date, window: int) -> 
     return days
 
 
-def _children_days(session: Session,
-                   spans: dict[str, tuple[date, date]]) -> dict[str, dict[date, _Day]]:
+def _children_days(session: Session, spans: dict[str, tuple[date, date]],
+                   demo: bool) -> dict[str, dict[date, _Day]]:
     """The sum of the children's points of each place over its span, each child at its latest
     point on or before the day, one query."""
     if not spans:
@@ -199,14 +200,16 @@ def _children_days(session: Session,
     def last_before(first: date) -> Any:
         """A child's latest day before the span: it stands on the span's first days."""
         return (select(func.max(earlier.day))
-                .where(earlier.destination_id == SeriesPoint.destination_id, earlier.day < first)
+                .where(earlier.destination_id == SeriesPoint.destination_id,
+                       earlier.demo == SeriesPoint.demo, earlier.day < first)
                 .correlate(SeriesPoint).scalar_subquery())
 
     rows = session.execute(
         select(SeriesPoint.parent_id, SeriesPoint.destination_id, SeriesPoint.day,
                SeriesPoint.estimate, SeriesPoint.low, SeriesPoint.high, SeriesPoint.new_arrivals,
                SeriesPoint.sources, SeriesPoint.fresh_until)
-        .where(or_(*(and_(SeriesPoint.parent_id == pid,
+        .where(SeriesPoint.demo == demo,
+               or_(*(and_(SeriesPoint.parent_id == pid,
                           or_(and_(SeriesPoint.day >= first, SeriesPoint.day <= last),
                               SeriesPoint.day == last_before(first)))
                      for pid, (first, last) in sorted(spans.items()))))
@@ -260,7 +263,7 @@ def _combine(own: _Day | None, children: _Day | None) -> _Day:
     )
 
 
-def _existing(session: Session, spans: dict[str, tuple[date, date]]
+def _existing(session: Session, spans: dict[str, tuple[date, date]], demo: bool
               ) -> tuple[dict[str, dict[date, SeriesPoint]], dict[str, set[int]]]:
     """The stored points of every place from its first day on, one query; objects, as they get
     rewritten (a figure changes every later point: what a source said stands). With them, per
@@ -270,13 +273,14 @@ def _existing(session: Session, spans: dict[str, tuple[date, date]]
 
     def last_before(first: date) -> Any:
         return (select(func.max(earlier.day))
-                .where(earlier.destination_id == SeriesPoint.destination_id, earlier.day < first)
+                .where(earlier.destination_id == SeriesPoint.destination_id,
+                       earlier.demo == SeriesPoint.demo, earlier.day < first)
                 .correlate(SeriesPoint).scalar_subquery())
 
     out: dict[str, dict[date, SeriesPoint]] = defaultdict(dict)
     standing: dict[str, set[int]] = defaultdict(set)
     for point in session.scalars(
-        select(SeriesPoint).where(or_(*(
+        select(SeriesPoint).where(SeriesPoint.demo == demo, or_(*(
             and_(SeriesPoint.destination_id == pid,
                  or_(SeriesPoint.day >= first, SeriesPoint.day == last_before(first)))
             for pid, (first, _) in sorted(spans.items()))))
@@ -303,7 +307,7 @@ def _saturated(day: _Day) -> _Day:
 
 def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, days: list[date],
              own: dict[date, _Day], children: dict[date, _Day],
-             existing: dict[date, SeriesPoint]) -> set[date]:
+             existing: dict[date, SeriesPoint], demo: bool) -> set[date]:
     """Rewrites the points of one place on `days`, in order (the caller flushes); returns the
     days whose point changed."""
     place = gazetteer.get(place_id)
@@ -319,7 +323,8 @@ def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, days: list[d
                 changed.add(day)
         elif point is None:
             session.add(SeriesPoint(
-                destination_id=place_id, parent_id=parent_id, day=day, estimate=value.estimate,
+                destination_id=place_id, parent_id=parent_id, day=day, demo=demo,
+                estimate=value.estimate,
                 low=value.low, high=value.high, new_arrivals=value.new_arrivals,
                 sources=value.sources, fresh_until=value.fresh_until, stale=stale,
             ))
@@ -341,9 +346,11 @@ def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, days: list[d
 
 
 def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tuple[str, date]],
-                  freshness_days: int) -> dict[str, set[date]]:
+                  freshness_days: int, *, demo: bool = False) -> dict[str, set[date]]:
     """Recomputes the destinations and days that figures observed on (destination, day) touch,
     then their ancestors, children before parents. Returns the changed days per destination.
+    `demo` picks the realm: the demo's series from the demo's figures, or the real series from
+    real figures (app.demo: the two never mix).
 
     A few queries per call, not per place: the readings and the stored points of all the places
     at once, then per level of the gazetteer, deepest first, the children's points of the level's
@@ -364,7 +371,7 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
     if not ranges:
         return {}
     depth = {pid: len(gazetteer.ancestors(pid)) for pid in ranges}
-    existing, standing = _existing(session, ranges)
+    existing, standing = _existing(session, ranges, demo)
     # what a source said stands on every later day: the later points stored are rewritten too,
     # and a place's ancestors as far as it
     for pid in sorted(ranges, key=lambda p: -depth[p]):
@@ -377,7 +384,7 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
             first, last = ranges[ancestor.id]
             ranges[ancestor.id] = (first, max(last, end))
             wanted[ancestor.id] |= later
-    readings = _readings(session, ranges, standing)
+    readings = _readings(session, ranges, standing, demo)
     changed: dict[str, set[date]] = {}
     # one order for every transaction, so that two workers updating the same places lock their
     # rows in the same order and never deadlock: levels deepest first, and within a level's flush
@@ -387,12 +394,12 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
         places = list(level)
         # most destinations (sites, towns) have no children: leave them out of the sums
         children = _children_days(session, {pid: ranges[pid] for pid in places
-                                            if gazetteer.children(pid)})
+                                            if gazetteer.children(pid)}, demo)
         for pid in places:
             start, end = ranges[pid]
             own = _own_days(readings.get(pid, []), start, end, freshness_days)
             days = _rewrite(session, gazetteer, pid, sorted(wanted[pid]), own,
-                            children.get(pid, {}), existing.get(pid, {}))
+                            children.get(pid, {}), existing.get(pid, {}), demo)
             if days:
                 changed[pid] = days
         # the next level's sums read these points
@@ -401,14 +408,15 @@ def update_series(session: Session, gazetteer: Gazetteer, touched: Iterable[tupl
 
 
 def series_points(session: Session, place_id: str, start: date | None,
-                  end: date | None) -> list[SeriesPoint]:
-    return series_of(session, [place_id], start, end).get(place_id, [])
+                  end: date | None, *, demo: bool = False) -> list[SeriesPoint]:
+    return series_of(session, [place_id], start, end, demo=demo).get(place_id, [])
 
 
 def series_of(session: Session, place_ids: list[str] | None, start: date | None,
-              end: date | None) -> dict[str, list[SeriesPoint]]:
-    """Points per destination (all destinations when `place_ids` is None), by day, one query."""
-    query = select(SeriesPoint)
+              end: date | None, *, demo: bool = False) -> dict[str, list[SeriesPoint]]:
+    """Points per destination (all destinations when `place_ids` is None), by day, one query:
+    the real series, or the demo's when `demo`."""
+    query = select(SeriesPoint).where(SeriesPoint.demo == demo)
     if place_ids is not None:
         query = query.where(SeriesPoint.destination_id.in_(place_ids))
     if start:
@@ -451,13 +459,3 @@ def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
                               sum(p.new_arrivals for p in days), list(last.sources),
                               last.fresh_until, last.stale))
     return periods
-
-
-
-def sources_are_demo(session: Session, source_ids: set[int]) -> bool:
-    """True when any figure behind a series comes from a demo source (so it is labelled)."""
-    if not source_ids:
-        return False
-    return bool(session.scalar(
-        select(Source.id).where(Source.id.in_(source_ids), Source.demo.is_(True)).limit(1)
-    ))

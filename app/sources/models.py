@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, utcnow
 
 CREDIBILITY_GRADES = ("A", "B", "C", "D", "E", "F")
+Credibility = Literal["A", "B", "C", "D", "E", "F"]
+"""How far a source's word is trusted: A most, F cannot be judged (the API's literal)."""
 
 
 class Source(Base):

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, fie
 from app.errors import FetchFailed, InvalidInput
 from app.limits import InputModel, Moment, Name, NotNull, Text, Url
 from app.sources.fetchers.replay import confine
+from app.sources.models import Credibility
 
 Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay"]
-Credibility = Literal["A", "B", "C", "D", "E", "F"]
 KINDS_NEEDING_URL = ("rss", "html", "hxl", "replay")
 
 

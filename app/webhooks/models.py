@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -27,6 +27,8 @@ class WebhookEndpoint(Base):
     secret_encrypted: Mapped[str] = mapped_column(Text)
     destinations: Mapped[list[str] | None] = mapped_column(JSON)
     min_severity: Mapped[str] = mapped_column(String(10), default="info")
+    # the demo's alerts reach only the endpoints that ask for them (app.demo)
+    include_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     # first failure since the last success: an endpoint failing for days is disabled

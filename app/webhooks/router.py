@@ -34,7 +34,7 @@ Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 
 def _out(e: WebhookEndpoint) -> WebhookOut:
     return WebhookOut(id=e.id, url=e.url, description=e.description, destinations=e.destinations,
-                      min_severity=e.min_severity, enabled=e.enabled,
+                      min_severity=e.min_severity, include_demo=e.include_demo, enabled=e.enabled,
                       disabled_reason=e.disabled_reason, failing_since=e.failing_since,
                       created_at=e.created_at)
 
@@ -63,7 +63,8 @@ def create_webhook(body: WebhookIn, session: SessionDep, settings: SettingsDep,
     """A subscription; its secret is in this answer only (it is stored encrypted)."""
     endpoint, secret = service.create_endpoint(
         session, secret_box(settings), url=str(body.url), description=body.description,
-        destinations=body.destinations, min_severity=body.min_severity, secret=body.secret)
+        destinations=body.destinations, min_severity=body.min_severity, secret=body.secret,
+        include_demo=body.include_demo)
     return WebhookCreated(**_out(endpoint).model_dump(), secret=secret)
 
 

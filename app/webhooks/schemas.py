@@ -22,6 +22,8 @@ class WebhookIn(InputModel):
         default=None, description="place ids (a country covers its regions and sites); "
                                   "null for every destination")
     min_severity: Severity = "info"
+    include_demo: bool = Field(
+        default=False, description="also the demo's (fictional) alerts; real ones only when false")
     secret: Text | None = Field(default=None, max_length=200,
                                 description="whsec_ + base64 of 24 to 64 bytes; generated when "
                                             "absent")
@@ -35,6 +37,7 @@ class WebhookPatch(InputModel):
     description: ShortText | None = None
     destinations: PlaceIds | None = None
     min_severity: Annotated[Severity | None, NotNull] = None
+    include_demo: Annotated[bool | None, NotNull] = None
     enabled: Annotated[bool | None, NotNull] = None
 
 
@@ -44,6 +47,7 @@ class WebhookOut(BaseModel):
     description: str | None
     destinations: list[str] | None
     min_severity: str
+    include_demo: bool
     enabled: bool
     disabled_reason: str | None
     failing_since: datetime | None

@@ -77,12 +77,12 @@ def new_message_id() -> str:
 
 def create_endpoint(session: Session, box: SecretBox, *, url: str, description: str | None,
                     destinations: list[str] | None, min_severity: str,
-                    secret: str | None) -> tuple[WebhookEndpoint, str]:
+                    secret: str | None, include_demo: bool = False) -> tuple[WebhookEndpoint, str]:
     """The new endpoint and its secret in clear, which only this return ever shows."""
     plain = check_secret(secret) if secret else new_secret()
     endpoint = WebhookEndpoint(
         url=url, description=description, destinations=destinations, min_severity=min_severity,
-        secret_encrypted=box.encrypt(plain),
+        include_demo=include_demo, secret_encrypted=box.encrypt(plain),
     )
     session.add(endpoint)
     session.flush()
@@ -175,13 +175,15 @@ def fit_payload(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
-            severity: str, alert_id: int | None = None) -> int:
+            severity: str, alert_id: int | None = None, demo: bool = False) -> int:
     """Writes `data` to the outbox for every enabled endpoint whose filters match: `places` is
     the destination and its ancestors (a subscription to a country hears about its regions).
+    A `demo` event (of the demo's alerts) goes only to endpoints with `include_demo`.
     Returns the number of deliveries written."""
-    endpoints = [e for e in session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
-        if _matches(e, places, severity)]
+    query = select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
+    if demo:
+        query = query.where(WebhookEndpoint.include_demo.is_(True))
+    endpoints = [e for e in session.scalars(query) if _matches(e, places, severity)]
     if not endpoints:
         return 0
     return len(_write(session, event_type, data, endpoints, alert_id))

@@ -39,26 +39,26 @@ def test_overview_shows_alerts_destinations_and_sources(demo: TestClient) -> Non
     assert "Baalbek-Hermel" in html and "Khmeimim" in html
     assert html.count('class="spark"') >= 3
     assert "DEMO DATA" in html and "http://" not in html.replace("http://testserver", "")
-    assert 'href="/api/v1/series.csv"' in html
+    assert 'href="/api/v1/series.csv?demo=true"' in html  # a new install shows its demo
 
 
 def test_destination_page_has_chart_markers_figures_and_exports(demo: TestClient) -> None:
-    html = demo.get("/destinations/LB-BH").text
+    html = demo.get("/destinations/LB-BH?demo=true").text
     assert '<svg class="chart"' in html and 'class="estimate"' in html
     assert 'class="band"' in html
     # Baalbek-Hermel's reports give totals only; the base's "another 1,300 arrived" are arrivals
     assert 'class="arrivals"' not in html
-    assert 'class="arrivals"' in demo.get("/destinations/site:khmeimim-air-base").text
+    assert 'class="arrivals"' in demo.get("/destinations/site:khmeimim-air-base?demo=true").text
     assert 'class="marker critical"' in html  # an alert fired on this series
     assert re.search(r"At least <mark>4,000</mark>", html)
     assert "credibility F" in html and "DEMO DATA" in html
-    assert "/api/v1/series.csv?destination=LB-BH" in html
+    assert "/api/v1/series.csv?destination=LB-BH&amp;demo=true" in html
     assert demo.get("/destinations/XX-NOWHERE").status_code == 404
 
 
 def test_report_page_highlights_every_figure_and_reads_arabic_right_to_left(
         demo: TestClient) -> None:
-    reports = demo.get("/api/v1/reports", params={"limit": 100}).json()["items"]
+    reports = demo.get("/api/v1/reports", params={"limit": 100, "demo": True}).json()["items"]
     arabic = next(r for r in reports if r["lang"] == "ar")
     html = demo.get(f"/reports/{arabic['id']}").text
     assert 'dir="rtl"' in html and "<mark>" in html
