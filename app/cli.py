@@ -1,4 +1,9 @@
-"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey."""
+"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey, gazetteer.
+
+A command imports what it uses when it runs (the database layer, alembic, FastAPI, the
+extractor), never at this module's import: `dispmon apikey create` should not pay for the API
+or the gazetteer, nor `dispmon extract` for the database (bench/startup.py measures each).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,17 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import select
 
-from app.db import make_engine, make_sessionmaker
 from app.errors import DispmonError
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 cli = typer.Typer(help="Displacement Monitor", no_args_is_help=True, add_completion=False)
 apikey_cli = typer.Typer(help="Manage API keys", no_args_is_help=True)
@@ -42,8 +48,22 @@ def _logging(settings: Settings) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def _engine(url: str) -> Engine:
+    from app.db import make_engine
+
+    return make_engine(url)
+
+
+def _sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    from app.db import make_sessionmaker
+
+    return make_sessionmaker(engine)
+
+
 def alembic_config(database_url: str) -> Config:
     """Alembic's config: alembic.ini in the working directory, else beside the package."""
+    from alembic.config import Config
+
     for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
         if (root / "alembic.ini").is_file() and (root / "migrations").is_dir():
             config = Config(str(root / "alembic.ini"))
@@ -55,8 +75,10 @@ def alembic_config(database_url: str) -> Config:
 @cli.command()
 def migrate(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Brings the database schema up to date (creates an SQLite file if needed)."""
+    from alembic import command
+
     settings = _settings()
-    make_engine(settings.database_url).dispose()  # creates the SQLite file's folder
+    _engine(settings.database_url).dispose()  # creates the SQLite file's folder
     command.upgrade(alembic_config(settings.database_url), revision)
     typer.echo(f"database at {revision}: {settings.database_url.split('@')[-1]}", err=True)
 
@@ -87,17 +109,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 def worker() -> None:
     """Runs the scheduled jobs (fetching sources...) without the API, until SIGTERM or Ctrl-C."""
     from app.scheduler import Scheduler
-    from app.sources.service import declare_configured_sources
 
     settings = _settings()
     _logging(settings)
-    engine = make_engine(settings.database_url)
-    factory = make_sessionmaker(engine)
-    try:
-        declare_configured_sources(factory, settings)
-    except DispmonError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(2) from exc
+    engine = _engine(settings.database_url)
+    factory = _sessionmaker(engine)
+    if settings.sources_file:  # the sources' service (and all it drives) only when needed
+        from app.sources.service import declare_configured_sources
+
+        try:
+            declare_configured_sources(factory, settings)
+        except DispmonError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
     scheduler = Scheduler(factory, settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -132,8 +156,8 @@ def _run(source_id: int, settings: Settings | None = None) -> None:
 
     settings = settings or _settings()
     _logging(settings)
-    engine = make_engine(settings.database_url)
-    outcome = run_source(make_sessionmaker(engine), settings, source_id, worker_id())
+    engine = _engine(settings.database_url)
+    outcome = run_source(_sessionmaker(engine), settings, source_id, worker_id())
     engine.dispose()
     typer.echo(f"{outcome.status}: {outcome.items_found} items, {outcome.reports_new} new reports"
                + (f"; {outcome.error}" if outcome.error else ""))
@@ -144,10 +168,12 @@ def _run(source_id: int, settings: Settings | None = None) -> None:
 @cli.command()
 def fetch(source: Annotated[str, typer.Argument(help="source id or name")]) -> None:
     """Fetches one source now and ingests what it finds."""
+    from sqlalchemy import select
+
     from app.sources.models import Source
 
-    engine = make_engine(_settings().database_url)
-    with make_sessionmaker(engine)() as session:
+    engine = _engine(_settings().database_url)
+    with _sessionmaker(engine)() as session:
         found = session.scalar(select(Source.id).where(
             Source.id == int(source) if source.isdigit() else Source.name == source))
     engine.dispose()
@@ -165,8 +191,8 @@ def replay(path: Annotated[Path, typer.Argument(help="a JSONL file or a folder o
 
     resolved = path.resolve()
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine).begin() as session:
+    engine = _engine(settings.database_url)
+    with _sessionmaker(engine).begin() as session:
         source_id = replay_source(session, source or f"Replay: {resolved.name}", str(resolved)).id
     engine.dispose()
     # whoever runs the command can read the file anyway: this run may read it wherever it is.
@@ -183,9 +209,9 @@ def rekey() -> None:
     from app.webhooks.service import rekey as rekey_webhooks
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = _engine(settings.database_url)
     try:
-        with make_sessionmaker(engine).begin() as session:
+        with _sessionmaker(engine).begin() as session:
             count = rekey_webhooks(session, secret_box(settings))
     except DispmonError as exc:
         typer.echo(f"error: {exc.detail}; nothing was changed", err=True)
@@ -202,9 +228,9 @@ def apikey_create(name: Annotated[str, typer.Option(help="who or what uses the k
     """Creates an API key and prints it once; only its hash is stored."""
     from app.auth.service import create_key
 
-    engine = make_engine(_settings().database_url)
+    engine = _engine(_settings().database_url)
     try:
-        with make_sessionmaker(engine).begin() as session:
+        with _sessionmaker(engine).begin() as session:
             key, plain = create_key(session, name, scope)
             typer.echo(f"created key {key.id} ({key.name}, scope {key.scope}); it is shown once:",
                        err=True)
@@ -221,9 +247,9 @@ def apikey_list() -> None:
     """Lists keys: id, name, scope, prefix, when last used, and whether revoked."""
     from app.auth.service import list_keys
 
-    engine = make_engine(_settings().database_url)
+    engine = _engine(_settings().database_url)
     try:
-        with make_sessionmaker(engine)() as session:
+        with _sessionmaker(engine)() as session:
             for key in list_keys(session):
                 used = key.last_used_at.isoformat() if key.last_used_at else "never"
                 state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
@@ -239,9 +265,9 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
     """Revokes a key: it stops working at once, and so does every dashboard sign-in made with it."""
     from app.auth.service import revoke_key_by_id
 
-    engine = make_engine(_settings().database_url)
+    engine = _engine(_settings().database_url)
     try:
-        with make_sessionmaker(engine).begin() as session:
+        with _sessionmaker(engine).begin() as session:
             key = revoke_key_by_id(session, key_id)
             typer.echo(f"revoked key {key.id} ({key.name})", err=True)
     except DispmonError as exc:
