@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 cli = typer.Typer(help="Displacement Monitor", no_args_is_help=True, add_completion=False)
 apikey_cli = typer.Typer(help="Manage API keys", no_args_is_help=True)
 cli.add_typer(apikey_cli, name="apikey")
+gazetteer_cli = typer.Typer(help="The shipped gazetteer's index", no_args_is_help=True)
+cli.add_typer(gazetteer_cli, name="gazetteer")
 
 
 def _settings(*, secrets: bool = True) -> Settings:
@@ -275,6 +277,20 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()
+
+
+@gazetteer_cli.command("build")
+def gazetteer_build() -> None:
+    """Builds the gazetteer's index from the shipped data (`make install` and the image run it;
+    otherwise the first command that needs it does), and prints where it is."""
+    from app.gazetteer.store import index_path
+
+    path = index_path()
+    if path is None:
+        typer.echo("error: no folder to write the index to; the gazetteer loads in memory",
+                   err=True)
+        raise typer.Exit(1)
+    typer.echo(str(path))
 
 
 def main() -> None:

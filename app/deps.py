@@ -31,8 +31,10 @@ class DbSlots:
         with anyio.move_on_after(self.wait):
             await self.semaphore.acquire()
             return
-        raise Busy(f"every database connection stayed busy for {self.wait:g} s; retry shortly",
-                   retry_after=max(1, math.ceil(self.wait)))
+        raise Busy(
+            f"every database connection stayed busy for {self.wait:g} s; retry shortly",
+            retry_after=max(1, math.ceil(self.wait)),
+        )
 
     def release(self) -> None:
         self.semaphore.release()
@@ -47,8 +49,9 @@ async def _db_slot(request: Request) -> AsyncIterator[None]:
         slots.release()
 
 
-def _session(request: Request,
-             _slot: Annotated[None, Depends(_db_slot, scope="function")]) -> Iterator[Session]:
+def _session(
+    request: Request, _slot: Annotated[None, Depends(_db_slot, scope="function")]
+) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
 
     Used with scope="function", so the commit runs before the response is sent: a commit that

@@ -50,8 +50,9 @@ def _cpu() -> float:
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one command run to its end (which must succeed)."""
     cpu, start = _cpu(), time.perf_counter()
-    subprocess.run(args, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        args, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - start, _cpu() - cpu
 
 
@@ -59,8 +60,9 @@ def _worker_start(args: list[str], env: dict[str, str], cwd: Path) -> tuple[floa
     """Wall seconds until a worker logs that it started; CPU seconds of its whole run (it is
     stopped at once, so that is about its start)."""
     cpu, start = _cpu(), time.perf_counter()
-    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stderr is not None
     try:
         for line in proc.stderr:
@@ -71,7 +73,11 @@ def _worker_start(args: list[str], env: dict[str, str], cwd: Path) -> tuple[floa
         wall = time.perf_counter() - start
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+        try:
+            proc.communicate(timeout=60)  # it finishes the jobs its first tick started
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
     return wall, _cpu() - cpu
 
 
@@ -93,9 +99,13 @@ def _serve(python: list[str], env: dict[str, str], cwd: Path, key: str) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
-    proc = subprocess.Popen([*python, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*python, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = start + 60
         while True:
@@ -115,9 +125,11 @@ def _serve(python: list[str], env: dict[str, str], cwd: Path, key: str) -> None:
         for query in ("q=darfur", "q=adre", "country=SD", "q=cox"):
             r = httpx.get(f"{base}/api/v1/destinations?{query}", headers=headers, timeout=30)
             r.raise_for_status()
-        print(f"serve: /healthz answers after {up:.2f} s; RSS {rss_up / 1024:.0f} MB then, "
-              f"{_kb(proc.pid, 'VmRSS') / 1024:.0f} MB after 4 place searches "
-              f"(peak {_kb(proc.pid, 'VmHWM') / 1024:.0f} MB)")
+        print(
+            f"serve: /healthz answers after {up:.2f} s; RSS {rss_up / 1024:.0f} MB then, "
+            f"{_kb(proc.pid, 'VmRSS') / 1024:.0f} MB after 4 place searches "
+            f"(peak {_kb(proc.pid, 'VmHWM') / 1024:.0f} MB)"
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -135,27 +147,46 @@ def main() -> None:
     cwd: Path = args.root.resolve()
     python = [sys.executable, "-m", "app.cli"]
     with scratch_database(None) as url, tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "DISPMON_DATABASE_URL": url, "DISPMON_SCHEDULER": "off",
-               "DISPMON_SECRET_KEY": secrets.token_urlsafe(32), "DISPMON_LOG_LEVEL": "info"}
+        env = {
+            **os.environ,
+            "DISPMON_DATABASE_URL": url,
+            "DISPMON_SCHEDULER": "off",
+            "DISPMON_SECRET_KEY": secrets.token_urlsafe(32),
+            "DISPMON_LOG_LEVEL": "info",
+        }
         report = Path(folder) / "one.jsonl"
         report.write_text(json.dumps(REPORT) + "\n", encoding="utf-8")
-        subprocess.run([*python, "migrate"], env=env, cwd=cwd, check=True,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*python, "migrate"], env=env, cwd=cwd, check=True, stderr=subprocess.DEVNULL
+        )
         # a first run of each, untimed: builds what a first use builds (the gazetteer's index
         # when the install did not), warms the disk cache
-        subprocess.run([*python, "extract", str(report)], env=env, cwd=cwd, check=True,
-                       stdout=subprocess.DEVNULL)
-        key = subprocess.run([*python, "apikey", "create", "--name", "bench", "--scope", "read"],
-                             env=env, cwd=cwd, check=True, capture_output=True,
-                             text=True).stdout.strip()
+        subprocess.run(
+            [*python, "extract", str(report)],
+            env=env,
+            cwd=cwd,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        key = subprocess.run(
+            [*python, "apikey", "create", "--name", "bench", "--scope", "read"],
+            env=env,
+            cwd=cwd,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         runs: dict[str, Callable[[int], tuple[float, float]]] = {
             "python -c pass": lambda _: _run([sys.executable, "-c", "pass"], env, cwd),
-            "dispmon extract (1 report)": lambda _: _run([*python, "extract", str(report)],
-                                                         env, cwd),
+            "dispmon extract (1 report)": lambda _: _run(
+                [*python, "extract", str(report)], env, cwd
+            ),
             "dispmon apikey create": lambda i: _run(
-                [*python, "apikey", "create", "--name", f"bench-{i}"], env, cwd),
-            "dispmon worker (until started)": lambda _: _worker_start([*python, "worker"],
-                                                                      env, cwd),
+                [*python, "apikey", "create", "--name", f"bench-{i}"], env, cwd
+            ),
+            "dispmon worker (until started)": lambda _: _worker_start(
+                [*python, "worker"], env, cwd
+            ),
         }
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
         for i in range(args.repeat):
@@ -165,11 +196,12 @@ def main() -> None:
         cpu = {n: statistics.median(c for _, c in t) for n, t in times.items()}
         base_wall, base_cpu = wall["python -c pass"], cpu["python -c pass"]
         print(f"code: {cwd} ({args.repeat} runs each, medians)")
-        print(f"{'command':32} {'wall s':>7} {'beyond':>7} {'ratio':>6} {'cpu s':>7} "
-              f"{'beyond':>7}")
+        print(f"{'command':32} {'wall s':>7} {'beyond':>7} {'ratio':>6} {'cpu s':>7} {'beyond':>7}")
         for name in runs:
-            print(f"{name:32} {wall[name]:7.3f} {wall[name] - base_wall:7.3f} "
-                  f"{wall[name] / base_wall:6.1f} {cpu[name]:7.3f} {cpu[name] - base_cpu:7.3f}")
+            print(
+                f"{name:32} {wall[name]:7.3f} {wall[name] - base_wall:7.3f} "
+                f"{wall[name] / base_wall:6.1f} {cpu[name]:7.3f} {cpu[name] - base_cpu:7.3f}"
+            )
         _serve(python, env, cwd, key)
 
 
