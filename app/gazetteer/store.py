@@ -25,6 +25,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar, overload
@@ -104,7 +105,8 @@ def index_path(*, build: bool = True) -> Path | None:
 def build_index(path: Path) -> Path:
     """Writes the index of the shipped data to `path` (atomically: concurrent builders each
     write their own temporary file and the last rename wins, with identical content), and
-    removes the folder's indexes of older data."""
+    removes the indexes of older data beside it (in the package's folder only: the user's cache
+    may serve several checkouts)."""
     from app.gazetteer.index import parse_sources
 
     gazetteer = parse_sources()
@@ -116,9 +118,10 @@ def build_index(path: Path) -> Path:
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    for old in path.parent.glob("gazetteer-*.sqlite"):
-        if old != path:
-            old.unlink(missing_ok=True)
+    if path.parent == BUILT_DIR:
+        for old in path.parent.glob("gazetteer-*.sqlite"):
+            if old != path:
+                old.unlink(missing_ok=True)
     log.info("gazetteer index built: %s", path)
     return path
 
@@ -173,18 +176,30 @@ def _write(g: Gazetteer, path: Path) -> None:
         conn.close()
 
 
+_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def _forget_connections() -> None:
+    for opened in _STORES:
+        opened._local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_connections)
+
+
 def _ids(text: str) -> list[str]:
     return text.split(SEP) if text else []
 
 
 class Store:
     """The index file, read-only: one connection per thread (sqlite3 connections are not to be
-    shared), each opened on first use."""
+    shared), each opened on first use, and none carried into a forked child."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._uri = f"{path.as_uri()}?mode=ro&immutable=1"
         self._local = threading.local()
+        _STORES.add(self)
         meta = dict(self._conn().execute("SELECT name, value FROM meta").fetchall())
         self.max_tokens = int(meta["max_tokens"])
         self.places = int(meta["places"])

@@ -3,6 +3,7 @@ where it is built (or not)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,14 @@ def test_without_a_writable_folder_the_gazetteer_loads_in_memory(
     gazetteer = load_gazetteer.__wrapped__()
     assert gazetteer.resolve("Adré") == load_gazetteer().resolve("Adré")
     assert len(gazetteer) == len(load_gazetteer())
+
+
+def test_a_forked_child_opens_its_own_connection(shipped: Store) -> None:
+    """An SQLite connection must not cross a fork (a server forking its workers)."""
+    assert Gazetteer(store=shipped).get("SD") is not None  # this process's connection is open
+    pid = os.fork()
+    if pid == 0:  # the child: no inherited connection, and lookups work on its own
+        fresh = getattr(shipped._local, "conn", None) is None
+        os._exit(0 if fresh and Gazetteer(store=shipped).get("TD") is not None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
