@@ -202,6 +202,8 @@ def main() -> None:
                 f"{name:32} {wall[name]:7.3f} {wall[name] - base_wall:7.3f} "
                 f"{wall[name] / base_wall:6.1f} {cpu[name]:7.3f} {cpu[name] - base_cpu:7.3f}"
             )
+        print("(a worker's cpu is its whole run: its start, then the jobs of its first tick,")
+        print(" which it finishes when stopped; its wall time is until it logs that it started)")
         _serve(python, env, cwd, key)
 
 
