@@ -50,16 +50,17 @@ def _logging(settings: Settings) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _engine(url: str) -> Engine:
-    from app.db import make_engine
+def make_engine(url: str) -> Engine:
+    """app.db's, imported when a command opens the database."""
+    from app import db
 
-    return make_engine(url)
+    return db.make_engine(url)
 
 
-def _sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    from app.db import make_sessionmaker
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    from app import db
 
-    return make_sessionmaker(engine)
+    return db.make_sessionmaker(engine)
 
 
 def alembic_config(database_url: str) -> Config:
@@ -80,7 +81,7 @@ def migrate(revision: Annotated[str, typer.Argument(help="target revision")] = "
     from alembic import command
 
     settings = _settings()
-    _engine(settings.database_url).dispose()  # creates the SQLite file's folder
+    make_engine(settings.database_url).dispose()  # creates the SQLite file's folder
     command.upgrade(alembic_config(settings.database_url), revision)
     typer.echo(f"database at {revision}: {settings.database_url.split('@')[-1]}", err=True)
 
@@ -114,8 +115,8 @@ def worker() -> None:
 
     settings = _settings()
     _logging(settings)
-    engine = _engine(settings.database_url)
-    factory = _sessionmaker(engine)
+    engine = make_engine(settings.database_url)
+    factory = make_sessionmaker(engine)
     if settings.sources_file:  # the sources' service (and all it drives) only when needed
         from app.sources.service import declare_configured_sources
 
@@ -158,8 +159,8 @@ def _run(source_id: int, settings: Settings | None = None) -> None:
 
     settings = settings or _settings()
     _logging(settings)
-    engine = _engine(settings.database_url)
-    outcome = run_source(_sessionmaker(engine), settings, source_id, worker_id())
+    engine = make_engine(settings.database_url)
+    outcome = run_source(make_sessionmaker(engine), settings, source_id, worker_id())
     engine.dispose()
     typer.echo(f"{outcome.status}: {outcome.items_found} items, {outcome.reports_new} new reports"
                + (f"; {outcome.error}" if outcome.error else ""))
@@ -174,8 +175,8 @@ def fetch(source: Annotated[str, typer.Argument(help="source id or name")]) -> N
 
     from app.sources.models import Source
 
-    engine = _engine(_settings().database_url)
-    with _sessionmaker(engine)() as session:
+    engine = make_engine(_settings().database_url)
+    with make_sessionmaker(engine)() as session:
         found = session.scalar(select(Source.id).where(
             Source.id == int(source) if source.isdigit() else Source.name == source))
     engine.dispose()
@@ -193,8 +194,8 @@ def replay(path: Annotated[Path, typer.Argument(help="a JSONL file or a folder o
 
     resolved = path.resolve()
     settings = _settings()
-    engine = _engine(settings.database_url)
-    with _sessionmaker(engine).begin() as session:
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
         source_id = replay_source(session, source or f"Replay: {resolved.name}", str(resolved)).id
     engine.dispose()
     # whoever runs the command can read the file anyway: this run may read it wherever it is.
@@ -211,9 +212,9 @@ def rekey() -> None:
     from app.webhooks.service import rekey as rekey_webhooks
 
     settings = _settings()
-    engine = _engine(settings.database_url)
+    engine = make_engine(settings.database_url)
     try:
-        with _sessionmaker(engine).begin() as session:
+        with make_sessionmaker(engine).begin() as session:
             count = rekey_webhooks(session, secret_box(settings))
     except DispmonError as exc:
         typer.echo(f"error: {exc.detail}; nothing was changed", err=True)
@@ -230,9 +231,9 @@ def apikey_create(name: Annotated[str, typer.Option(help="who or what uses the k
     """Creates an API key and prints it once; only its hash is stored."""
     from app.auth.service import create_key
 
-    engine = _engine(_settings().database_url)
+    engine = make_engine(_settings().database_url)
     try:
-        with _sessionmaker(engine).begin() as session:
+        with make_sessionmaker(engine).begin() as session:
             key, plain = create_key(session, name, scope)
             typer.echo(f"created key {key.id} ({key.name}, scope {key.scope}); it is shown once:",
                        err=True)
@@ -249,9 +250,9 @@ def apikey_list() -> None:
     """Lists keys: id, name, scope, prefix, when last used, and whether revoked."""
     from app.auth.service import list_keys
 
-    engine = _engine(_settings().database_url)
+    engine = make_engine(_settings().database_url)
     try:
-        with _sessionmaker(engine)() as session:
+        with make_sessionmaker(engine)() as session:
             for key in list_keys(session):
                 used = key.last_used_at.isoformat() if key.last_used_at else "never"
                 state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
@@ -267,9 +268,9 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
     """Revokes a key: it stops working at once, and so does every dashboard sign-in made with it."""
     from app.auth.service import revoke_key_by_id
 
-    engine = _engine(_settings().database_url)
+    engine = make_engine(_settings().database_url)
     try:
-        with _sessionmaker(engine).begin() as session:
+        with make_sessionmaker(engine).begin() as session:
             key = revoke_key_by_id(session, key_id)
             typer.echo(f"revoked key {key.id} ({key.name})", err=True)
     except DispmonError as exc:
