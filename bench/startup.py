@@ -56,10 +56,15 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]
     return time.perf_counter() - start, _cpu() - cpu
 
 
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _worker_start(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds until a worker logs that it started; CPU seconds of its whole run (it is
-    stopped at once, so that is about its start)."""
-    cpu, start = _cpu(), time.perf_counter()
+    """Wall and CPU seconds until a worker logs that it started (then it is stopped)."""
+    start = time.perf_counter()
     proc = subprocess.Popen(
         args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
@@ -71,6 +76,7 @@ def _worker_start(args: list[str], env: dict[str, str], cwd: Path) -> tuple[floa
         else:
             raise SystemExit(f"the worker exited ({proc.wait()}) without starting")
         wall = time.perf_counter() - start
+        cpu = _proc_cpu(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -78,7 +84,7 @@ def _worker_start(args: list[str], env: dict[str, str], cwd: Path) -> tuple[floa
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-    return wall, _cpu() - cpu
+    return wall, cpu
 
 
 def _free_port() -> int:
@@ -202,8 +208,7 @@ def main() -> None:
                 f"{name:32} {wall[name]:7.3f} {wall[name] - base_wall:7.3f} "
                 f"{wall[name] / base_wall:6.1f} {cpu[name]:7.3f} {cpu[name] - base_cpu:7.3f}"
             )
-        print("(a worker's cpu is its whole run: its start, then the jobs of its first tick,")
-        print(" which it finishes when stopped; its wall time is until it logs that it started)")
+        print("(a worker: until it logs that it started; its first tick's jobs run after)")
         _serve(python, env, cwd, key)
 
 
