@@ -15,8 +15,11 @@ RUN python -m venv /srv/venv \
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
+# the gazetteer's index is built into the installed package now, as root: the service reads it
+# in place and never parses the data at start (app/gazetteer/store.py)
 RUN /srv/venv/bin/pip install --quiet --no-cache-dir --no-deps --no-build-isolation . \
-    && /srv/venv/bin/pip check
+    && /srv/venv/bin/pip check \
+    && /srv/venv/bin/dispmon gazetteer build
 ENV PATH=/srv/venv/bin:$PATH
 
 USER dispmon

@@ -25,6 +25,7 @@ $(STAMP): $(DEV_LOCK) pyproject.toml
 	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/pip check
+	$(BIN)/dispmon gazetteer build
 	touch $(STAMP)
 
 # Re-resolves both lock files from pyproject.toml, keeping every pin that still fits

@@ -1,4 +1,10 @@
-"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey, demo."""
+"""The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey, demo,
+gazetteer.
+
+A command imports what it uses when it runs (the database layer, alembic, FastAPI, the
+extractor), never at this module's import: `dispmon apikey create` should not pay for the API
+or the gazetteer, nor `dispmon extract` for the database (bench/startup.py measures each).
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,25 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import select
 
-from app.db import make_engine, make_sessionmaker
 from app.errors import DispmonError
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 cli = typer.Typer(help="Displacement Monitor", no_args_is_help=True, add_completion=False)
 apikey_cli = typer.Typer(help="Manage API keys", no_args_is_help=True)
 cli.add_typer(apikey_cli, name="apikey")
 demo_cli = typer.Typer(help="The demo's data, kept apart from real data", no_args_is_help=True)
 cli.add_typer(demo_cli, name="demo")
+gazetteer_cli = typer.Typer(help="The shipped gazetteer's index", no_args_is_help=True)
+cli.add_typer(gazetteer_cli, name="gazetteer")
 
 
 def _settings(*, secrets: bool = True) -> Settings:
@@ -44,8 +53,23 @@ def _logging(settings: Settings) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def make_engine(url: str) -> Engine:
+    """app.db's, imported when a command opens the database."""
+    from app import db
+
+    return db.make_engine(url)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    from app import db
+
+    return db.make_sessionmaker(engine)
+
+
 def alembic_config(database_url: str) -> Config:
     """Alembic's config: alembic.ini in the working directory, else beside the package."""
+    from alembic.config import Config
+
     for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
         if (root / "alembic.ini").is_file() and (root / "migrations").is_dir():
             config = Config(str(root / "alembic.ini"))
@@ -57,6 +81,8 @@ def alembic_config(database_url: str) -> Config:
 @cli.command()
 def migrate(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Brings the database schema up to date (creates an SQLite file if needed)."""
+    from alembic import command
+
     settings = _settings()
     make_engine(settings.database_url).dispose()  # creates the SQLite file's folder
     command.upgrade(alembic_config(settings.database_url), revision)
@@ -89,17 +115,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 def worker() -> None:
     """Runs the scheduled jobs (fetching sources...) without the API, until SIGTERM or Ctrl-C."""
     from app.scheduler import Scheduler
-    from app.sources.service import declare_configured_sources
 
     settings = _settings()
     _logging(settings)
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
-    try:
-        declare_configured_sources(factory, settings)
-    except DispmonError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(2) from exc
+    if settings.sources_file:  # the sources' service (and all it drives) only when needed
+        from app.sources.service import declare_configured_sources
+
+        try:
+            declare_configured_sources(factory, settings)
+        except DispmonError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
     scheduler = Scheduler(factory, settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -146,6 +174,8 @@ def _run(source_id: int, settings: Settings | None = None) -> None:
 @cli.command()
 def fetch(source: Annotated[str, typer.Argument(help="source id or name")]) -> None:
     """Fetches one source now and ingests what it finds."""
+    from sqlalchemy import select
+
     from app.sources.models import Source
 
     engine = make_engine(_settings().database_url)
@@ -267,6 +297,20 @@ def demo_reset() -> None:
         engine.dispose()
     typer.echo(f"removed the demo: {removed.sources} sources, {removed.reports} reports, "
                f"{removed.series_points} series points, {removed.alerts} alerts", err=True)
+
+
+@gazetteer_cli.command("build")
+def gazetteer_build() -> None:
+    """Builds the gazetteer's index from the shipped data (`make install` and the image run it;
+    otherwise the first command that needs it does), and prints where it is."""
+    from app.gazetteer.store import index_path
+
+    path = index_path()
+    if path is None:
+        typer.echo("error: no folder to write the index to; the gazetteer loads in memory",
+                   err=True)
+        raise typer.Exit(1)
+    typer.echo(str(path))
 
 
 def main() -> None:

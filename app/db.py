@@ -2,31 +2,40 @@
 and the unit of work's after-commit hook (`after_commit`).
 
 Under load, a request waits for one of DISPMON_DB_POOL_SIZE database slots in the event loop
-(`_db_slot`), before its session dependency and handler take a server thread. Waiting in a
+(`app.deps._db_slot`), before its session dependency and handler take a server thread. Waiting in a
 thread instead let waiters fill every thread while the connections' holders waited for one.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from app.errors import Busy
+if TYPE_CHECKING:
+    from app.deps import DbSlots as DbSlots
+    from app.deps import SessionDep as SessionDep
 
 log = logging.getLogger(__name__)
+
+
+def __getattr__(name: str) -> object:
+    # FastAPI's pieces live in app/deps.py, imported only by the web layer: a command that
+    # opens the database (`dispmon apikey create`) starts without importing FastAPI
+    if name in ("SessionDep", "DbSlots"):
+        from app import deps
+
+        return getattr(deps, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -141,53 +150,6 @@ def pool_options(url: str, pool_size: int) -> dict[str, int]:
     if is_sqlite(url) and make_url(url).database in (None, "", ":memory:"):
         return {}
     return {"pool_size": pool_size, "max_overflow": POOL_RESERVE}
-
-
-class DbSlots:
-    """The request slots: as many as the pool's connections for requests, waited for without
-    a thread, for at most `wait` seconds."""
-
-    def __init__(self, size: int, wait: float) -> None:
-        self.semaphore = anyio.Semaphore(size)
-        self.wait = wait
-
-    async def acquire(self) -> None:
-        with anyio.move_on_after(self.wait):
-            await self.semaphore.acquire()
-            return
-        raise Busy(f"every database connection stayed busy for {self.wait:g} s; retry shortly",
-                   retry_after=max(1, math.ceil(self.wait)))
-
-    def release(self) -> None:
-        self.semaphore.release()
-
-
-async def _db_slot(request: Request) -> AsyncIterator[None]:
-    slots: DbSlots = request.app.state.db_slots
-    await slots.acquire()
-    try:
-        yield
-    finally:
-        slots.release()
-
-
-def _session(request: Request,
-             _slot: Annotated[None, Depends(_db_slot, scope="function")]) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back if it raises.
-
-    Used with scope="function", so the commit runs before the response is sent: a commit that
-    fails is a 500, never a 201 for data that was not stored."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 # -- the unit of work's after-commit hook ---------------------------------------------------

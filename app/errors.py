@@ -22,13 +22,13 @@ without a stack trace.
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
+
+if TYPE_CHECKING:  # FastAPI only where an answer is made: the CLI raises these without it
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,8 @@ _TITLES.update({400: ("Bad request", "bad-request"),
 
 def problem(status: int, detail: str, title: str | None = None, slug: str | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     default_title, default_slug = _TITLES.get(status, ("Error", "error"))
     body = {
         "type": f"https://dispmon.org/problems/{slug or default_slug}",
@@ -158,6 +160,9 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def install_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     @app.exception_handler(DispmonError)
     async def _dispmon(_request: Request, exc: DispmonError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

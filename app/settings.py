@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from app.deps import SettingsDep as SettingsDep
 
 MIN_SECRET_KEY_LENGTH = 32
 DEMO_SECRET_KEY = "dispmon-demo-only-not-secret-key-0000"  # the demo's data is public anyway
@@ -159,10 +161,10 @@ def get_settings() -> Settings:
     return Settings().require_secret_key()
 
 
-async def _settings_of(request: Request) -> Settings:
-    # async: a plain read of app state needs no trip through the thread pool
-    settings: Settings = request.app.state.settings
-    return settings
+def __getattr__(name: str) -> object:
+    # SettingsDep is FastAPI's: it lives in app/deps.py, so the CLI starts without FastAPI
+    if name == "SettingsDep":
+        from app.deps import SettingsDep
 
-
-SettingsDep = Annotated[Settings, Depends(_settings_of)]
+        return SettingsDep
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -131,6 +131,29 @@ def test_extract_follows_the_contract() -> None:
     assert out[3] == {"id": "d", "figures": []}
 
 
+def _imported(args: list[str], db_url: str, stdin: str | None = None) -> set[str]:
+    """The modules a command imports (Python's -X importtime log)."""
+    env = {**os.environ, "DISPMON_DATABASE_URL": db_url}
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "app.cli", *args],
+                          input=stdin, capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2}
+
+
+def test_commands_import_only_what_they_use(db_url: str) -> None:
+    """Startup is imports (bench/startup.py): a key is made without the API or the gazetteer,
+    reports are read without the database layer or the API."""
+    made = _imported(["apikey", "create", "--name", "lean"], db_url)
+    assert "sqlalchemy.orm" in made  # it did run
+    assert not {"fastapi", "alembic", "app.gazetteer.index", "app.extract"} & made
+    report = json.dumps({"id": "r1", "text": "More than 7,000 people have fled to Adré."})
+    read = _imported(["extract"], db_url, stdin=report + "\n")
+    assert "app.gazetteer.store" in read
+    assert not {"fastapi", "sqlalchemy", "alembic", "datasketch", "trafilatura"} & read
+
+
 def test_migrate_builds_a_fresh_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sub' / 'fresh.db'}"
     done = run(["migrate"], url)

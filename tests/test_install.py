@@ -118,6 +118,7 @@ def install_and_serve(src: Path, scratch: Path) -> None:
         "-r", "requirements.lock")
     run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
     run(python, "-m", "pip", "check")
+    assert run(dispmon, "gazetteer", "build").strip().endswith(".sqlite")
     assert "serve" in run(dispmon, "--help")
     # the app imports trafilatura -> justext -> lxml.html.clean (the package lxml_html_clean)
     imported = run(python, "-c", "import app.main, lxml.html.clean; print(app.main.__file__)")

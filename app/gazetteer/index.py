@@ -1,4 +1,11 @@
-"""In-memory gazetteer: places by id, P-code and any spelling, from the shipped data files."""
+"""The gazetteer: places by id, P-code and any spelling, from the shipped data files.
+
+The shipped data is read through a prebuilt index on disk (app/gazetteer/store.py: an SQLite
+file built from the same data by this module's `parse_sources`), so a process starts without
+parsing it; what a process looks up stays in memory, and staff additions live in memory over
+the index. A `Gazetteer` given places instead is all in memory (tests, and the fallback when
+no index can be written).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from app.gazetteer.store import Store, Table, WordSet, index_path
 
 DATA = Path(__file__).parent / "data"
 
@@ -84,27 +93,66 @@ class Place:
         return {"id": self.id, "name": self.name, "country": self.country, "level": self.level}
 
 
+def _in_country(_id: str, place: Place, country: str) -> bool:
+    return place.country == country
+
+
+def _contains(key: str, _ids: list[str], part: str) -> bool:
+    return part in key
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A gazetteer's whole content, in its maps' order: what the index on disk is built from."""
+
+    places: list[Place]
+    population: dict[str, int]
+    names: dict[str, list[str]]
+    children: dict[str, list[str]]
+    pcodes: dict[str, str]
+    prefixes: list[str]
+    first_words: list[str]
+    adjectives: dict[str, str]
+    generic: frozenset[str]
+    max_tokens: int
+
+
 class Gazetteer:
-    """Places indexed by id, P-code, normalized name and alias; staff additions apply at once."""
+    """Places indexed by id, P-code, normalized name and alias; staff additions apply at once.
+
+    With a `store` (the shipped data's index on disk) the maps read through to it; without, they
+    hold `places` in memory."""
 
     def __init__(self, places: Iterable[Place] = (), *, population: dict[str, int] | None = None,
                  adjectives: dict[str, str] | None = None,
-                 generic: frozenset[str] | None = None) -> None:
-        self._by_id: dict[str, Place] = {}
-        self._by_key: dict[str, list[str]] = {}
-        self._by_pcode: dict[str, str] = {}
-        self._children: dict[str, list[str]] = {}
-        self._population = population or {}
+                 generic: frozenset[str] | None = None, store: Store | None = None) -> None:
+        self._by_id: Table[Place] = Table(matches=_in_country)
+        self._by_key: Table[list[str]] = Table(matches=_contains)
+        self._by_pcode: Table[str] = Table()
+        self._children: Table[list[str]] = Table()
+        self._population: Table[int] = Table(dict(population or {}))
+        self.max_tokens = 1
+        # first word of every name: a text word not in here starts no place name
+        self.first_words = WordSet()
+        # proper word-prefixes of multi-word names ("baalbek", "north darfur"): a longest
+        # match stops extending as soon as the words so far begin no longer name
+        self._prefixes = WordSet()
+        if store is not None:
+            self._by_id = Table(fetch=store.place, scan=store.all_places, size=store.places,
+                                matches=_in_country)
+            self._by_key = Table(fetch=store.ids, scan=store.names, matches=_contains)
+            self._by_pcode = Table(fetch=store.pcode)
+            self._children = Table(fetch=store.children)
+            self._population = Table(fetch=store.population)
+            self.max_tokens = store.max_tokens
+            self.first_words = WordSet(has=store.is_first_word)
+            self._prefixes = WordSet(has=store.is_prefix)
+            adjectives = adjectives or store.adjectives
+            generic = generic if generic is not None else store.generic
         # a name made only of these words is no town's or site's name (see generic_words.txt)
         self.generic = load_generic_words() if generic is None else generic
         # normalized country adjective or demonym ("lebanese", "libanaise") -> ISO alpha-2
         self.adjectives: dict[str, str] = dict(adjectives or {})
-        self.max_tokens = 1
-        # first word of every name: a text word not in here starts no place name
-        self.first_words: set[str] = set()
-        # proper word-prefixes of multi-word names ("baalbek", "north darfur"): a longest
-        # match stops extending as soon as the words so far begin no longer name
-        self._prefixes: set[str] = set()
         self._lock = threading.Lock()
         # per-word decisions of the extractor's report scan (see app.extract.places.scan);
         # emptied whenever a place is added, so staff additions are seen at once
@@ -116,7 +164,7 @@ class Gazetteer:
     def _index_name(self, key: str, place_id: str) -> None:
         if not key:
             return
-        ids = self._by_key.setdefault(key, [])
+        ids = self._by_key.setdefault(key, [])  # this process's copy: changes stay
         if place_id not in ids:
             ids.append(place_id)
         if " " not in key:
@@ -145,11 +193,12 @@ class Gazetteer:
         old = self._by_id.get(place.id)
         if old is not None:
             for key in self._names(old):
-                ids = self._by_key.get(key)
+                ids = self._by_key.editable(key)
                 if ids and place.id in ids:
                     ids.remove(place.id)
-            if old.parent_id and old.id in self._children.get(old.parent_id, []):
-                self._children[old.parent_id].remove(old.id)
+            siblings = self._children.editable(old.parent_id) if old.parent_id else None
+            if siblings and old.id in siblings:
+                siblings.remove(old.id)
         self._by_id[place.id] = place
         for key in self._names(place):
             self._index_name(key, place.id)
@@ -163,6 +212,15 @@ class Gazetteer:
         with self._lock:
             self._insert(place)
             self.word_cache.clear()
+
+    def export(self) -> Export:
+        """Everything an in-memory gazetteer holds (one over an index holds what it added)."""
+        return Export(
+            places=list(self._by_id.values()), population=dict(self._population.items()),
+            names=dict(self._by_key.items()), children=dict(self._children.items()),
+            pcodes=dict(self._by_pcode.items()), prefixes=self._prefixes.added(),
+            first_words=self.first_words.added(), adjectives=self.adjectives,
+            generic=self.generic, max_tokens=self.max_tokens)
 
     # -- lookups --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -180,7 +238,7 @@ class Gazetteer:
 
     def lookup(self, key: str) -> list[Place]:
         """All places one normalized key names (see `normalize`), unranked."""
-        return [self._by_id[i] for i in self._by_key.get(key, ()) if i in self._by_id]
+        return [self._by_id[i] for i in self._by_key.get(key) or () if i in self._by_id]
 
     def is_prefix(self, key: str) -> bool:
         """Whether `key` begins some longer name ("north" of "north darfur")."""
@@ -254,14 +312,12 @@ class Gazetteer:
                limit: int = 50) -> list[Place]:
         cc = country.upper() if country else None
         if not q or not normalize(q):
-            found = [p for p in self._by_id.values() if cc is None or p.country == cc]
+            found = list(self._by_id.values(cc))
             found.sort(key=lambda p: (LEVEL_RANK.get(p.level, 5), p.name))
             return found[: max(limit, 0)]
         key = normalize(q)
         hits: dict[str, int] = {}
-        for name_key, ids in self._by_key.items():
-            if key not in name_key:
-                continue
+        for name_key, ids in self._by_key.items(key):
             quality = 0 if name_key == key else 1 if name_key.startswith(key) else 2
             for pid in ids:
                 hits[pid] = min(hits.get(pid, 9), quality)
@@ -272,7 +328,7 @@ class Gazetteer:
         return places[: max(limit, 0)]
 
     def children(self, place_id: str) -> list[Place]:
-        return [self._by_id[i] for i in self._children.get(place_id, ()) if i in self._by_id]
+        return [self._by_id[i] for i in self._children.get(place_id) or () if i in self._by_id]
 
     def ancestors(self, place_id: str) -> list[Place]:
         out: list[Place] = []
@@ -326,7 +382,8 @@ def strip_accent(c: str) -> str:
     return "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
 
 
-def _load() -> Gazetteer:
+def parse_sources() -> Gazetteer:
+    """The shipped data parsed into memory (about a second): what the index on disk holds."""
     places: list[Place] = []
     population: dict[str, int] = {}
     with (DATA / "places.tsv").open(encoding="utf-8") as f:
@@ -352,11 +409,15 @@ def _load() -> Gazetteer:
 
 @lru_cache(maxsize=1)
 def load_gazetteer() -> Gazetteer:
-    """The shipped gazetteer, loaded once per process and shared.
+    """The shipped gazetteer, opened once per process and shared: over its index on disk
+    (built on first use when the install did not, see app/gazetteer/store.py), else parsed
+    into memory.
 
-    Its several hundred thousand objects live as long as the process, so they are moved out of
-    the garbage collector's sight (`gc.freeze`): otherwise every full collection walks them all,
-    which cost a worker a fifth of its ingest time (bench/ingest.py, 240 -> 306 reports/s)."""
-    gazetteer = _load()
+    What a process reads stays as long as the process, so it is moved out of the garbage
+    collector's sight (`gc.freeze`): otherwise every full collection walks it all, which cost
+    a worker a fifth of its ingest time when the whole gazetteer was in memory
+    (bench/ingest.py, 240 -> 306 reports/s)."""
+    path = index_path()
+    gazetteer = Gazetteer(store=Store(path)) if path is not None else parse_sources()
     gc.freeze()
     return gazetteer

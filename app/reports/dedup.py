@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Table, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -85,6 +84,8 @@ class Fingerprint:
 def _permutations() -> tuple[str, Any]:
     """The hashing scheme and permutations of (NUM_PERM, _SEED), made once: making them is most
     of the cost of a new MinHash."""
+    from datasketch import MinHash  # its package imports scipy: a second, paid at first use
+
     model = MinHash(num_perm=NUM_PERM, seed=_SEED)
     return model.scheme, model.permutations
 
@@ -102,6 +103,8 @@ def fingerprint(text: str) -> Fingerprint | None:
     if len(grams) < MIN_SHINGLES:
         return None
     scheme, permutations = _permutations()
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=scheme, permutations=permutations)
     minhash.update_batch([g.encode() for g in grams])
     signature = np.asarray(minhash.hashvalues, dtype=np.uint64).astype(np.uint32)

@@ -5,6 +5,9 @@ database transaction, makes its requests through the outbound gate (`app.http`),
 `FetchFailed` (or `SourceMisconfigured`) for a failed fetch, and never stores anything itself:
 the scheduler ingests what it returns, one report per transaction. Text sources return
 reports for the extractor; structured sources (hxl, hapi) return rows with their figures.
+
+Each fetcher's module is imported when a source of its kind is first fetched: trafilatura,
+lxml and feedparser cost a worker's start half a second, and most deployments use few kinds.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from typing import Any
 from app.errors import SourceMisconfigured
 from app.reports.service import NewReport
 from app.settings import Settings
-from app.sources.fetchers import hapi, hxl, reliefweb, replay, rss
-from app.sources.fetchers import html as html_fetcher
 from app.sources.structured import StructuredReport
 
 
@@ -56,12 +57,16 @@ Fetcher = Callable[[SourceSnapshot, Settings], FetchResult]
 
 
 def _replay(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import replay
+
     items = replay.read_path(replay.resolve(source.url), settings.replay_dir)
     return FetchResult(reports=[i.report for i in items if i.report is not None],
                        rejected=[i.error for i in items if i.error is not None])
 
 
 def _rss(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import rss
+
     if not source.url:
         raise SourceMisconfigured("an rss source needs the feed's URL")
     status, not_modified, reports, rejected, etag, modified = rss.fetch(
@@ -73,6 +78,8 @@ def _rss(source: SourceSnapshot, settings: Settings) -> FetchResult:
 
 
 def _html(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import html as html_fetcher
+
     if not source.url:
         raise SourceMisconfigured("an html source needs the article's URL")
     response, report = html_fetcher.fetch_article(
@@ -83,11 +90,15 @@ def _html(source: SourceSnapshot, settings: Settings) -> FetchResult:
 
 
 def _reliefweb(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import reliefweb
+
     status, reports, rejected = reliefweb.fetch(source.url, source.params, settings, source.lang)
     return FetchResult(reports=reports, rejected=rejected, http_status=status)
 
 
 def _hxl(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import hxl
+
     response, rows, rejected = hxl.fetch(source.url, source.params, settings, etag=source.etag,
                                          last_modified=source.last_modified)
     return FetchResult(structured=rows, rejected=rejected, http_status=response.status_code,
@@ -97,6 +108,8 @@ def _hxl(source: SourceSnapshot, settings: Settings) -> FetchResult:
 
 
 def _hapi(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import hapi
+
     status, rows, rejected = hapi.fetch(source.url, source.params, settings)
     return FetchResult(structured=rows, rejected=rejected, http_status=status)
 
