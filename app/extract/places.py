@@ -23,6 +23,7 @@ class Mention:
     anaphor_word: str = ""
     possessive: bool = False
     there: bool = False        # "there": the place last named, a destination
+    crossed: bool = False      # a country's border crossed: a destination (see find_mentions)
 
 
 # the levels "there" may refer to: any place
@@ -48,6 +49,12 @@ def _common_noun(key: str, lx: Lexicon) -> bool:
     """A one-word name that is a common word of the language ("the", "camp", "عين")."""
     return (key in lx.not_places or key in lx.place_nouns or key in lx.name_heads
             or key in lx.anaphors)
+
+
+def _kind_word(word: str, gaz: Gazetteer, lx: Lexicon) -> bool:
+    """A word for a kind of place ("ولاية" state, "مخيم" camp): no clitic to strip from it
+    ("ولاية" is no "و" + "لاية", Lae in Papua New Guinea)."""
+    return gaz.is_generic(word) or _common_noun(word, lx)
 
 
 def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
@@ -83,7 +90,8 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
             key = " ".join([*norms[:-1], norms[-1][:1 - len(suffix)]])
             found = gaz.lookup(key)
             possessive = bool(found)
-        if not found and k == 1 and is_arabic(norms[0]) and norms[0][0] in lx.name_clitics:
+        if not found and k == 1 and is_arabic(norms[0]) and norms[0][0] in lx.name_clitics and (
+                not _kind_word(norms[0], gaz, lx)):
             key = norms[0][1:]
             found = gaz.lookup(key) if len(key) > 2 else []
         if found:
@@ -149,6 +157,12 @@ def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mentio
         owned = m.possessive and m.last + 1 < len(toks) and (
             not toks[m.last + 1].upper or all(x.first != m.last + 1 for x in out))
         m.role = "none" if m.possessive and not owned else _role(toks, m, out, gaz, lx)
+    # "ont franchi la frontière tchadienne": a border crossed leads into its country, unless
+    # the sentence names where they went ("crossed the Syrian border into Lebanon")
+    for k, m in enumerate(out):
+        if m.crossed:
+            later = any(x.role == "dest" for x in out[k + 1:])
+            m.role = "none" if later else "dest"
     return out
 
 
@@ -258,6 +272,8 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             return "container" if w not in ("-",) else "none"
         if w in lx.dest_preps:
             return _governed(toks, j, m, lx)
+        if w[:1] in lx.dest_clitics and _kind_word(w[1:], gaz, lx):
+            return "dest"  # "في مخيمات إغاثة بإقليم السند"
         # verb-first hosting: "تستضيف تشاد 600 ألف لاجئ", "استقبلت مدينة أربيل 1500 عائلة"
         if w in lx.hosting:
             return "dest"
@@ -268,6 +284,9 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
         # people are counted (not "crossed the Syrian border": a country is no such site)
         if w in lx.through and any(p.level == "site" for p in m.candidates):
             return "dest"
+        if w in lx.through and _border(toks, m, lx):
+            m.crossed = True
+            return "none"
         if w in lx.origin_preps:
             return "origin"
         if w in lx.near_preps:
@@ -297,6 +316,13 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     if m.there:
         return "dest"
     return "none"
+
+
+def _border(toks: list[Token], m: Mention, lx: Lexicon) -> bool:
+    """A country named by its adjective and a border noun: "the Chadian border", "la frontière
+    rwandaise"."""
+    return (len(m.candidates) == 1 and m.candidates[0].level == "country"
+            and any(t.norm in lx.adj_place_nouns for t in toks[m.first:m.last + 1]))
 
 
 def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
@@ -403,7 +429,8 @@ def _match(gaz: Gazetteer, words: list[str], w: str, fw: str, arabic: bool,
     if not found and plural:
         k, key = 1, words[0][:-len(plural)]
         found = gaz.lookup(key)
-    if not found and arabic and w[0] in lx.name_clitics and len(w) > 3:
+    if not found and arabic and w[0] in lx.name_clitics and len(w) > 3 and not _kind_word(
+            fw, gaz, lx):
         k, key = 1, fw[1:]
         found = gaz.lookup(key)
     return k, key, found

@@ -158,6 +158,8 @@ def admin1_parents(cities: list[dict[str, Any]], scur: dict[str, dict[str, Any]]
     return out
 
 
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+
 # "North Darfur" is "Darfur-Nord"/"Darfur du Nord" in French, "Darfur del Norte" in Spanish;
 # "West Darfur" also "Darfur occidental" in both
 _POINTS = {"north": ("Nord", "Norte", ""), "south": ("Sud", "Sur", ""),
@@ -260,6 +262,10 @@ def build() -> list[list[str]]:
         parent = s.country_code if s.parent_code is None else s.parent_code
         names = [s.name, *cur.get("aliases", [])]
         names += [t.gettext(s.name) for t in tr2.values()]
+        # "Bicol (Region V)", "Mimaropa (Region IV-B)": news writes the name without the code
+        # (but "Maritime (Région)" is no "Maritime", "Ogres (commune)" no "Ogres")
+        names += [_PARENTHESIS.sub("", n).strip() for n in names
+                  if "(" in n and _specific(_PARENTHESIS.findall(n))]
         if level == "admin1":
             names += _compass_forms(name)
             if s.country_code in CRISIS:
