@@ -256,6 +256,7 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     starts = {x.last: x for x in mentions if x is not m and not x.anaphor}
     j = m.first - 1
     steps = 0
+    described = False  # read back over descriptive words once
     while j >= 0 and steps < 7:
         t = toks[j]
         w = t.norm
@@ -271,6 +272,11 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
                 continue
             return "container" if w not in ("-",) else "none"
         if w in lx.dest_preps:
+            # "fled Mirebalais, in the Centre department, to Hinche": where the origin lies
+            before = starts.get(j - 2) if (j > 1 and toks[j - 1].text == ","
+                                           and w in lx.static_preps) else None
+            if before is not None and before.role == "origin":
+                return "origin"
             return _governed(toks, j, m, lx)
         if w[:1] in lx.dest_clitics and _kind_word(w[1:], gaz, lx):
             return "dest"  # "في مخيمات إغاثة بإقليم السند"
@@ -296,9 +302,17 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
         if _filler(w, lx) or w in lx.articles or w in lx.place_nouns or (
                 w in lx.translit_articles) or (
                 t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (
-                t.upper and gaz.adjectives.get(w)):
+                t.upper and gaz.adjectives.get(w)) or gaz.is_generic(w):
             j -= 1
             steps += 1
+            continue
+        # descriptive words inside the place phrase: "to the sprawling Zamzam camp", "sur la
+        # base aérienne d'Incirlik"
+        k = j if described else _over_descriptions(toks, j, lx)
+        if k != j:
+            described = True
+            steps += j - k
+            j = k
             continue
         break
     # The subject of a hosting verb is where people are: "Tawila is hosting 300,000", over an
@@ -316,6 +330,30 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     if m.there:
         return "dest"
     return "none"
+
+
+def _over_descriptions(toks: list[Token], j: int, lx: Lexicon) -> int:
+    """From toks[j], back over at most two lower-case words that are no preposition, verb or
+    noun of the grammar to an article or place noun before them ("the sprawling", "base
+    aérienne"): that word's index, or `j` when the words before do not read so."""
+    k = j
+    while k >= 0 and j - k < 2 and _describes(toks[k], lx):
+        k -= 1
+    if k == j or k < 0:
+        return j
+    w = toks[k].norm
+    if w in lx.articles or w in lx.place_nouns or _filler(w, lx):
+        return k
+    return j
+
+
+def _describes(t: Token, lx: Lexicon) -> bool:
+    w = t.norm
+    return (t.kind == "word" and not t.upper and not is_arabic(t.text)
+            and w not in lx.articles and w not in lx.place_nouns and not _filler(w, lx)
+            and w not in lx.triggers and w not in lx.dest_preps and w not in lx.origin_preps
+            and w not in lx.near_preps and w not in lx.through and w not in lx.landing
+            and w not in lx.speech and w not in lx.coordinators and w not in lx.relative)
 
 
 def _border(toks: list[Token], m: Mention, lx: Lexicon) -> bool:
