@@ -159,6 +159,16 @@ def admin1_parents(cities: list[dict[str, Any]], scur: dict[str, dict[str, Any]]
 
 
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+# Where place names are Arabic, romanised with their article ("Al Qāmishlī"); elsewhere "El"
+# is a Spanish article that a name keeps ("El Progreso" is no "Progreso")
+ARABIC_NAMES = frozenset("SD TD SY LB JO IQ YE PS LY TN EG DZ MA MR SO".split())
+# the Arabic article as romanised names carry it ("Al Qāmishlī", "Ash Shaykh ‘Uthmān")
+_ARTICLE = re.compile(r"^(?:a[ldnrstz]|ash|el|ed)[ ‘’'-]+(?=\w{4})", re.IGNORECASE)
+
+
+def _without_article(names: list[str]) -> list[str]:
+    """"Qamishli" for "Al Qāmishlī": news drops the article that GeoNames and ISO keep."""
+    return [_ARTICLE.sub("", n) for n in names if _ARTICLE.match(n)]
 
 # "North Darfur" is "Darfur-Nord"/"Darfur du Nord" in French, "Darfur del Norte" in Spanish;
 # "West Darfur" also "Darfur occidental" in both
@@ -271,6 +281,8 @@ def build() -> list[list[str]]:
             if s.country_code in CRISIS:
                 names += [n for n in geonames_names.get(s.code, [])
                           if LATIN_OR_ARABIC.match(n)]
+        if s.country_code in ARABIC_NAMES:
+            names += _without_article(names)
         names = _specific([n for n in names if "[" not in n and "," not in n])
         aliases = _clean(names, name, spaced=bool(cur))
         rows.append([s.code, level, s.country_code, parent, cur.get("pcode", ""), "", name,
@@ -298,6 +310,9 @@ def build() -> list[list[str]]:
         big = cc in CRISIS and city["population"] >= BIG_CITY
         aliases = _city_aliases(city["alternatenames"], city["name"],
                                 MAX_BIG_CITY_ALIASES if big else MAX_CITY_ALIASES)
+        if cc in ARABIC_NAMES:
+            bare = _city_aliases(_without_article([city["name"], *aliases]), city["name"])
+            aliases += [n for n in bare if n not in aliases]
         rows.append([f"city:{city['geonameid']}", "city", cc, parent, "",
                      str(city["population"]), city["name"], "|".join(aliases)])
     return rows

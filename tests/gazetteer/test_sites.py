@@ -97,3 +97,24 @@ def test_a_site_named_with_its_kind_word_owns_its_bare_name() -> None:
     other = Place("city:2", "Jodha", "PK", "city", aliases=("Joda",))
     gaz = Gazetteer([town, other], population={"city:1": 50_000, "city:2": 50_000})
     assert gaz.resolve("Joda") == town
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Qamishli", "SY"),
+        ("Hasakah", "SY"),
+        ("Anbar", "IQ"),
+        ("Bicol", "PH"),
+        ("Sind", "PK"),
+    ],
+)
+def test_names_as_news_writes_them(gaz: Gazetteer, name: str, country: str) -> None:
+    # without the Arabic article romanised names carry ("Al Qāmishlī"), without ISO's code
+    # ("Bicol (Region V)")
+    place = gaz.resolve(name)
+    assert place is not None and place.country == country, (name, place)
+
+
+def test_a_spanish_article_stays_in_the_name(gaz: Gazetteer) -> None:
+    assert all(p.country != "GT" for p in gaz.lookup("progreso"))
