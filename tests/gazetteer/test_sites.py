@@ -50,6 +50,13 @@ _SITES = [
     ("مخيم امبره", "MR", "MR-01"),
     ("Minawao", "CM", "CM-EN"),
     ("Palma", "MZ", "MZ-P"),
+    ("Masisi", "CD", "CD-NK"),
+    ("Cité Soleil", "HT", "HT-OU"),
+    ("Tal Afar", "IQ", "IQ-NI"),
+    ("Torkham", "AF", "AF-NAN"),
+    ("Lajas Blancas", "PA", "PA-5"),
+    ("الضاحية الجنوبية", "LB", "LB-JL"),
+    ("Argeen", "EG", "EG-ASN"),
     ("Tchologo", "CI", "CI-SV"),
 ]
 
