@@ -297,13 +297,18 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             return "origin"
         if w in lx.near_preps:
             return "near"
+        if w in lx.container_preps and j > 0 and gaz.is_generic(toks[j - 1].norm):
+            # "fled to three villages of Masisi": the villages' place, the role of the phrase
+            j = _over_count(toks, j - 2, lx)
+            steps += 2
+            continue
         if w in lx.container_preps and j > 0 and toks[j - 1].norm not in lx.place_fillers:
             return "container"
         if _filler(w, lx) or w in lx.articles or w in lx.place_nouns or (
                 w in lx.translit_articles) or (
                 t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (
                 t.upper and gaz.adjectives.get(w)) or gaz.is_generic(w):
-            j -= 1
+            j = _over_count(toks, j - 1, lx) if gaz.is_generic(w) else j - 1
             steps += 1
             continue
         # descriptive words inside the place phrase: "to the sprawling Zamzam camp", "sur la
@@ -330,6 +335,14 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     if m.there:
         return "dest"
     return "none"
+
+
+def _over_count(toks: list[Token], j: int, lx: Lexicon) -> int:
+    """`j` moved back over a count of places before their noun ("12 villages", "trois
+    villages"), which is no figure's place."""
+    if j >= 0 and (toks[j].kind == "num" or toks[j].norm in lx.number_words):
+        return j - 1
+    return j
 
 
 def _over_descriptions(toks: list[Token], j: int, lx: Lexicon) -> int:
