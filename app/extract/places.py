@@ -469,6 +469,9 @@ def _classify(w: str, gaz: Gazetteer, lx: Lexicon) -> tuple[int, str, int, str, 
     if gaz.is_prefix(fw):
         return _NAME, fw, 0, "", []
     k, key, found = _match(gaz, [fw], w, fw, arabic, lx)
+    if not found and gaz.adjectives.get(fw):
+        # "Syrian", "Libyan": a country with an "n" is its adjective, no plural of a name
+        return _ADJ, gaz.adjectives[fw], 0, "", []
     return _ONE, fw, k, key, found
 
 
@@ -543,6 +546,8 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
             if run:
                 words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
             k, key, found = _match(gaz, words, w, fw, arabic, lx)
+            if not found and gaz.adjectives.get(fw):
+                ctx[gaz.adjectives[fw]] += 1  # "Syrian refugees" (a "Syrian coast" begins so)
         if found and not (k == 1 and _common_noun(key, lx)):
             pos = start + len(" ".join(words[:k]))
             spans.append((start, pos, key, found))
