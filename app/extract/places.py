@@ -23,6 +23,7 @@ class Mention:
     anaphor_word: str = ""
     possessive: bool = False
     there: bool = False        # "there": the place last named, a destination
+    crossed: bool = False      # a country's border crossed: a destination (see find_mentions)
 
 
 # the levels "there" may refer to: any place
@@ -48,6 +49,12 @@ def _common_noun(key: str, lx: Lexicon) -> bool:
     """A one-word name that is a common word of the language ("the", "camp", "عين")."""
     return (key in lx.not_places or key in lx.place_nouns or key in lx.name_heads
             or key in lx.anaphors)
+
+
+def _kind_word(word: str, gaz: Gazetteer, lx: Lexicon) -> bool:
+    """A word for a kind of place ("ولاية" state, "مخيم" camp): no clitic to strip from it
+    ("ولاية" is no "و" + "لاية", Lae in Papua New Guinea)."""
+    return gaz.is_generic(word) or _common_noun(word, lx)
 
 
 def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
@@ -83,7 +90,8 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
             key = " ".join([*norms[:-1], norms[-1][:1 - len(suffix)]])
             found = gaz.lookup(key)
             possessive = bool(found)
-        if not found and k == 1 and is_arabic(norms[0]) and norms[0][0] in lx.name_clitics:
+        if not found and k == 1 and is_arabic(norms[0]) and norms[0][0] in lx.name_clitics and (
+                not _kind_word(norms[0], gaz, lx)):
             key = norms[0][1:]
             found = gaz.lookup(key) if len(key) > 2 else []
         if found:
@@ -149,6 +157,12 @@ def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mentio
         owned = m.possessive and m.last + 1 < len(toks) and (
             not toks[m.last + 1].upper or all(x.first != m.last + 1 for x in out))
         m.role = "none" if m.possessive and not owned else _role(toks, m, out, gaz, lx)
+    # "ont franchi la frontière tchadienne": a border crossed leads into its country, unless
+    # the sentence names where they went ("crossed the Syrian border into Lebanon")
+    for k, m in enumerate(out):
+        if m.crossed:
+            later = any(x.role == "dest" for x in out[k + 1:])
+            m.role = "none" if later else "dest"
     return out
 
 
@@ -242,6 +256,7 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     starts = {x.last: x for x in mentions if x is not m and not x.anaphor}
     j = m.first - 1
     steps = 0
+    described = False  # read back over descriptive words once
     while j >= 0 and steps < 7:
         t = toks[j]
         w = t.norm
@@ -257,7 +272,14 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
                 continue
             return "container" if w not in ("-",) else "none"
         if w in lx.dest_preps:
+            # "fled Mirebalais, in the Centre department, to Hinche": where the origin lies
+            before = starts.get(j - 2) if (j > 1 and toks[j - 1].text == ","
+                                           and w in lx.static_preps) else None
+            if before is not None and before.role == "origin":
+                return "origin"
             return _governed(toks, j, m, lx)
+        if w[:1] in lx.dest_clitics and _kind_word(w[1:], gaz, lx):
+            return "dest"  # "في مخيمات إغاثة بإقليم السند"
         # verb-first hosting: "تستضيف تشاد 600 ألف لاجئ", "استقبلت مدينة أربيل 1500 عائلة"
         if w in lx.hosting:
             return "dest"
@@ -268,18 +290,34 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
         # people are counted (not "crossed the Syrian border": a country is no such site)
         if w in lx.through and any(p.level == "site" for p in m.candidates):
             return "dest"
+        if w in lx.through and _border(toks, m, lx):
+            m.crossed = True
+            return "none"
         if w in lx.origin_preps:
             return "origin"
         if w in lx.near_preps:
             return "near"
+        if w in lx.container_preps and j > 0 and gaz.is_generic(toks[j - 1].norm):
+            # "fled to three villages of Masisi": the villages' place, the role of the phrase
+            j = _over_count(toks, j - 2, lx)
+            steps += 2
+            continue
         if w in lx.container_preps and j > 0 and toks[j - 1].norm not in lx.place_fillers:
             return "container"
         if _filler(w, lx) or w in lx.articles or w in lx.place_nouns or (
                 w in lx.translit_articles) or (
                 t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (
-                t.upper and gaz.adjectives.get(w)):
-            j -= 1
+                t.upper and gaz.adjectives.get(w)) or gaz.is_generic(w):
+            j = _over_count(toks, j - 1, lx) if gaz.is_generic(w) else j - 1
             steps += 1
+            continue
+        # descriptive words inside the place phrase: "to the sprawling Zamzam camp", "sur la
+        # base aérienne d'Incirlik"
+        k = j if described else _over_descriptions(toks, j, lx)
+        if k != j:
+            described = True
+            steps += j - k
+            j = k
             continue
         break
     # The subject of a hosting verb is where people are: "Tawila is hosting 300,000", over an
@@ -297,6 +335,45 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     if m.there:
         return "dest"
     return "none"
+
+
+def _over_count(toks: list[Token], j: int, lx: Lexicon) -> int:
+    """`j` moved back over a count of places before their noun ("12 villages", "trois
+    villages"), which is no figure's place."""
+    if j >= 0 and (toks[j].kind == "num" or toks[j].norm in lx.number_words):
+        return j - 1
+    return j
+
+
+def _over_descriptions(toks: list[Token], j: int, lx: Lexicon) -> int:
+    """From toks[j], back over at most two lower-case words that are no preposition, verb or
+    noun of the grammar to an article or place noun before them ("the sprawling", "base
+    aérienne"): that word's index, or `j` when the words before do not read so."""
+    k = j
+    while k >= 0 and j - k < 2 and _describes(toks[k], lx):
+        k -= 1
+    if k == j or k < 0:
+        return j
+    w = toks[k].norm
+    if w in lx.articles or w in lx.place_nouns or _filler(w, lx):
+        return k
+    return j
+
+
+def _describes(t: Token, lx: Lexicon) -> bool:
+    w = t.norm
+    return (t.kind == "word" and not t.upper and not is_arabic(t.text)
+            and w not in lx.articles and w not in lx.place_nouns and not _filler(w, lx)
+            and w not in lx.triggers and w not in lx.dest_preps and w not in lx.origin_preps
+            and w not in lx.near_preps and w not in lx.through and w not in lx.landing
+            and w not in lx.speech and w not in lx.coordinators and w not in lx.relative)
+
+
+def _border(toks: list[Token], m: Mention, lx: Lexicon) -> bool:
+    """A country named by its adjective and a border noun: "the Chadian border", "la frontière
+    rwandaise"."""
+    return (len(m.candidates) == 1 and m.candidates[0].level == "country"
+            and any(t.norm in lx.adj_place_nouns for t in toks[m.first:m.last + 1]))
 
 
 def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
@@ -392,6 +469,9 @@ def _classify(w: str, gaz: Gazetteer, lx: Lexicon) -> tuple[int, str, int, str, 
     if gaz.is_prefix(fw):
         return _NAME, fw, 0, "", []
     k, key, found = _match(gaz, [fw], w, fw, arabic, lx)
+    if not found and gaz.adjectives.get(fw):
+        # "Syrian", "Libyan": a country with an "n" is its adjective, no plural of a name
+        return _ADJ, gaz.adjectives[fw], 0, "", []
     return _ONE, fw, k, key, found
 
 
@@ -403,7 +483,8 @@ def _match(gaz: Gazetteer, words: list[str], w: str, fw: str, arabic: bool,
     if not found and plural:
         k, key = 1, words[0][:-len(plural)]
         found = gaz.lookup(key)
-    if not found and arabic and w[0] in lx.name_clitics and len(w) > 3:
+    if not found and arabic and w[0] in lx.name_clitics and len(w) > 3 and not _kind_word(
+            fw, gaz, lx):
         k, key = 1, fw[1:]
         found = gaz.lookup(key)
     return k, key, found
@@ -465,6 +546,8 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
             if run:
                 words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
             k, key, found = _match(gaz, words, w, fw, arabic, lx)
+            if not found and gaz.adjectives.get(fw):
+                ctx[gaz.adjectives[fw]] += 1  # "Syrian refugees" (a "Syrian coast" begins so)
         if found and not (k == 1 and _common_noun(key, lx)):
             pos = start + len(" ".join(words[:k]))
             spans.append((start, pos, key, found))

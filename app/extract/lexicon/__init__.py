@@ -160,6 +160,7 @@ class Lexicon:
     name_heads: frozenset[str] = frozenset()
     translit_articles: frozenset[str] = frozenset()
     name_clitics: tuple[str, ...] = ()
+    dest_clitics: tuple[str, ...] = ()            # "بإقليم": "in" glued to a place noun
     possessive_suffixes: tuple[str, ...] = ()     # "Sudan's"
     plural_suffixes: tuple[str, ...] = ()         # "the Kurds" -> "Kurd"
     country_adjectives: dict[str, str] = field(default_factory=dict)
