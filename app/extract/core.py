@@ -89,6 +89,7 @@ class ExtractedFigure:
     quote: str
     evidence: int = Evidence.NONE  # Evidence flags
     confidence: float = 0.5
+    in_place: bool = False  # dwellings emptied where they stand: no destination to give
 
     def to_contract(self) -> dict[str, Any]:
         """The figure object exactly as CONTRACT.md lays it out."""
@@ -327,6 +328,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        if c.dwelling:  # "9,800 homes in Dadu were evacuated": where the homes are
+            dest, origin = None, origin or dest
         if c.list_place >= 0:  # "seguida de Perú, con 768.000": the item's own place
             dest = next((m.place for m in mentions if m.last == c.list_place), None) or dest
         if dest is None:  # "1,700 families (about 10,000 people) fled to Marib"
@@ -407,7 +410,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
             evidence=(ev := _evidence(toks, lx, c, lo, hi, dest, origin, how[k], hedged,
                                       len(cands))),
-            confidence=confidence(ev),
+            confidence=confidence(ev), in_place=c.dwelling,
         ))
     return out
 
@@ -429,7 +432,7 @@ def _mentions(doc: _Doc, toks: list[Token], lx: Lexicon) -> list[pl.Mention]:
 def _discourse(doc: _Doc, figures: list[ExtractedFigure],
                sentences: list[tuple[int, int]]) -> list[ExtractedFigure]:
     """Figures with no destination of their own given one from the report (discourse.py)."""
-    if all(f.destination is not None for f in figures):
+    if all(f.destination is not None or f.in_place for f in figures):
         return figures
 
     def read(a: int, b: int) -> discourse.Reading:
@@ -471,7 +474,7 @@ def _discourse(doc: _Doc, figures: list[ExtractedFigure],
              for f, (a, b) in zip(figures, sentences, strict=True)]
     out: list[ExtractedFigure] = []
     for f, got in zip(figures, discourse.destinations(report, items), strict=True):
-        if got is not None:
+        if got is not None and not f.in_place:
             ev = (f.evidence | Evidence.DEST_DISCOURSE) & ~Evidence.DEST_COUNTRY
             f = replace(f, destination=got, evidence=ev, confidence=confidence(ev))
         out.append(f)
@@ -617,7 +620,10 @@ def _dated(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
 
 def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
     """`hi` moved back over the next figure's own leading words ("and another 2,000", "y
-    otras 2.000"): they are not this figure's period or qualifier."""
+    otras 2.000"): they are not this figure's period or qualifier. At a clause break no
+    figure follows: "evacuated 4,500 people overnight, as ..." keeps its "overnight"."""
+    if hi >= len(toks) or toks[hi].kind == "punct" or toks[hi].norm in lx.subordinators:
+        return hi
     while hi - 1 > amt.last and toks[hi - 1].kind == "word" and (
             toks[hi - 1].norm in lx.new_markers or toks[hi - 1].norm in lx.another
             or any(toks[hi - 1].norm in q for q in lx.qualifiers)):

@@ -21,6 +21,7 @@ class Candidate:
     aside: bool = False    # ... set off by commas: "500,000, including 20,000 children, fled"
     earlier: bool = False  # the figure before at an earlier date: "..., up from 6,650"
     list_place: int = -1   # the last token of a list item's place: "Perú, con 768.000"
+    dwelling: bool = False  # households counted as dwellings emptied: "9,800 homes evacuated"
 
 
 def _qualifiers(lx: Lexicon) -> list[tuple[Phrase, str]]:
@@ -120,6 +121,8 @@ def head_noun(toks: list[Token], amt: Amount, lx: Lexicon) -> tuple[str | None, 
                 skipped += 1
                 continue
             return None, -1, False
+        if w in lx.dwellings and _evacuated(toks, amt, j, lx):
+            return "households", j, True  # "9,800 homes were evacuated"
         if w in lx.not_people:
             return None, -1, False
         if w in lx.event_nouns:
@@ -146,6 +149,20 @@ def head_noun(toks: list[Token], amt: Amount, lx: Lexicon) -> tuple[str | None, 
             continue
         return None, -1, False
     return None, -1, False
+
+
+def _evacuated(toks: list[Token], amt: Amount, noun: int, lx: Lexicon) -> bool:
+    """Whether an evacuation governs the dwellings counted at toks[noun]: before the number
+    ("evacuated some 9,800 homes", "إخلاء نحو 2500 منزل") or as their verb in the clause
+    ("3,200 houses were evacuated"), not across a comma or another number."""
+    if any(t.norm in lx.evacuated for t in toks[max(0, amt.first - 3):amt.first]):
+        return True
+    for t in toks[noun + 1:noun + 9]:
+        if t.kind != "word" and t.text != "-":  # "low-lying" is one word
+            return False
+        if t.norm in lx.evacuated:
+            return True
+    return False
 
 
 def _adjectival(word: str, lx: Lexicon) -> bool:
@@ -234,7 +251,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         return True
     if (any(t.norm in lx.orders for t in toks[max(lo, first - 3):first])
             or any(t.norm in lx.strong_orders for t in toks[max(lo, first - 8):first])) and (
-            not _carried_out(toks, last + 1, hi, lx)):
+            not _carried_out(toks, last + 1, hi, lx)) and not any(
+            t.norm in lx.carried_out for t in toks[max(lo, first - 4):first]):
+        # "12,000 have been evacuated", "completed the evacuation of 5,000", "تم إخلاء"
         return True
     if prev in lx.aid_recipient_preps and prev2 in lx.aid_nouns:
         return True
@@ -438,8 +457,9 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
     earlier = previous is not None and _earlier_value(toks, amt, lx)
     listed = _list_item(toks, amt, lx) if previous is not None else -1
+    dwelling = unit == "households" and toks[noun_end].norm in lx.dwellings
     return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside,
-                     earlier, listed)
+                     earlier, listed, dwelling)
 
 
 def _partitive_unit(toks: list[Token], amt: Amount,

@@ -81,6 +81,8 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
             return "new"
         if w in lx.weekdays and k > 0 and window[k - 1].kind == "word":
             return "new"  # French and Arabic put the bare weekday after the verb: "lundi"
+        if w in lx.weekdays and k == 0 and nxt == ",":
+            return "new"  # a fronted bare weekday: "Samedi, 3 400 maisons ont été évacuées"
         if w in lx.date_preps and nxt.isdigit() and nxt2 in lx.months:
             return "new"
         if w in lx.range_openers and _date_range(window, k + 1, lx):

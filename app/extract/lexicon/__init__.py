@@ -221,6 +221,8 @@ class Lexicon:
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
+    dwellings: frozenset[str] = frozenset()       # "9,800 homes were evacuated": households
+    evacuated: frozenset[str] = frozenset()       # what empties a dwelling: "evacuated"
     # --- discourse (<code>.grammar.toml): a figure with no place of its own
     majority: frozenset[str] = frozenset()        # "the majority moved to X": its people's way
     crossing: frozenset[str] = frozenset()        # refugees, borders: not inside one country
@@ -230,7 +232,8 @@ class Lexicon:
     number_words: tuple[str, ...] = ()            # for the sentence prefilter
 
 
-_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register", "hosting")
+_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register", "hosting",
+                   "event_nouns", "evacuated")
 
 
 def _phrase(s: str) -> Phrase:
