@@ -263,7 +263,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     # A word governs the figure only inside its own verb group: once the movement verb has
     # come, a later cause or attribution ("fled due to the fighting", ", officials said,
     # adding that the number could rise") is no longer about this figure.
-    moved = _verb_before_object(toks, amt, lo, lx)
+    moved = _verb_before_object(toks, amt, lo, lx) or _arabic_verb_before(toks, first, lo, lx)
     detached = False
     for k, t in enumerate(after):
         w = t.norm
@@ -448,6 +448,11 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous, lx)
     if unit is None:
         return None
+    # the value of a statistic noun of the displaced: "عدد الوافدين ارتفع إلى 65 ألف شخص",
+    # "ليتجاوز عدد النازحين 300 ألف شخص يعيشون في ..."
+    if not displaced and any(t.norm in lx.count_nouns
+                             for t in toks[max(lo, amt.first - 12):amt.first]):
+        displaced = _implied_unit(toks, amt, lo, None, lx)[2]
     # "250,000 people live in the town" is a population; "400,000 already live", "displaced
     # people live in camps", "are living in schools" are not
     if not displaced and noun_end + 1 < len(toks) and toks[noun_end + 1].norm in (
