@@ -456,7 +456,8 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     # "250,000 people live in the town" is a population; "400,000 already live", "displaced
     # people live in camps", "are living in schools" are not
     if not displaced and noun_end + 1 < len(toks) and toks[noun_end + 1].norm in (
-            lx.population_verbs):
+            lx.population_verbs) and not (noun_end + 2 < len(toks) and toks[noun_end + 2].norm
+                                          in lx.already and _relative_before(toks, amt, lo, lx)):
         return None
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
@@ -465,6 +466,11 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     dwelling = unit == "households" and toks[noun_end].norm in lx.dwellings
     return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside,
                      earlier, listed, dwelling)
+
+
+def _relative_before(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
+    """A relative word just before the amount: "..., where 1.5 million now live"."""
+    return any(t.text in lx.relative for t in toks[max(lo, amt.first - 4):amt.first])
 
 
 def _partitive_unit(toks: list[Token], amt: Amount,
