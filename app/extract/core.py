@@ -387,6 +387,10 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
             continue
         amt = c.amount
+        if k and c.qualifier == "exact" and amt.first > 0 and toks[amt.first - 1].text == "(" and (
+                figures[k - 1][0].noun_end == amt.first - 2):
+            # "al menos 420 familias (1.260 personas)": the bracketed equivalent is as sure
+            c = replace(c, qualifier=figures[k - 1][0].qualifier)
         # the same figure said twice in one sentence comes out once
         key = (amt.value, c.unit, None if dest is None else dest.id)
         if key in seen:

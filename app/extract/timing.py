@@ -52,7 +52,10 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
         for phrase in lx.total_phrases:
             if tuple(x.norm for x in window[k:k + len(phrase)]) == phrase:
                 return "total"
-    verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, end + 5)]
+    after = end + 1  # over raising verbs: "another 1,500 are reported to be sheltering"
+    while after < hi and after < end + 5 and toks[after].norm in lx.aux:
+        after += 1
+    verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, after + 4)]
     stock = any(t.norm in lx.stock_kind or t.norm in lx.remain for t in verb)
     for k, t in enumerate(window):
         w = t.norm
