@@ -547,7 +547,7 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
         k += 1
     # "10,000 have fled", "another 1,300 arrived"
     if k < n and toks[k].norm in lx.displacement and (
-            k > j or toks[k].norm.endswith(lx.past_suffixes)):
+            k > j or toks[k].norm.endswith(lx.past_suffixes) or toks[k].norm in lx.finite_verbs):
         return "people", amt.last, True
     # "1,200 remain in shelters", "16,000 were still displaced"
     if k < n and toks[k].norm in lx.remain:

@@ -87,6 +87,7 @@ class Lexicon:
     carried_out: frozenset[str] = frozenset()
     aux: frozenset[str] = frozenset()
     past_suffixes: tuple[str, ...] = ()
+    finite_verbs: frozenset[str] = frozenset()    # after a bare number: "300,000 flee"
     already: frozenset[str] = frozenset()
     population_verbs: frozenset[str] = frozenset()
     # --- what rejects a figure
