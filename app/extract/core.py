@@ -14,7 +14,7 @@ from app.extract import discourse, language
 from app.extract import places as pl
 from app.extract.confidence import Evidence, confidence
 from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
-from app.extract.lexicon import Lexicon, every, load
+from app.extract.lexicon import Lexicon, every, load, vocabulary
 from app.extract.numbers import Amount, find_amounts
 from app.extract.text import TATWEEL, Token, fold, sentence_at, strip_accents, tokenize
 from app.extract.timing import as_of, kind_of
@@ -275,12 +275,51 @@ def _word_positions(s: str, word: str) -> list[int]:
     return out
 
 
+_GLUED_MIN = 6  # shortest pair of words PDF extraction glues worth splitting ("lecamp")
+
+
+@dataclass(frozen=True, slots=True)
+class _Glue:
+    known: frozenset[str]      # every word the lexicon knows
+    function: frozenset[str]   # its short grammar words: one side of a glued pair
+
+
+@cache
+def _glued(lx: Lexicon) -> _Glue:
+    return _Glue(vocabulary(lx) | lx.function_words, lx.function_words)
+
+
+def _unglue(toks: list[Token], g: _Glue) -> list[Token]:
+    """Words glued by PDF extraction split in two ("displacedby", "forcedmore", "lecamp"):
+    an unknown lower-case word made of a known word and a grammar word of the language."""
+    out: list[Token] = []
+    for t in toks:
+        w = t.norm
+        if (t.kind != "word" or t.upper or len(w) < _GLUED_MIN or w in g.known
+                or len(t.text) != len(w) or not w.isalpha()):
+            out.append(t)
+            continue
+        for k in range(2, len(w) - 1):
+            head, tail = w[:k], w[k:]
+            if head in g.known and tail in g.known and (head in g.function or tail in g.function):
+                out.append(Token(t.text[:k], head, t.start, t.start + k, False, "word"))
+                out.append(Token(t.text[k:], tail, t.start + k, t.end, False, "word"))
+                break
+        else:
+            out.append(t)
+    return out
+
+
 def _sentence(doc: _Doc, a: int, b: int, published: date | None,
               household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
-    n = len(toks)
     sentence_words = {t.norm for t in toks}
     lx = load(language.of_sentence(sentence_words, doc.lx.code))
+    glued = _glued(lx)
+    if not glued.known.issuperset(w for w in sentence_words if len(w) >= _GLUED_MIN):
+        toks = _unglue(toks, glued)
+        sentence_words = {t.norm for t in toks}
+    n = len(toks)
     rumoured = not sentence_words.isdisjoint(lx.rejection)
     has_displacement = not sentence_words.isdisjoint(lx.displacement) or _prefilter(
         lx).has_stem(doc.folded[a:b])

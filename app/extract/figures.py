@@ -251,9 +251,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         return True
     if (any(t.norm in lx.orders for t in toks[max(lo, first - 3):first])
             or any(t.norm in lx.strong_orders for t in toks[max(lo, first - 8):first])) and (
-            not _carried_out(toks, last + 1, hi, lx)) and not any(
-            t.norm in lx.carried_out for t in toks[max(lo, first - 4):first]):
-        # "12,000 have been evacuated", "completed the evacuation of 5,000", "تم إخلاء"
+            not _carried_out(toks, last + 1, hi, lx)) and not _done_before(toks, first, lo, lx):
+        # "12,000 have been evacuated", "after the evacuation of 5,000", "تم إخلاء"
         return True
     if prev in lx.aid_recipient_preps and prev2 in lx.aid_nouns:
         return True
@@ -420,6 +419,15 @@ def death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
     for phrase in lx.death_phrases:
         if all(k + m < len(toks) and toks[k + m].norm == w for m, w in enumerate(phrase)):
             return True
+    return False
+
+
+def _done_before(toks: list[Token], first: int, lo: int, lx: Lexicon) -> bool:
+    """An evacuation word before the number that a word before it says happened: "after
+    the evacuation of 650,000", "après l'évacuation préventive de", "تم إخلاء نحو"."""
+    for o in range(first - 1, max(lo, first - 8) - 1, -1):
+        if toks[o].norm in lx.strong_orders:
+            return any(t.norm in lx.done_before for t in toks[max(0, o - 3):o])
     return False
 
 

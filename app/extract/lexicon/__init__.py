@@ -85,6 +85,7 @@ class Lexicon:
     not_triggers: frozenset[str] = frozenset()
     hosting: frozenset[str] = frozenset()
     carried_out: frozenset[str] = frozenset()
+    done_before: frozenset[str] = frozenset()     # "after the evacuation of N": it happened
     aux: frozenset[str] = frozenset()
     past_suffixes: tuple[str, ...] = ()
     finite_verbs: frozenset[str] = frozenset()    # after a bare number: "300,000 flee"
