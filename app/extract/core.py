@@ -367,6 +367,12 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        first = c.amount.first
+        if dest is None and first > 0 and toks[first - 1].text == ":" and (
+                c.noun_end + 1 >= n or toks[c.noun_end + 1].kind == "punct"):
+            # a table cell: "IDPs in shelters in Benghazi: 15,200" names its place in the label
+            label = max((b for b in bounds if b < first - 1), default=-1) + 1
+            dest, origin = _places_in(doc, toks, mentions, label, first - 1, c, lx)
         if c.dwelling:  # "9,800 homes in Dadu were evacuated": where the homes are
             dest, origin = None, origin or dest
         if c.list_place >= 0:  # "seguida de Perú, con 768.000": the item's own place

@@ -262,7 +262,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     # A word governs the figure only inside its own verb group: once the movement verb has
     # come, a later cause or attribution ("fled due to the fighting", ", officials said,
     # adding that the number could rise") is no longer about this figure.
-    moved = _verb_before_object(toks, amt, lo, lx) or _arabic_verb_before(toks, first, lo, lx)
+    moved = (_verb_before_object(toks, amt, lo, lx) or _arabic_verb_before(toks, first, lo, lx)
+             or (_after_count_verb(toks, amt, lx)  # "the number rose to N, i.e. half the ..."
+                 and any(t.norm in lx.count_nouns for t in toks[max(lo, first - 12):first])))
     detached = False
     for k, t in enumerate(after):
         w = t.norm
@@ -470,7 +472,9 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
     earlier = previous is not None and _earlier_value(toks, amt, lx)
-    listed = _list_item(toks, amt, lx) if previous is not None else -1
+    listed = _list_item(toks, amt, lx, previous) if previous is not None else -1
+    if listed >= 0 and previous is not None and previous.part:
+        part = True  # "of which Sindh 596,501, Balochistan 39,611": every row a part
     dwelling = unit == "households" and toks[noun_end].norm in lx.dwellings
     return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside,
                      earlier, listed, dwelling)
@@ -523,6 +527,9 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     n = len(toks)
     j = amt.last + 1
     nxt = toks[j].norm if j < n else ""
+    table = _table_value(toks, amt, lx)
+    if table is not None:
+        return table, amt.last, True
     if previous is not None and nxt in lx.dest_preps and nxt not in (
             lx.dest_preps_not_after_figure):
         return previous.unit, amt.last, previous.displaced_noun
@@ -533,7 +540,7 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
         return previous.unit, amt.last, previous.displaced_noun
     # "Colombia hosts 1.3 million, followed by Peru, with 768,000, Chile, with 288,000": an
     # item of a list of places led by the figure before
-    if previous is not None and _list_item(toks, amt, lx) >= 0:
+    if previous is not None and _list_item(toks, amt, lx, previous) >= 0:
         return previous.unit, amt.last, previous.displaced_noun
     # "13,350 refugees had crossed, up from 6,650 on Monday": the same count, earlier
     if previous is not None and _earlier_value(toks, amt, lx):
@@ -613,13 +620,46 @@ def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) ->
     return j >= lo and toks[j].norm in lx.verbs_before_object
 
 
-def _list_item(toks: list[Token], amt: Amount, lx: Lexicon) -> int:
-    """Where the place of a list item ends ("Perú" in ", Perú, con 768.000"), or -1."""
+def _list_item(toks: list[Token], amt: Amount, lx: Lexicon,
+               previous: Candidate | None = None) -> int:
+    """Where the place of a list item ends ("Perú" in ", Perú, con 768.000"; "Sindh" in a
+    table's "664,270, of which Sindh 596,501, Balochistan 39,611"), or -1."""
     w = amt.first - _qualifier_length(toks, amt.first, lx) - 1
     if w >= 2 and toks[w].norm in lx.list_with and toks[w - 1].text == "," and (
             toks[w - 2].upper and toks[w - 2].kind == "word"):
         return w - 2
+    if previous is None or w <= previous.amount.last or not (
+            toks[w].upper and toks[w].kind == "word"):
+        return -1
+    # a name right before the number, and nothing but names, commas, "and", "of which"
+    # since the figure before: a table row's item
+    joins = lx.coordinators | lx.part_relative | lx.part_relative_preps | lx.of_words | (
+        lx.part_before)
+    between = toks[previous.noun_end + 1:w]
+    if between and all(t.text == "," or t.norm in joins or (t.upper and t.kind == "word")
+                       for t in between) and (between[0].text == "," or between[0].norm in joins):
+        return w
     return -1
+
+
+def _table_value(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
+    """The unit of a table cell: "Persons in relief camps: 664,270", "IDPs in sites: 12,400";
+    the label before the colon names displaced or sheltered people, and no harm."""
+    colon = amt.first - 1
+    if colon < 1 or toks[colon].text != ":":
+        return None
+    unit = None
+    settled = False
+    for t in toks[max(0, colon - 8):colon]:
+        if t.kind != "word":
+            unit, settled = None, False  # the label starts after any other punctuation
+            continue
+        if t.norm in lx.negative or (t.norm in lx.not_people and unit is None):
+            return None  # "Persons injured: N", "Houses damaged: N" (not "IDPs in shelters")
+        unit = unit or _unit_of(t.norm, False, lx)
+        settled = settled or t.norm in lx.displaced_nouns or t.norm in lx.displacement or (
+            t.norm in lx.stock_verbs or t.norm in lx.displaced_adjectives)
+    return unit if settled else None
 
 
 def _earlier_value(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
