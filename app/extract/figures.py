@@ -196,7 +196,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     prev = toks[first - 1].norm if first > 0 else ""
     prev2 = toks[first - 2].norm if first > 1 else ""
     nxt = toks[last + 1].norm if last + 1 < len(toks) else ""
-    if prev in lx.money or nxt in lx.money or nxt in lx.percent:
+    if prev in lx.money or nxt in lx.money or nxt in lx.percent or _ratio(toks, first, last, lx):
         return True
     nxt2 = toks[last + 2].norm if last + 2 < len(toks) else ""
     may_verb = nxt in lx.month_modal and nxt2 in lx.modal_followers
@@ -311,6 +311,24 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                 return True
     return False
 
+
+
+def _ratio(toks: list[Token], first: int, last: int, lx: Lexicon) -> bool:
+    """Either side of a proportion: "9 in 10 arrive through Joda", "7 sur 10", "9 de cada
+    10", "9 من كل 10" (small numbers, the first below the second: "500 in 24 hours" is none)."""
+    for phrase in lx.ratios:
+        k = len(phrase)
+        a, b = last, last + k + 1  # the amount opens the proportion
+        if b >= len(toks) or any(toks[a + 1 + m].norm != w for m, w in enumerate(phrase)):
+            a, b = first - k - 1, first  # ... or closes it
+            if a < 0 or any(toks[a + 1 + m].norm != w for m, w in enumerate(phrase)):
+                continue
+        x, y = toks[a].norm, toks[b].norm
+        unit = toks[b + 1].norm if b + 1 < len(toks) else ""
+        if x.isdigit() and y.isdigit() and int(x) < int(y) <= 100 and (
+                unit not in lx.period_units and unit not in lx.months):
+            return True
+    return False
 
 
 def _part_follows(after: list[Token], k: int, lx: Lexicon) -> bool:

@@ -112,6 +112,7 @@ class Lexicon:
     rejection: frozenset[str] = frozenset()       # rumours the text denies
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
+    ratios: tuple[Phrase, ...] = ()               # "9 in 10 arrive": a proportion, no count
     age_before: frozenset[str] = frozenset()
     population_before: frozenset[str] = frozenset()
     population_preps: frozenset[str] = frozenset()
