@@ -715,6 +715,13 @@ def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int
     hi = next((k for k in range(c.noun_end + 1, hi) if toks[k].norm in lx.bringing), hi)
     inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None
               and not _fronted(toks, m, c, lx)]
+    # the movement verb after the figure's noun phrase governs its destination: a place in
+    # the noun phrase ("580 Mexicans from the municipality of X, in Chiapas, crossed to
+    # Guatemala") tells where they come from
+    verb = next((k for k in range(c.noun_end + 1, hi) if toks[k].norm in lx.displacement), -1)
+    verb_first = any(t.norm in lx.displacement for t in toks[lo:c.amount.first])
+    if verb > 0 and not verb_first and any(m.role == "dest" and m.first > verb for m in inside):
+        inside = [m for m in inside if m.role != "dest" or not c.noun_end < m.first < verb]
     dests = [m.place for m in inside if m.role == "dest" and m.place is not None]
     origins = [m.place for m in inside if m.role == "origin" and m.place is not None]
     # drop a destination that merely contains another ("Akkar ... in Lebanon")
