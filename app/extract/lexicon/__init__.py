@@ -229,6 +229,7 @@ class Lexicon:
     # --- discourse (<code>.grammar.toml): a figure with no place of its own
     majority: frozenset[str] = frozenset()        # "the majority moved to X": its people's way
     crossing: frozenset[str] = frozenset()        # refugees, borders: not inside one country
+    restated: frozenset[str] = frozenset()        # "The displaced families have taken refuge in X"
     back_parts: tuple[Phrase, ...] = ()           # "Of these, N arrived in X": parts of before
     # --- derived when loaded
     triggers: frozenset[str] = frozenset()        # words of the whole-report prefilter
