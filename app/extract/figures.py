@@ -574,6 +574,10 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
                 end += len(phrase)
                 break
         return previous.unit, end, True
+    # "Of the 2,040 families who arrived, 701 were placed in Chamishku camp": a fronted
+    # partitive's whole gives the part its noun
+    if previous is not None and _fronted_whole(toks, previous, amt, lx):
+        return previous.unit, amt.last, previous.displaced_noun
     k = j
     while k < n and (toks[k].norm in lx.aux or (
             toks[k].norm in lx.hedging and k + 1 < n and toks[k + 1].norm in lx.perfect_aux)):
@@ -627,6 +631,18 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
                 if unit is not None:
                     return unit, amt.last, True
     return None, -1, False
+
+
+def _fronted_whole(toks: list[Token], whole: Candidate, amt: Amount, lx: Lexicon) -> bool:
+    """Whether `whole` opens the clause as a fronted partitive ("Of the 2,040 families who
+    arrived, ...") and a comma then leads to the amount."""
+    p = whole.amount.first - 1 - _qualifier_length(toks, whole.amount.first, lx)
+    if p < 1 or toks[p].norm not in lx.partitive_articles or toks[p - 1].norm not in (
+            lx.partitive_of):
+        return False
+    if p > 1 and toks[p - 2].kind != "punct":
+        return False
+    return any(t.text == "," for t in toks[whole.noun_end + 1:amt.first])
 
 
 def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
