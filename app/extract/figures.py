@@ -579,6 +579,10 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if previous is not None and _fronted_whole(toks, previous, amt, lx):
         return previous.unit, amt.last, previous.displaced_noun
     k = j
+    for phrase in lx.relative_subjects:  # a cleft: "fueron unos 2.000 los que ingresaron"
+        if tuple(t.norm for t in toks[j:j + len(phrase)]) == phrase:
+            k = j + len(phrase)
+            break
     while k < n and (toks[k].norm in lx.aux or (
             toks[k].norm in lx.hedging and k + 1 < n and toks[k + 1].norm in lx.perfect_aux)):
         k += 1

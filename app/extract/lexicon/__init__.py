@@ -190,6 +190,7 @@ class Lexicon:
     modifier_suffixes: tuple[str, ...] = ()       # unknown adjectives: "unregistered"
     event_nouns: frozenset[str] = frozenset()     # "7,400 crossings", "14,000 displacements"
     remain: frozenset[str] = frozenset()          # noun-less stock: "1,200 remain in shelters"
+    relative_subjects: tuple[Phrase, ...] = ()    # "fueron unos 2.000 los que ingresaron"
     demographic: frozenset[str] = frozenset()     # "including 300 children": a breakdown
     death_phrases: tuple[Phrase, ...] = ()        # "losing their lives"
     risk_nouns: frozenset[str] = frozenset()      # "at risk of cholera" is no forecast
