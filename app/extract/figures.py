@@ -66,12 +66,37 @@ def qualifier_of(toks: list[Token], amt: Amount, lx: Lexicon) -> str:
     nxt = toks[amt.last + 1].text if amt.last + 1 < len(toks) else ""
     if nxt == "+":
         return "more_than"
+    exceeded = _exceeded(toks, i, lx)
+    if exceeded is not None:
+        return exceeded
     after = tuple(t.norm for t in toks[amt.last + 1: amt.last + 6])
     for k in range(len(after)):
         for words, q in lx.qualifiers_after.items():
             if after[k:k + len(words)] == words:
                 return q
     return "exact"
+
+
+def _exceeded(toks: list[Token], first: int, lx: Lexicon) -> str | None:
+    """The qualifier an exceeding verb gives the statistic it governs over its subject:
+    "ليتجاوز عدد النازحين في المدينة 300 ألف" (more than), "لم يتجاوز عدد الوافدين 6 آلاف"
+    (up to: it did not exceed)."""
+    seen_count = False
+    for j in range(first - 1, max(-1, first - 10), -1):
+        t = toks[j]
+        if t.kind != "word":
+            return None
+        if t.norm in lx.count_nouns:
+            seen_count = True
+        elif t.norm in lx.exceed_verbs:
+            # the statistic's subject after the verb ("ليتجاوز عدد النازحين N") or before it
+            # ("the number of refugees topped N", "عدد الوافدين لم يتجاوز N")
+            if not seen_count and not any(x.norm in lx.count_nouns
+                                          for x in toks[max(0, j - 8):j]):
+                return None
+            negated = j > 0 and toks[j - 1].norm in lx.negations
+            return "up_to" if negated else "more_than"
+    return None
 
 
 def _strip_al(word: str, lx: Lexicon) -> str:
@@ -794,6 +819,8 @@ def _after_count_verb(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
     for before in {amt.first - 1, amt.first - 1 - _qualifier_length(toks, amt.first, lx)}:
         if before > 0 and toks[before].norm in lx.articles:
             before -= 1
+        if before > 0 and toks[before].norm in lx.already:
+            before -= 1  # "has now reached 300,000", "dépasse désormais 300 000"
         if before >= 0 and toks[before].norm in lx.count_verbs:
             return True
     return False

@@ -128,6 +128,7 @@ class Lexicon:
     # --- statistic nouns: "the number of displaced rose to N"
     count_nouns: frozenset[str] = frozenset()
     count_verbs: frozenset[str] = frozenset()
+    exceed_verbs: frozenset[str] = frozenset()    # "ليتجاوز عدد النازحين 300 ألف": more than
     # --- parts of a figure
     of_words: frozenset[str] = frozenset()
     part_before: frozenset[str] = frozenset()
