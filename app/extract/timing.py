@@ -57,11 +57,17 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
         after += 1
     verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, after + 4)]
     stock = any(t.norm in lx.stock_kind or t.norm in lx.remain for t in verb)
+    until = 0
     for k, t in enumerate(window):
         w = t.norm
         nxt = window[k + 1].norm if k + 1 < len(window) else ""
         nxt2 = window[k + 2].norm if k + 2 < len(window) else ""
         if _speech_near(window, k, lx):
+            continue
+        if w in lx.deadline_preps and any(
+                x.norm in lx.weekdays or x.norm in lx.months for x in window[k + 1:k + 4]):
+            until = k + 4  # "by Sunday evening", "hasta el domingo", "حتى صباح الخميس": as of
+        if k < until:
             continue
         if w in lx.new_markers:
             if stock and w in lx.another:

@@ -184,6 +184,7 @@ class Lexicon:
     per_units: frozenset[str] = frozenset()
     date_preps: frozenset[str] = frozenset()
     weekday_preps: frozenset[str] = frozenset()
+    deadline_preps: frozenset[str] = frozenset()  # "by Sunday evening": as of, no period
     yesterday: frozenset[str] = frozenset()
     today: frozenset[str] = frozenset()
     # --- grammar of a figure's own clause (<code>.grammar.toml)
