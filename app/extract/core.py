@@ -14,7 +14,7 @@ from app.extract import discourse, language
 from app.extract import places as pl
 from app.extract.confidence import Evidence, confidence
 from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
-from app.extract.lexicon import Lexicon, every, load
+from app.extract.lexicon import Lexicon, every, load, vocabulary
 from app.extract.numbers import Amount, find_amounts
 from app.extract.text import TATWEEL, Token, fold, sentence_at, strip_accents, tokenize
 from app.extract.timing import as_of, kind_of
@@ -89,6 +89,7 @@ class ExtractedFigure:
     quote: str
     evidence: int = Evidence.NONE  # Evidence flags
     confidence: float = 0.5
+    in_place: bool = False  # dwellings emptied where they stand: no destination to give
 
     def to_contract(self) -> dict[str, Any]:
         """The figure object exactly as CONTRACT.md lays it out."""
@@ -274,12 +275,51 @@ def _word_positions(s: str, word: str) -> list[int]:
     return out
 
 
+_GLUED_MIN = 6  # shortest pair of words PDF extraction glues worth splitting ("lecamp")
+
+
+@dataclass(frozen=True, slots=True)
+class _Glue:
+    known: frozenset[str]      # every word the lexicon knows
+    function: frozenset[str]   # its short grammar words: one side of a glued pair
+
+
+@cache
+def _glued(lx: Lexicon) -> _Glue:
+    return _Glue(vocabulary(lx) | lx.function_words, lx.function_words)
+
+
+def _unglue(toks: list[Token], g: _Glue) -> list[Token]:
+    """Words glued by PDF extraction split in two ("displacedby", "forcedmore", "lecamp"):
+    an unknown lower-case word made of a known word and a grammar word of the language."""
+    out: list[Token] = []
+    for t in toks:
+        w = t.norm
+        if (t.kind != "word" or t.upper or len(w) < _GLUED_MIN or w in g.known
+                or len(t.text) != len(w) or not w.isalpha()):
+            out.append(t)
+            continue
+        for k in range(2, len(w) - 1):
+            head, tail = w[:k], w[k:]
+            if head in g.known and tail in g.known and (head in g.function or tail in g.function):
+                out.append(Token(t.text[:k], head, t.start, t.start + k, False, "word"))
+                out.append(Token(t.text[k:], tail, t.start + k, t.end, False, "word"))
+                break
+        else:
+            out.append(t)
+    return out
+
+
 def _sentence(doc: _Doc, a: int, b: int, published: date | None,
               household_size: int, household_sizes: Mapping[str, int]) -> list[ExtractedFigure]:
     toks = tokenize(doc.folded, doc.text, a, b)
-    n = len(toks)
     sentence_words = {t.norm for t in toks}
     lx = load(language.of_sentence(sentence_words, doc.lx.code))
+    glued = _glued(lx)
+    if not glued.known.issuperset(w for w in sentence_words if len(w) >= _GLUED_MIN):
+        toks = _unglue(toks, glued)
+        sentence_words = {t.norm for t in toks}
+    n = len(toks)
     rumoured = not sentence_words.isdisjoint(lx.rejection)
     has_displacement = not sentence_words.isdisjoint(lx.displacement) or _prefilter(
         lx).has_stem(doc.folded[a:b])
@@ -327,6 +367,14 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, c in enumerate(cands):
         seg_lo, seg_hi = _segment(cands, k, bounds, n)
         dest, origin = _places_in(doc, toks, mentions, seg_lo, seg_hi, c, lx)
+        first = c.amount.first
+        if dest is None and first > 0 and toks[first - 1].text == ":" and (
+                c.noun_end + 1 >= n or toks[c.noun_end + 1].kind == "punct"):
+            # a table cell: "IDPs in shelters in Benghazi: 15,200" names its place in the label
+            label = max((b for b in bounds if b < first - 1), default=-1) + 1
+            dest, origin = _places_in(doc, toks, mentions, label, first - 1, c, lx)
+        if c.dwelling:  # "9,800 homes in Dadu were evacuated": where the homes are
+            dest, origin = None, origin or dest
         if c.list_place >= 0:  # "seguida de Perú, con 768.000": the item's own place
             dest = next((m.place for m in mentions if m.last == c.list_place), None) or dest
         if dest is None:  # "1,700 families (about 10,000 people) fled to Marib"
@@ -384,6 +432,10 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
             continue
         amt = c.amount
+        if k and c.qualifier == "exact" and amt.first > 0 and toks[amt.first - 1].text == "(" and (
+                figures[k - 1][0].noun_end == amt.first - 2):
+            # "al menos 420 familias (1.260 personas)": the bracketed equivalent is as sure
+            c = replace(c, qualifier=figures[k - 1][0].qualifier)
         # the same figure said twice in one sentence comes out once
         key = (amt.value, c.unit, None if dest is None else dest.id)
         if key in seen:
@@ -407,7 +459,7 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             span=(amt.start, amt.end), quote=quote_around(doc.text, a, b, amt.start, amt.end),
             evidence=(ev := _evidence(toks, lx, c, lo, hi, dest, origin, how[k], hedged,
                                       len(cands))),
-            confidence=confidence(ev),
+            confidence=confidence(ev), in_place=c.dwelling,
         ))
     return out
 
@@ -429,7 +481,7 @@ def _mentions(doc: _Doc, toks: list[Token], lx: Lexicon) -> list[pl.Mention]:
 def _discourse(doc: _Doc, figures: list[ExtractedFigure],
                sentences: list[tuple[int, int]]) -> list[ExtractedFigure]:
     """Figures with no destination of their own given one from the report (discourse.py)."""
-    if all(f.destination is not None for f in figures):
+    if all(f.destination is not None or f.in_place for f in figures):
         return figures
 
     def read(a: int, b: int) -> discourse.Reading:
@@ -471,7 +523,7 @@ def _discourse(doc: _Doc, figures: list[ExtractedFigure],
              for f, (a, b) in zip(figures, sentences, strict=True)]
     out: list[ExtractedFigure] = []
     for f, got in zip(figures, discourse.destinations(report, items), strict=True):
-        if got is not None:
+        if got is not None and not f.in_place:
             ev = (f.evidence | Evidence.DEST_DISCOURSE) & ~Evidence.DEST_COUNTRY
             f = replace(f, destination=got, evidence=ev, confidence=confidence(ev))
         out.append(f)
@@ -617,7 +669,10 @@ def _dated(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
 
 def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
     """`hi` moved back over the next figure's own leading words ("and another 2,000", "y
-    otras 2.000"): they are not this figure's period or qualifier."""
+    otras 2.000"): they are not this figure's period or qualifier. At a clause break no
+    figure follows: "evacuated 4,500 people overnight, as ..." keeps its "overnight"."""
+    if hi >= len(toks) or toks[hi].kind == "punct" or toks[hi].norm in lx.subordinators:
+        return hi
     while hi - 1 > amt.last and toks[hi - 1].kind == "word" and (
             toks[hi - 1].norm in lx.new_markers or toks[hi - 1].norm in lx.another
             or any(toks[hi - 1].norm in q for q in lx.qualifiers)):
@@ -660,6 +715,13 @@ def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int
     hi = next((k for k in range(c.noun_end + 1, hi) if toks[k].norm in lx.bringing), hi)
     inside = [m for m in mentions if lo <= m.first and m.last < hi and m.place is not None
               and not _fronted(toks, m, c, lx)]
+    # the movement verb after the figure's noun phrase governs its destination: a place in
+    # the noun phrase ("580 Mexicans from the municipality of X, in Chiapas, crossed to
+    # Guatemala") tells where they come from
+    verb = next((k for k in range(c.noun_end + 1, hi) if toks[k].norm in lx.displacement), -1)
+    verb_first = any(t.norm in lx.displacement for t in toks[lo:c.amount.first])
+    if verb > 0 and not verb_first and any(m.role == "dest" and m.first > verb for m in inside):
+        inside = [m for m in inside if m.role != "dest" or not c.noun_end < m.first < verb]
     dests = [m.place for m in inside if m.role == "dest" and m.place is not None]
     origins = [m.place for m in inside if m.role == "origin" and m.place is not None]
     # drop a destination that merely contains another ("Akkar ... in Lebanon")

@@ -107,7 +107,7 @@ def _inherit(report: Report, items: Sequence[Item], final: list[Place | None],
     if got is None:
         nxt = report.following(it.b)
         if nxt is not None:
-            got = _majority_dest(nxt, 0, _NEXT_REACH, starts) or _parts_country(
+            got = _majority_dest(nxt, 0, _NEXT_REACH, starts, opening=True) or _parts_country(
                 nxt, report.gaz)
     if got is not None and not _same_country(got, it.origin, crossing):
         return got
@@ -145,14 +145,18 @@ def _bare(word: str, lx: Lexicon) -> str:
     return word
 
 
-def _majority_dest(r: Reading, start: int, reach: int, figures: set[int]) -> Place | None:
+def _majority_dest(r: Reading, start: int, reach: int, figures: set[int],
+                   opening: bool = False) -> Place | None:
     """The destination after a majority word ("the majority moved to X") found in
-    r.toks[start:start + reach], with no other figure (starting at `figures`) before it."""
+    r.toks[start:start + reach], with no other figure (starting at `figures`) before it; a
+    sentence `opening` after the figure may also name its people again ("The displaced
+    families have taken refuge in El Obeid")."""
     for i in range(start, min(len(r.toks), start + reach)):
         t = r.toks[i]
         if t.start in figures:
             return None  # another figure: its own people
-        if t.norm in r.lx.majority or _bare(t.norm, r.lx) in r.lx.majority:
+        if t.norm in r.lx.majority or _bare(t.norm, r.lx) in r.lx.majority or (
+                opening and t.norm in r.lx.restated):
             for m in r.mentions:
                 # "fled to nearby towns, mainly X": a name right after the word needs no role
                 if i < m.first <= i + _MAJORITY_REACH and m.place is not None and (

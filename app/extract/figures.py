@@ -21,6 +21,7 @@ class Candidate:
     aside: bool = False    # ... set off by commas: "500,000, including 20,000 children, fled"
     earlier: bool = False  # the figure before at an earlier date: "..., up from 6,650"
     list_place: int = -1   # the last token of a list item's place: "Perú, con 768.000"
+    dwelling: bool = False  # households counted as dwellings emptied: "9,800 homes evacuated"
 
 
 def _qualifiers(lx: Lexicon) -> list[tuple[Phrase, str]]:
@@ -65,12 +66,37 @@ def qualifier_of(toks: list[Token], amt: Amount, lx: Lexicon) -> str:
     nxt = toks[amt.last + 1].text if amt.last + 1 < len(toks) else ""
     if nxt == "+":
         return "more_than"
+    exceeded = _exceeded(toks, i, lx)
+    if exceeded is not None:
+        return exceeded
     after = tuple(t.norm for t in toks[amt.last + 1: amt.last + 6])
     for k in range(len(after)):
         for words, q in lx.qualifiers_after.items():
             if after[k:k + len(words)] == words:
                 return q
     return "exact"
+
+
+def _exceeded(toks: list[Token], first: int, lx: Lexicon) -> str | None:
+    """The qualifier an exceeding verb gives the statistic it governs over its subject:
+    "ليتجاوز عدد النازحين في المدينة 300 ألف" (more than), "لم يتجاوز عدد الوافدين 6 آلاف"
+    (up to: it did not exceed)."""
+    seen_count = False
+    for j in range(first - 1, max(-1, first - 10), -1):
+        t = toks[j]
+        if t.kind != "word":
+            return None
+        if t.norm in lx.count_nouns:
+            seen_count = True
+        elif t.norm in lx.exceed_verbs:
+            # the statistic's subject after the verb ("ليتجاوز عدد النازحين N") or before it
+            # ("the number of refugees topped N", "عدد الوافدين لم يتجاوز N")
+            if not seen_count and not any(x.norm in lx.count_nouns
+                                          for x in toks[max(0, j - 8):j]):
+                return None
+            negated = j > 0 and toks[j - 1].norm in lx.negations
+            return "up_to" if negated else "more_than"
+    return None
 
 
 def _strip_al(word: str, lx: Lexicon) -> str:
@@ -120,6 +146,8 @@ def head_noun(toks: list[Token], amt: Amount, lx: Lexicon) -> tuple[str | None, 
                 skipped += 1
                 continue
             return None, -1, False
+        if w in lx.dwellings and _evacuated(toks, amt, j, lx):
+            return "households", j, True  # "9,800 homes were evacuated"
         if w in lx.not_people:
             return None, -1, False
         if w in lx.event_nouns:
@@ -146,6 +174,20 @@ def head_noun(toks: list[Token], amt: Amount, lx: Lexicon) -> tuple[str | None, 
             continue
         return None, -1, False
     return None, -1, False
+
+
+def _evacuated(toks: list[Token], amt: Amount, noun: int, lx: Lexicon) -> bool:
+    """Whether an evacuation governs the dwellings counted at toks[noun]: before the number
+    ("evacuated some 9,800 homes", "إخلاء نحو 2500 منزل") or as their verb in the clause
+    ("3,200 houses were evacuated"), not across a comma or another number."""
+    if any(t.norm in lx.evacuated for t in toks[max(0, amt.first - 3):amt.first]):
+        return True
+    for t in toks[noun + 1:noun + 9]:
+        if t.kind != "word" and t.text != "-":  # "low-lying" is one word
+            return False
+        if t.norm in lx.evacuated:
+            return True
+    return False
 
 
 def _adjectival(word: str, lx: Lexicon) -> bool:
@@ -179,7 +221,7 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     prev = toks[first - 1].norm if first > 0 else ""
     prev2 = toks[first - 2].norm if first > 1 else ""
     nxt = toks[last + 1].norm if last + 1 < len(toks) else ""
-    if prev in lx.money or nxt in lx.money or nxt in lx.percent:
+    if prev in lx.money or nxt in lx.money or nxt in lx.percent or _ratio(toks, first, last, lx):
         return True
     nxt2 = toks[last + 2].norm if last + 2 < len(toks) else ""
     may_verb = nxt in lx.month_modal and nxt2 in lx.modal_followers
@@ -234,7 +276,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         return True
     if (any(t.norm in lx.orders for t in toks[max(lo, first - 3):first])
             or any(t.norm in lx.strong_orders for t in toks[max(lo, first - 8):first])) and (
-            not _carried_out(toks, last + 1, hi, lx)):
+            not _carried_out(toks, last + 1, hi, lx)) and not _done_before(toks, first, lo, lx):
+        # "12,000 have been evacuated", "after the evacuation of 5,000", "تم إخلاء"
         return True
     if prev in lx.aid_recipient_preps and prev2 in lx.aid_nouns:
         return True
@@ -244,7 +287,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     # A word governs the figure only inside its own verb group: once the movement verb has
     # come, a later cause or attribution ("fled due to the fighting", ", officials said,
     # adding that the number could rise") is no longer about this figure.
-    moved = _verb_before_object(toks, amt, lo, lx)
+    moved = (_verb_before_object(toks, amt, lo, lx) or _arabic_verb_before(toks, first, lo, lx)
+             or (_after_count_verb(toks, amt, lx)  # "the number rose to N, i.e. half the ..."
+                 and any(t.norm in lx.count_nouns for t in toks[max(lo, first - 12):first])))
     detached = False
     for k, t in enumerate(after):
         w = t.norm
@@ -291,6 +336,24 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
                 return True
     return False
 
+
+
+def _ratio(toks: list[Token], first: int, last: int, lx: Lexicon) -> bool:
+    """Either side of a proportion: "9 in 10 arrive through Joda", "7 sur 10", "9 de cada
+    10", "9 من كل 10" (small numbers, the first below the second: "500 in 24 hours" is none)."""
+    for phrase in lx.ratios:
+        k = len(phrase)
+        a, b = last, last + k + 1  # the amount opens the proportion
+        if b >= len(toks) or any(toks[a + 1 + m].norm != w for m, w in enumerate(phrase)):
+            a, b = first - k - 1, first  # ... or closes it
+            if a < 0 or any(toks[a + 1 + m].norm != w for m, w in enumerate(phrase)):
+                continue
+        x, y = toks[a].norm, toks[b].norm
+        unit = toks[b + 1].norm if b + 1 < len(toks) else ""
+        if x.isdigit() and y.isdigit() and int(x) < int(y) <= 100 and (
+                unit not in lx.period_units and unit not in lx.months):
+            return True
+    return False
 
 
 def _part_follows(after: list[Token], k: int, lx: Lexicon) -> bool:
@@ -404,6 +467,15 @@ def death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
     return False
 
 
+def _done_before(toks: list[Token], first: int, lo: int, lx: Lexicon) -> bool:
+    """An evacuation word before the number that a word before it says happened: "after
+    the evacuation of 650,000", "après l'évacuation préventive de", "تم إخلاء نحو"."""
+    for o in range(first - 1, max(lo, first - 8) - 1, -1):
+        if toks[o].norm in lx.strong_orders:
+            return any(t.norm in lx.done_before for t in toks[max(0, o - 3):o])
+    return False
+
+
 def _carried_out(toks: list[Token], lo: int, hi: int, lx: Lexicon) -> bool:
     """Whether the words after an ordered number say the people did leave ("12,000 have been
     evacuated to Kharkiv"), up to the next comma (", where many had fled" is someone else)."""
@@ -429,17 +501,31 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous, lx)
     if unit is None:
         return None
+    # the value of a statistic noun of the displaced: "عدد الوافدين ارتفع إلى 65 ألف شخص",
+    # "ليتجاوز عدد النازحين 300 ألف شخص يعيشون في ..."
+    if not displaced and any(t.norm in lx.count_nouns
+                             for t in toks[max(lo, amt.first - 12):amt.first]):
+        displaced = _implied_unit(toks, amt, lo, None, lx)[2]
     # "250,000 people live in the town" is a population; "400,000 already live", "displaced
     # people live in camps", "are living in schools" are not
     if not displaced and noun_end + 1 < len(toks) and toks[noun_end + 1].norm in (
-            lx.population_verbs):
+            lx.population_verbs) and not (noun_end + 2 < len(toks) and toks[noun_end + 2].norm
+                                          in lx.already and _relative_before(toks, amt, lo, lx)):
         return None
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
     earlier = previous is not None and _earlier_value(toks, amt, lx)
-    listed = _list_item(toks, amt, lx) if previous is not None else -1
+    listed = _list_item(toks, amt, lx, previous) if previous is not None else -1
+    if listed >= 0 and previous is not None and previous.part:
+        part = True  # "of which Sindh 596,501, Balochistan 39,611": every row a part
+    dwelling = unit == "households" and toks[noun_end].norm in lx.dwellings
     return Candidate(amt, unit, qualifier_of(toks, amt, lx), noun_end, displaced, part, aside,
-                     earlier, listed)
+                     earlier, listed, dwelling)
+
+
+def _relative_before(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
+    """A relative word just before the amount: "..., where 1.5 million now live"."""
+    return any(t.text in lx.relative for t in toks[max(lo, amt.first - 4):amt.first])
 
 
 def _partitive_unit(toks: list[Token], amt: Amount,
@@ -484,6 +570,9 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     n = len(toks)
     j = amt.last + 1
     nxt = toks[j].norm if j < n else ""
+    table = _table_value(toks, amt, lx)
+    if table is not None:
+        return table, amt.last, True
     if previous is not None and nxt in lx.dest_preps and nxt not in (
             lx.dest_preps_not_after_figure):
         return previous.unit, amt.last, previous.displaced_noun
@@ -494,7 +583,7 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
         return previous.unit, amt.last, previous.displaced_noun
     # "Colombia hosts 1.3 million, followed by Peru, with 768,000, Chile, with 288,000": an
     # item of a list of places led by the figure before
-    if previous is not None and _list_item(toks, amt, lx) >= 0:
+    if previous is not None and _list_item(toks, amt, lx, previous) >= 0:
         return previous.unit, amt.last, previous.displaced_noun
     # "13,350 refugees had crossed, up from 6,650 on Monday": the same count, earlier
     if previous is not None and _earlier_value(toks, amt, lx):
@@ -510,13 +599,21 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
                 end += len(phrase)
                 break
         return previous.unit, end, True
+    # "Of the 2,040 families who arrived, 701 were placed in Chamishku camp": a fronted
+    # partitive's whole gives the part its noun
+    if previous is not None and _fronted_whole(toks, previous, amt, lx):
+        return previous.unit, amt.last, previous.displaced_noun
     k = j
+    for phrase in lx.relative_subjects:  # a cleft: "fueron unos 2.000 los que ingresaron"
+        if tuple(t.norm for t in toks[j:j + len(phrase)]) == phrase:
+            k = j + len(phrase)
+            break
     while k < n and (toks[k].norm in lx.aux or (
             toks[k].norm in lx.hedging and k + 1 < n and toks[k + 1].norm in lx.perfect_aux)):
         k += 1
     # "10,000 have fled", "another 1,300 arrived"
     if k < n and toks[k].norm in lx.displacement and (
-            k > j or toks[k].norm.endswith(lx.past_suffixes)):
+            k > j or toks[k].norm.endswith(lx.past_suffixes) or toks[k].norm in lx.finite_verbs):
         return "people", amt.last, True
     # "1,200 remain in shelters", "16,000 were still displaced"
     if k < n and toks[k].norm in lx.remain:
@@ -565,6 +662,18 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     return None, -1, False
 
 
+def _fronted_whole(toks: list[Token], whole: Candidate, amt: Amount, lx: Lexicon) -> bool:
+    """Whether `whole` opens the clause as a fronted partitive ("Of the 2,040 families who
+    arrived, ...") and a comma then leads to the amount."""
+    p = whole.amount.first - 1 - _qualifier_length(toks, whole.amount.first, lx)
+    if p < 1 or toks[p].norm not in lx.partitive_articles or toks[p - 1].norm not in (
+            lx.partitive_of):
+        return False
+    if p > 1 and toks[p - 2].kind != "punct":
+        return False
+    return any(t.text == "," for t in toks[whole.noun_end + 1:amt.first])
+
+
 def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
     """A verb whose object is the amount, over its qualifier and an object marker:
     "displaced 10,000", "hosting some 5,000", "acoge a 1,3 millones"."""
@@ -574,13 +683,46 @@ def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) ->
     return j >= lo and toks[j].norm in lx.verbs_before_object
 
 
-def _list_item(toks: list[Token], amt: Amount, lx: Lexicon) -> int:
-    """Where the place of a list item ends ("Perú" in ", Perú, con 768.000"), or -1."""
+def _list_item(toks: list[Token], amt: Amount, lx: Lexicon,
+               previous: Candidate | None = None) -> int:
+    """Where the place of a list item ends ("Perú" in ", Perú, con 768.000"; "Sindh" in a
+    table's "664,270, of which Sindh 596,501, Balochistan 39,611"), or -1."""
     w = amt.first - _qualifier_length(toks, amt.first, lx) - 1
     if w >= 2 and toks[w].norm in lx.list_with and toks[w - 1].text == "," and (
             toks[w - 2].upper and toks[w - 2].kind == "word"):
         return w - 2
+    if previous is None or w <= previous.amount.last or not (
+            toks[w].upper and toks[w].kind == "word"):
+        return -1
+    # a name right before the number, and nothing but names, commas, "and", "of which"
+    # since the figure before: a table row's item
+    joins = lx.coordinators | lx.part_relative | lx.part_relative_preps | lx.of_words | (
+        lx.part_before)
+    between = toks[previous.noun_end + 1:w]
+    if between and all(t.text == "," or t.norm in joins or (t.upper and t.kind == "word")
+                       for t in between) and (between[0].text == "," or between[0].norm in joins):
+        return w
     return -1
+
+
+def _table_value(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
+    """The unit of a table cell: "Persons in relief camps: 664,270", "IDPs in sites: 12,400";
+    the label before the colon names displaced or sheltered people, and no harm."""
+    colon = amt.first - 1
+    if colon < 1 or toks[colon].text != ":":
+        return None
+    unit = None
+    settled = False
+    for t in toks[max(0, colon - 8):colon]:
+        if t.kind != "word":
+            unit, settled = None, False  # the label starts after any other punctuation
+            continue
+        if t.norm in lx.negative or (t.norm in lx.not_people and unit is None):
+            return None  # "Persons injured: N", "Houses damaged: N" (not "IDPs in shelters")
+        unit = unit or _unit_of(t.norm, False, lx)
+        settled = settled or t.norm in lx.displaced_nouns or t.norm in lx.displacement or (
+            t.norm in lx.stock_verbs or t.norm in lx.displaced_adjectives)
+    return unit if settled else None
 
 
 def _earlier_value(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
@@ -677,6 +819,8 @@ def _after_count_verb(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
     for before in {amt.first - 1, amt.first - 1 - _qualifier_length(toks, amt.first, lx)}:
         if before > 0 and toks[before].norm in lx.articles:
             before -= 1
+        if before > 0 and toks[before].norm in lx.already:
+            before -= 1  # "has now reached 300,000", "dépasse désormais 300 000"
         if before >= 0 and toks[before].norm in lx.count_verbs:
             return True
     return False

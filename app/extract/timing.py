@@ -52,13 +52,22 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
         for phrase in lx.total_phrases:
             if tuple(x.norm for x in window[k:k + len(phrase)]) == phrase:
                 return "total"
-    verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, end + 5)]
+    after = end + 1  # over raising verbs: "another 1,500 are reported to be sheltering"
+    while after < hi and after < end + 5 and toks[after].norm in lx.aux:
+        after += 1
+    verb = toks[max(lo, amount_first - 3):amount_first] + toks[end + 1:min(hi, after + 4)]
     stock = any(t.norm in lx.stock_kind or t.norm in lx.remain for t in verb)
+    until = 0
     for k, t in enumerate(window):
         w = t.norm
         nxt = window[k + 1].norm if k + 1 < len(window) else ""
         nxt2 = window[k + 2].norm if k + 2 < len(window) else ""
         if _speech_near(window, k, lx):
+            continue
+        if w in lx.deadline_preps and any(
+                x.norm in lx.weekdays or x.norm in lx.months for x in window[k + 1:k + 4]):
+            until = k + 4  # "by Sunday evening", "hasta el domingo", "حتى صباح الخميس": as of
+        if k < until:
             continue
         if w in lx.new_markers:
             if stock and w in lx.another:
@@ -81,6 +90,8 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
             return "new"
         if w in lx.weekdays and k > 0 and window[k - 1].kind == "word":
             return "new"  # French and Arabic put the bare weekday after the verb: "lundi"
+        if w in lx.weekdays and k == 0 and nxt == ",":
+            return "new"  # a fronted bare weekday: "Samedi, 3 400 maisons ont été évacuées"
         if w in lx.date_preps and nxt.isdigit() and nxt2 in lx.months:
             return "new"
         if w in lx.range_openers and _date_range(window, k + 1, lx):

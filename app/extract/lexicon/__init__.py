@@ -85,8 +85,10 @@ class Lexicon:
     not_triggers: frozenset[str] = frozenset()
     hosting: frozenset[str] = frozenset()
     carried_out: frozenset[str] = frozenset()
+    done_before: frozenset[str] = frozenset()     # "after the evacuation of N": it happened
     aux: frozenset[str] = frozenset()
     past_suffixes: tuple[str, ...] = ()
+    finite_verbs: frozenset[str] = frozenset()    # after a bare number: "300,000 flee"
     already: frozenset[str] = frozenset()
     population_verbs: frozenset[str] = frozenset()
     # --- what rejects a figure
@@ -110,6 +112,7 @@ class Lexicon:
     rejection: frozenset[str] = frozenset()       # rumours the text denies
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
+    ratios: tuple[Phrase, ...] = ()               # "9 in 10 arrive": a proportion, no count
     age_before: frozenset[str] = frozenset()
     population_before: frozenset[str] = frozenset()
     population_preps: frozenset[str] = frozenset()
@@ -125,6 +128,7 @@ class Lexicon:
     # --- statistic nouns: "the number of displaced rose to N"
     count_nouns: frozenset[str] = frozenset()
     count_verbs: frozenset[str] = frozenset()
+    exceed_verbs: frozenset[str] = frozenset()    # "ليتجاوز عدد النازحين 300 ألف": more than
     # --- parts of a figure
     of_words: frozenset[str] = frozenset()
     part_before: frozenset[str] = frozenset()
@@ -181,6 +185,7 @@ class Lexicon:
     per_units: frozenset[str] = frozenset()
     date_preps: frozenset[str] = frozenset()
     weekday_preps: frozenset[str] = frozenset()
+    deadline_preps: frozenset[str] = frozenset()  # "by Sunday evening": as of, no period
     yesterday: frozenset[str] = frozenset()
     today: frozenset[str] = frozenset()
     # --- grammar of a figure's own clause (<code>.grammar.toml)
@@ -188,6 +193,7 @@ class Lexicon:
     modifier_suffixes: tuple[str, ...] = ()       # unknown adjectives: "unregistered"
     event_nouns: frozenset[str] = frozenset()     # "7,400 crossings", "14,000 displacements"
     remain: frozenset[str] = frozenset()          # noun-less stock: "1,200 remain in shelters"
+    relative_subjects: tuple[Phrase, ...] = ()    # "fueron unos 2.000 los que ingresaron"
     demographic: frozenset[str] = frozenset()     # "including 300 children": a breakdown
     death_phrases: tuple[Phrase, ...] = ()        # "losing their lives"
     risk_nouns: frozenset[str] = frozenset()      # "at risk of cholera" is no forecast
@@ -222,16 +228,20 @@ class Lexicon:
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
     population_verbs_before: frozenset[str] = frozenset()  # "qui compte 30 000 habitants"
     elision_prefixes: tuple[str, ...] = ()        # French "d'arrivées", "l'évacuation"
+    dwellings: frozenset[str] = frozenset()       # "9,800 homes were evacuated": households
+    evacuated: frozenset[str] = frozenset()       # what empties a dwelling: "evacuated"
     # --- discourse (<code>.grammar.toml): a figure with no place of its own
     majority: frozenset[str] = frozenset()        # "the majority moved to X": its people's way
     crossing: frozenset[str] = frozenset()        # refugees, borders: not inside one country
+    restated: frozenset[str] = frozenset()        # "The displaced families have taken refuge in X"
     back_parts: tuple[Phrase, ...] = ()           # "Of these, N arrived in X": parts of before
     # --- derived when loaded
     triggers: frozenset[str] = frozenset()        # words of the whole-report prefilter
     number_words: tuple[str, ...] = ()            # for the sentence prefilter
 
 
-_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register", "hosting")
+_TRIGGER_FIELDS = ("displacement", "families", "households", "stock_verbs", "register", "hosting",
+                   "event_nouns", "evacuated")
 
 
 def _phrase(s: str) -> Phrase:
