@@ -57,6 +57,8 @@ def qualifier_of(toks: list[Token], amt: Amount, lx: Lexicon) -> str:
         q_elided = lx.elided_heads.get(toks[i - 1].norm)
         if q_elided:
             return q_elided
+    if i > 1 and toks[i - 1].text == "." and toks[i - 2].norm in _qualifier_words(lx):
+        i -= 1  # an abbreviated qualifier: "approx. 9,500 ind."
     for words, q in _qualifiers(lx):
         k = len(words)
         if i - k < 0:
@@ -604,6 +606,8 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if previous is not None and _fronted_whole(toks, previous, amt, lx):
         return previous.unit, amt.last, previous.displaced_noun
     k = j
+    if k + 1 < n and toks[k].norm in lx.per_words and toks[k + 1].norm in lx.per_units:
+        k += 2  # "about 3,000 a day stay or travel on"
     for phrase in lx.relative_subjects:  # a cleft: "fueron unos 2.000 los que ingresaron"
         if tuple(t.norm for t in toks[j:j + len(phrase)]) == phrase:
             k = j + len(phrase)
