@@ -516,7 +516,9 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         return None
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
-    earlier = previous is not None and _earlier_value(toks, amt, lx)
+    # the same count earlier ("up from 6,650"), or one added to it ("in addition to 5,000"):
+    # it shares the figure before's destination and kind
+    earlier = previous is not None and (_earlier_value(toks, amt, lx) or _added(toks, amt, lx))
     listed = _list_item(toks, amt, lx, previous) if previous is not None else -1
     if listed >= 0 and previous is not None and previous.part:
         part = True  # "of which Sindh 596,501, Balochistan 39,611": every row a part
@@ -586,6 +588,10 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     # "Colombia hosts 1.3 million, followed by Peru, with 768,000, Chile, with 288,000": an
     # item of a list of places led by the figure before
     if previous is not None and _list_item(toks, amt, lx, previous) >= 0:
+        return previous.unit, amt.last, previous.displaced_noun
+    # "60,000 Sudanese crossed into Egypt, in addition to some 5,000 nationals of other
+    # countries": an added figure goes with the one before
+    if previous is not None and _added(toks, amt, lx):
         return previous.unit, amt.last, previous.displaced_noun
     # "13,350 refugees had crossed, up from 6,650 on Monday": the same count, earlier
     if previous is not None and _earlier_value(toks, amt, lx):
@@ -727,6 +733,13 @@ def _table_value(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
         settled = settled or t.norm in lx.displaced_nouns or t.norm in lx.displacement or (
             t.norm in lx.stock_verbs or t.norm in lx.displaced_adjectives)
     return unit if settled else None
+
+
+def _added(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount follows "in addition to", "ainsi que", "además de", "إضافة إلى"."""
+    end = amt.first - _qualifier_length(toks, amt.first, lx)
+    return any(end - len(p) >= 0 and all(toks[end - len(p) + m].norm == p[m]
+                                         for m in range(len(p))) for p in lx.additions)
 
 
 def _earlier_value(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
