@@ -204,9 +204,13 @@ def _speaker(r: Reading, gaz: Gazetteer, fig: int) -> Place | None:
     acting = r.lx.speech | r.lx.hosting | r.lx.displacement | r.lx.register | r.lx.stock_verbs
     for i, t in enumerate(r.toks):
         if t.norm in r.lx.speakers and i >= 1 and i < fig:
-            iso = gaz.adjectives.get(r.toks[i - 1].norm)
-            if iso:
-                return gaz.get(iso)
+            # "Egyptian officials", "Colombian migration officials": over one common word
+            for j in (i - 1, i - 2):
+                iso = gaz.adjectives.get(r.toks[j].norm) if j >= 0 else None
+                if iso:
+                    return gaz.get(iso)
+                if j < 0 or r.toks[j].kind != "word" or r.toks[j].upper:
+                    break
         if t.norm not in r.lx.speech and not (t.norm in acting and i < fig <= i + 4):
             continue
         for m in r.mentions:

@@ -57,6 +57,8 @@ def qualifier_of(toks: list[Token], amt: Amount, lx: Lexicon) -> str:
         q_elided = lx.elided_heads.get(toks[i - 1].norm)
         if q_elided:
             return q_elided
+    if i > 1 and toks[i - 1].text == "." and toks[i - 2].norm in _qualifier_words(lx):
+        i -= 1  # an abbreviated qualifier: "approx. 9,500 ind."
     for words, q in _qualifiers(lx):
         k = len(words)
         if i - k < 0:
@@ -514,7 +516,9 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         return None
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
-    earlier = previous is not None and _earlier_value(toks, amt, lx)
+    # the same count earlier ("up from 6,650"), or one added to it ("in addition to 5,000"):
+    # it shares the figure before's destination and kind
+    earlier = previous is not None and (_earlier_value(toks, amt, lx) or _added(toks, amt, lx))
     listed = _list_item(toks, amt, lx, previous) if previous is not None else -1
     if listed >= 0 and previous is not None and previous.part:
         part = True  # "of which Sindh 596,501, Balochistan 39,611": every row a part
@@ -585,6 +589,10 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     # item of a list of places led by the figure before
     if previous is not None and _list_item(toks, amt, lx, previous) >= 0:
         return previous.unit, amt.last, previous.displaced_noun
+    # "60,000 Sudanese crossed into Egypt, in addition to some 5,000 nationals of other
+    # countries": an added figure goes with the one before
+    if previous is not None and _added(toks, amt, lx):
+        return previous.unit, amt.last, previous.displaced_noun
     # "13,350 refugees had crossed, up from 6,650 on Monday": the same count, earlier
     if previous is not None and _earlier_value(toks, amt, lx):
         return previous.unit, amt.last, previous.displaced_noun
@@ -604,6 +612,8 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
     if previous is not None and _fronted_whole(toks, previous, amt, lx):
         return previous.unit, amt.last, previous.displaced_noun
     k = j
+    if k + 1 < n and toks[k].norm in lx.per_words and toks[k + 1].norm in lx.per_units:
+        k += 2  # "about 3,000 a day stay or travel on"
     for phrase in lx.relative_subjects:  # a cleft: "fueron unos 2.000 los que ingresaron"
         if tuple(t.norm for t in toks[j:j + len(phrase)]) == phrase:
             k = j + len(phrase)
@@ -723,6 +733,13 @@ def _table_value(toks: list[Token], amt: Amount, lx: Lexicon) -> str | None:
         settled = settled or t.norm in lx.displaced_nouns or t.norm in lx.displacement or (
             t.norm in lx.stock_verbs or t.norm in lx.displaced_adjectives)
     return unit if settled else None
+
+
+def _added(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount follows "in addition to", "ainsi que", "además de", "إضافة إلى"."""
+    end = amt.first - _qualifier_length(toks, amt.first, lx)
+    return any(end - len(p) >= 0 and all(toks[end - len(p) + m].norm == p[m]
+                                         for m in range(len(p))) for p in lx.additions)
 
 
 def _earlier_value(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:

@@ -223,6 +223,7 @@ class Lexicon:
     exits: frozenset[str] = frozenset()           # "have left Pakistan": in such a report, returns
     irregular: frozenset[str] = frozenset()       # "living in the country illegally": migrants
     earlier_values: tuple[Phrase, ...] = ()       # "up from 6,650": the figure's earlier value
+    additions: tuple[Phrase, ...] = ()            # "..., in addition to some 5,000 others"
     list_with: frozenset[str] = frozenset()       # "seguida de Perú, con 768.000": a list item
     collective_nouns: frozenset[str] = frozenset()  # "the displaced population rose to N"
     threshold_nouns: frozenset[str] = frozenset()  # "groups of more than 50 people"
