@@ -313,7 +313,8 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             continue
         # descriptive words inside the place phrase: "to the sprawling Zamzam camp", "sur la
         # base aérienne d'Incirlik"
-        k = j if described else _over_descriptions(toks, j, lx)
+        k = j if described else _over_modifier(toks, j, gaz, lx)
+        k = k if k != j or described else _over_descriptions(toks, j, lx)
         if k != j:
             described = True
             steps += j - k
@@ -335,6 +336,23 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
     if m.there:
         return "dest"
     return "none"
+
+
+def _over_modifier(toks: list[Token], j: int, gaz: Gazetteer, lx: Lexicon) -> int:
+    """From toks[j], back over the people a kind of place is for: "camp de déplacés de X",
+    "campamento de refugiados de X" (to the kind word), "the IDP camp of X", "the refugee camp
+    at X" (past the modifier); `j` when there is none."""
+    def kind(t: Token) -> bool:
+        return (t.kind == "word" and t.norm not in lx.articles
+                and (gaz.is_generic(t.norm) or t.norm in lx.place_nouns))
+
+    if toks[j].kind != "word":
+        return j
+    if j >= 2 and _filler(toks[j - 1].norm, lx) and kind(toks[j - 2]):
+        return j - 2
+    if j + 1 < len(toks) and kind(toks[j + 1]):
+        return j - 1
+    return j
 
 
 def _over_count(toks: list[Token], j: int, lx: Lexicon) -> int:

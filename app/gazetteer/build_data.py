@@ -321,6 +321,8 @@ def build() -> list[list[str]]:
         aliases = _city_aliases(city["alternatenames"], city["name"],
                                 MAX_BIG_CITY_ALIASES if big else MAX_CITY_ALIASES,
                                 crisis=cc in CRISIS or cc in TRANSIT)
+        extra = curated["city_aliases"].get(f"city:{city['geonameid']}", [])
+        aliases += [n for n in _clean(extra, city["name"], spaced=True) if n not in aliases]
         if cc in ARABIC_NAMES:
             bare = _city_aliases(_without_article([city["name"], *aliases]), city["name"])
             aliases += [n for n in bare if n not in aliases]

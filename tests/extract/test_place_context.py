@@ -20,6 +20,9 @@ from app.gazetteer.index import load_gazetteer
         ("Ethiopian authorities", "ET"),
         ("Venezuelan migrants", "VE"),
         ("Sudanese families", "SD"),
+        ("Ivorian officials", "CI"),
+        ("Mauritanian officials", "MR"),
+        ("Dominican authorities", "DO"),
     ],
 )
 def test_a_country_adjective_names_its_country(text: str, country: str) -> None:

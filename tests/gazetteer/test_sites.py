@@ -57,6 +57,10 @@ _SITES = [
     ("Lajas Blancas", "PA", "PA-5"),
     ("الضاحية الجنوبية", "LB", "LB-JL"),
     ("Argeen", "EG", "EG-ASN"),
+    ("كهرمان مرعش", "TR", "TR-46"),
+    ("خاركيف", "UA", "UA-63"),
+    ("Mekelle", "ET", "ET-TI"),
+    ("بورت أو برنس", "HT", "HT-OU"),
     ("Tchologo", "CI", "CI-SV"),
 ]
 
