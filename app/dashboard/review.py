@@ -73,12 +73,23 @@ def correction_of(body: ReviewIn) -> Correction:
     )
 
 
+# what the validator says of a count, in the words of someone filling in the form
+_COUNT_SAYS = {
+    "int_parsing": "a whole number, such as 12000 or 12,000",
+    "int_from_float": "a whole number, such as 12000 or 12,000",
+    "greater_than_equal": "cannot be below 0",
+    "less_than_equal": "is larger than any count this service stores",
+}
+
+
 def explain(exc: ValidationError) -> str:
     """The validator's complaints in a sentence a person can act on."""
     out = []
     for error in exc.errors(include_url=False):
         message = str(error["msg"]).removeprefix("Value error, ")
         field = next((str(p) for p in error["loc"] if str(p) in _LABELS), None)
+        if field == "count":
+            message = _COUNT_SAYS.get(str(error["type"]), message)
         out.append(f"{_LABELS[field]}: {message}" if field else message)
     return "; ".join(dict.fromkeys(out)) or "the form could not be read"
 
@@ -97,9 +108,10 @@ def told(side: dict[str, Any] | None) -> str:
     people = values.get("people")
     if unit != "people" and isinstance(people, int):
         what += f" ({people:,} people)"
-    parts = [f"{state}: {what}", str(values.get("kind", "?"))]
+    parts = [f"{state}: {what}"]
     if values.get("qualifier") not in (None, "exact"):
         parts.append(str(values["qualifier"]).replace("_", " "))
+    parts.append(str(values.get("kind", "?")))
     parts.append(f"in {values.get('destination') or 'no place'}")
     parts.append(f"on {values.get('as_of') or values.get('observed_on') or '?'}")
     return ", ".join(parts)

@@ -117,20 +117,21 @@ def _viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Vie
 ViewerDep = Annotated[Viewer, Depends(_viewer)]
 
 
-def _reviewed(request: Request) -> int | None:
-    """The figure whose review the previous form recorded (`?reviewed=ID`), to say so."""
-    value = request.query_params.get("reviewed", "")
+def _notice(request: Request, name: str) -> int | None:
+    """The figure whose review the previous form recorded (`?reviewed=ID`), or found already
+    so (`?unchanged=ID`), to say so."""
+    value = request.query_params.get(name, "")
     return int(value) if value.isdigit() and len(value) <= 10 else None
 
 
 def _page(request: Request, name: str, viewer: Viewer | None, status: int = 200,
           **context: Any) -> HTMLResponse:
     context.setdefault("attempt", None)
-    context.setdefault("back", request.url.path + (f"?{request.url.query}"
-                                                   if request.url.query else ""))
-    response = templates.TemplateResponse(
-        request, name, {"viewer": viewer, "reviewed": _reviewed(request), **context},
-        status_code=status)
+    notices = {"reviewed": _notice(request, "reviewed"),
+               "unchanged": _notice(request, "unchanged")}
+    response = templates.TemplateResponse(request, name,
+                                          {"viewer": viewer, **notices, **context},
+                                          status_code=status)
     if viewer is not None and viewer.key is not None:
         response.headers["Cache-Control"] = "no-store"  # a signed-in page is no one else's
     return response
@@ -361,23 +362,29 @@ def review_figure(figure_id: Id, request: Request, _checked: CheckedPost, sessio
         return _again(request, session, viewer, back, attempt.refused(explain(exc)))
     try:
         with session.begin_nested():  # a refused review leaves nothing behind
-            pipeline.apply_review(session, settings, current_gazetteer(session), figure_id,
-                                  ReviewAction(body.action), by=viewer.key.name,
-                                  reason=body.reason, correction=correction_of(body))
+            applied = pipeline.apply_review(
+                session, settings, current_gazetteer(session), figure_id,
+                ReviewAction(body.action), by=viewer.key.name, reason=body.reason,
+                correction=correction_of(body))
     except NotFound:
         return _page(request, "missing.html", viewer, 404, what=f"No figure {figure_id}.")
     except DispmonError as exc:
         if exc.status >= 500:
             raise
         return _again(request, session, viewer, back, attempt.refused(exc.detail, exc.status))
-    return RedirectResponse(_with_notice(back, figure_id), status_code=303)
+    return RedirectResponse(_with_notice(back, figure_id, applied.reviewed.changed),
+                            status_code=303)
 
 
-def _with_notice(back: str, figure_id: int) -> str:
-    """`back` telling the page which figure was just reviewed (`?reviewed=ID`)."""
+_NOTICE = ("reviewed", "unchanged")
+
+
+def _with_notice(back: str, figure_id: int, changed: bool) -> str:
+    """`back` telling the page which figure was just reviewed (`?reviewed=ID`), or that the
+    review found it already so (`?unchanged=ID`)."""
     parts = urlsplit(back)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "reviewed"]
-    query.append(("reviewed", str(figure_id)))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in _NOTICE]
+    query.append((_NOTICE[0] if changed else _NOTICE[1], str(figure_id)))
     return parts._replace(query=urlencode(query), fragment="").geturl()
 
 

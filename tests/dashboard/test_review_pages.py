@@ -22,6 +22,7 @@ from app.reports.models import Figure, FigureReview
 from app.series.models import SeriesPoint
 from app.settings import Settings
 from tests.dashboard.forms import ORIGIN, sign_in, token_on
+from tests.webhooks.helpers import hook_settings, outbox, subscribe
 
 D = date(2025, 3, 10)
 TOLL = "Some 600 people have arrived in Akkar, officials said."
@@ -130,11 +131,26 @@ def test_the_queue_lists_a_waiting_figure_and_confirming_it_moves_the_series(
         assert "pending: 12,000 people" in rows[1] and "confirmed: 12,000 people" in rows[1]
 
 
+@pytest.fixture
+def hooked(db_url: str, admin: dict[str, str]) -> Iterator[TestClient]:
+    """A browser on a service with one webhook endpoint subscribed (never sent to here)."""
+    with TestClient(create_app(hook_settings(db_url)), follow_redirects=False) as client:
+        subscribe(client, admin, "http://127.0.0.1:9/hook")
+        yield client
+
+
+def sent(factory: sessionmaker[Session]) -> list[str]:
+    with factory() as session:
+        return [event.type for _, event in outbox(session)]
+
+
 def test_rejecting_a_toll_on_the_alert_page_retracts_the_alert_and_shows_it(
-    browser: TestClient, factory: sessionmaker[Session]
+    hooked: TestClient, factory: sessionmaker[Session]
 ) -> None:
+    browser = hooked
     writer = _key(factory, "write")
     figure = post(browser, writer, TOLL)
+    assert sent(factory) == ["alert.firing"]
     alert = alert_of(factory, "LB-AK")
     assert alert.status == "firing"
     page = f"/alerts/{alert.id}"
@@ -148,6 +164,8 @@ def test_rejecting_a_toll_on_the_alert_page_retracts_the_alert_and_shows_it(
     )
     assert alert_of(factory, "LB-AK").status == "retracted"
     assert points(factory, "LB-AK") == {}
+    # the page's review went the API's way: the webhook is told, once
+    assert sent(factory) == ["alert.firing", "alert.retracted"]
 
     html = browser.get(done.headers["location"]).text
     assert no_inline_code(html)
@@ -161,6 +179,13 @@ def test_rejecting_a_toll_on_the_alert_page_retracts_the_alert_and_shows_it(
     # the figure says it is rejected, and is not offered for review again under its retraction
     assert '<span class="state rejected">rejected</span>' in html
     assert f'action="/figures/{figure["id"]}/review"' not in html
+
+    # the same review again changes nothing, and the page says so
+    again = review(browser, page, figure["id"], verb="reject", reason="still a toll")
+    assert again.headers["location"] == f"{page}?unchanged={figure['id']}"
+    assert "already stood so: nothing changed" in browser.get(again.headers["location"]).text
+    assert reviews(factory, figure["id"]) == ["reject"]
+    assert sent(factory) == ["alert.firing", "alert.retracted"]
 
     overview = browser.get("/").text
     retracted = re.search(r'<section aria-labelledby="retracted-h">.*?</section>', overview, re.S)
@@ -181,7 +206,12 @@ def test_a_correction_with_a_bad_count_shows_the_error_and_changes_nothing(
     before = points(factory, "LB-BH")
     assert before[D] == 12_000
     why = "the ministry counts fewer"
-    for count in ["-5", "twelve thousand", "99999999999", "1.5"]:
+    for count, says in [
+        ("-5", "cannot be below 0"),
+        ("twelve thousand", "a whole number"),
+        ("99999999999", "larger than any count"),
+        ("1.5", "a whole number"),
+    ]:
         refused = review(
             browser, report, figure["id"], verb="correct", count=count, kind="new", reason=why
         )
@@ -190,7 +220,7 @@ def test_a_correction_with_a_bad_count_shows_the_error_and_changes_nothing(
         assert no_inline_code(html)
         # the report page again, the form open with what was typed, and why it was refused
         assert "How the figures were read" in html
-        assert re.search(r'role="alert"[^>]*>Not saved: Count: ', html), count
+        assert re.search(rf'role="alert"[^>]*>Not saved: Count: [^<]*{says}', html), count
         form = re.search(
             rf'<details class="review" id="review-{figure["id"]}" open>.*?</details>', html, re.S
         )
@@ -212,6 +242,18 @@ def test_a_correction_with_a_bad_count_shows_the_error_and_changes_nothing(
     assert bare.status_code == 422 and "needs a reason" in bare.text
     assert points(factory, "LB-BH") == before
     assert state(factory, figure["id"]) == "auto" and reviews(factory, figure["id"]) == []
+
+    # the destination and alert pages show themselves again the same way
+    alert = alert_of_any(factory, "LB-BH")
+    for page, heading in [
+        ("/destinations/LB-BH", "The figures behind it"),
+        (f"/alerts/{alert}", "Evidence"),
+    ]:
+        again = review(browser, page, figure["id"], verb="correct", count="-1", reason=why)
+        assert again.status_code == 422 and heading in again.text, page
+        assert f'<input type="hidden" name="back" value="{page}">' in again.text
+        assert "Not saved: Count: cannot be below 0" in again.text
+    assert reviews(factory, figure["id"]) == []
 
     # a count as people write it, from the destination page: the series follows
     page = "/destinations/LB-BH"
