@@ -299,6 +299,9 @@ def test_a_read_key_sees_no_review_form_and_may_not_post_one(
     writer = _key(factory, "write")
     figure = post(browser, writer, FLED)
     alert = alert_of_any(factory, "LB-BH")
+    held = settings.model_copy(update={"review": "all"})
+    with TestClient(create_app(held)) as holding:
+        waiting = post(holding, writer, TOLL)  # in the queue, and on Akkar's page
     sign_in(browser, _key(factory, "read"))
     pages = [
         "/review",
@@ -306,11 +309,13 @@ def test_a_read_key_sees_no_review_form_and_may_not_post_one(
         "/destinations/LB-BH",
         f"/alerts/{alert}",
         f"/figures/{figure['id']}",
+        "/destinations/LB-AK",
     ]
     for page in pages:
         response = browser.get(page)
         assert response.status_code == 200, page
         assert not REVIEW_FORM.search(response.text), page
+    assert "Some <mark>600</mark> people have arrived in Akkar" in browser.get("/review").text
     token = token_on(browser.get(pages[1]).text)  # the sign-out form's: a valid token
     refused = browser.post(
         f"/figures/{figure['id']}/review",
@@ -326,8 +331,10 @@ def test_a_read_key_sees_no_review_form_and_may_not_post_one(
             assert not REVIEW_FORM.search(anonymous.get(page).text), page
     # a writer sees them on every page
     sign_in(browser, writer)
-    for page in pages[1:]:
+    for page in pages:
         assert REVIEW_FORM.search(browser.get(page).text), page
+    akkar = browser.get("/destinations/LB-AK").text
+    assert "Waiting for a review" in akkar and f'id="review-{waiting["id"]}"' in akkar
 
 
 def alert_of_any(factory: sessionmaker[Session], place: str) -> int:
