@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from urllib.parse import quote as urlquote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -13,7 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
+from app import pipeline
 from app.alerts import service as alerts
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import ApiKey
@@ -27,6 +32,7 @@ from app.auth.service import (
 )
 from app.dashboard import service
 from app.dashboard.charts import Marker, people, series_chart, sparkline
+from app.dashboard.review import KINDS, QUALIFIERS, UNITS, Attempt, correction_of, explain, told
 from app.dashboard.security import (
     SIGNIN_COOKIE,
     CheckedPost,
@@ -42,6 +48,8 @@ from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import current_gazetteer
 from app.limits import Id, PlaceId
 from app.redaction import redact_text, redact_url
+from app.reports import review as review_service
+from app.reports.models import ReviewAction
 from app.settings import Settings, SettingsDep
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +59,9 @@ templates.env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) el
 templates.env.filters["day_month"] = lambda d: f"{d.day} {d:%B %Y}"
 templates.env.filters["signed"] = lambda n: "–" if n is None else (f"+{n:,}" if n > 0 else f"{n:,}")
 templates.env.globals.update(sparkline=sparkline, direction=direction, mark_number=mark_number,
-                             trigger_figure=service.trigger_figure)
+                             trigger_figure=service.trigger_figure, units=UNITS,
+                             qualifiers=QUALIFIERS, kinds=KINDS)
+templates.env.filters["told"] = told
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,11 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.key is not None and grants(self.key.scope, "admin")
+
+    @property
+    def can_write(self) -> bool:
+        """May review figures: a signed-in key with scope write or admin."""
+        return self.key is not None and grants(self.key.scope, "write")
 
 
 def _sees_secrets(context: Context) -> bool:
@@ -102,9 +117,20 @@ def _viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Vie
 ViewerDep = Annotated[Viewer, Depends(_viewer)]
 
 
+def _notice(request: Request, name: str) -> int | None:
+    """The figure whose review the previous form recorded (`?reviewed=ID`), or found already
+    so (`?unchanged=ID`), to say so."""
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 10 else None
+
+
 def _page(request: Request, name: str, viewer: Viewer | None, status: int = 200,
           **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, {"viewer": viewer, **context},
+    context.setdefault("attempt", None)
+    notices = {"reviewed": _notice(request, "reviewed"),
+               "unchanged": _notice(request, "unchanged")}
+    response = templates.TemplateResponse(request, name,
+                                          {"viewer": viewer, **notices, **context},
                                           status_code=status)
     if viewer is not None and viewer.key is not None:
         response.headers["Cache-Control"] = "no-store"  # a signed-in page is no one else's
@@ -130,6 +156,8 @@ def overview(request: Request, session: SessionDep, viewer: ViewerDep,
     return _page(request, "overview.html", viewer,
                  destinations=service.recent_destinations(session, gazetteer, demo=demo),
                  alerts=service.open_alerts(session, demo=demo),
+                 retracted=service.retracted_alerts(session, demo=demo),
+                 waiting=service.waiting_count(session),
                  sources=service.source_states(session), demo=demo,
                  has_demo=demo or service.has_series(session, demo=True))
 
@@ -141,29 +169,49 @@ FiguresPage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of 
 def destination(place_id: PlaceId, request: Request, session: SessionDep,
                 viewer: ViewerDep, page: FiguresPage = 1,
                 demo: DemoFlag = False) -> HTMLResponse:
+    return _destination(request, session, viewer, place_id, page, demo)
+
+
+def _destination(request: Request, session: Session, viewer: Viewer, place_id: str, page: int,
+                 demo: bool, refused: Attempt | None = None) -> HTMLResponse:
     place = current_gazetteer(session).get(place_id)
     if place is None:
         return _page(request, "missing.html", viewer, 404, what=f"No place with id {place_id}.")
     points = service.series_of(session, place.id, demo=demo)
     place_alerts = service.alerts_of(session, place.id, demo=demo)
-    markers = [Marker(a.data_day, f"{a.severity}: {a.summary}", a.severity) for a in place_alerts]
+    markers = [Marker(a.data_day, f"{a.severity}: {a.summary}", a.severity) for a in place_alerts
+               if a.status != "retracted"]
     figures = service.figures_behind(session, place.id, page, demo=demo)
-    return _page(request, "destination.html", viewer, place=place, points=points,
-                 chart=series_chart(points, markers), alerts=place_alerts, figures=figures,
-                 demo=demo, quiet_since=service.quiet_since(points))
+    return _page(request, "destination.html", viewer, _status(refused), place=place,
+                 points=points, chart=series_chart(points, markers), alerts=place_alerts,
+                 figures=figures, waiting=service.waiting_for(session, place.id, demo=demo),
+                 demo=demo, quiet_since=service.quiet_since(points), attempt=refused,
+                 **_back(f"/destinations/{place.id}", page=page, demo=demo))
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
 def alert_page(alert_id: Id, request: Request, session: SessionDep,
                viewer: ViewerDep) -> HTMLResponse:
+    return _alert(request, session, viewer, alert_id)
+
+
+def _alert(request: Request, session: Session, viewer: Viewer, alert_id: int,
+           refused: Attempt | None = None) -> HTMLResponse:
     try:
         alert, rule, silenced = alerts.get_alert(session, alert_id)
     except NotFound:
         return _page(request, "missing.html", viewer, 404, what=f"No alert {alert_id}.")
     points = service.series_of(session, alert.destination_id, demo=alert.demo)
     chart = series_chart(points, [Marker(alert.data_day, alert.summary, alert.severity)])
-    return _page(request, "alert.html", viewer, alert=alert, rule=rule, silenced=silenced,
-                 chart=chart, evidence=alert.evidence, error=request.query_params.get("error"))
+    evidence = alert.evidence
+    now = service.figures_now(session, (int(f["figure_id"]) for f in
+                                        evidence.get("figures", []) if f.get("figure_id")))
+    return _page(request, "alert.html", viewer, _status(refused), alert=alert, rule=rule,
+                 silenced=silenced, chart=chart, evidence=evidence, figures_now=now,
+                 history=service.alert_history(session, alert.id),
+                 retraction=service.retraction(session, alert),
+                 error=request.query_params.get("error"), attempt=refused,
+                 **_back(f"/alerts/{alert.id}"))
 
 
 def _alert_action(request: Request, session: SessionDep, viewer: Viewer, alert_id: Id,
@@ -196,13 +244,148 @@ def resolve(alert_id: Id, request: Request, _checked: CheckedPost, session: Sess
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(report_id: Id, request: Request, session: SessionDep,
                 viewer: ViewerDep) -> HTMLResponse:
+    return _report(request, session, viewer, report_id)
+
+
+def _report(request: Request, session: Session, viewer: Viewer, report_id: int,
+            refused: Attempt | None = None) -> HTMLResponse:
     found = service.report_with_figures(session, report_id)
     if found is None:
         return _page(request, "missing.html", viewer, 404, what=f"No report {report_id}.")
     report, source, figures = found
-    return _page(request, "report.html", viewer, report=report, source=source, figures=figures,
-                 marked=mark_figures(report.text, figures),
-                 dir=direction(report.text, report.lang))
+    return _page(request, "report.html", viewer, _status(refused), report=report,
+                 source=source, figures=figures, marked=mark_figures(report.text, figures),
+                 dir=direction(report.text, report.lang), attempt=refused,
+                 **_back(f"/reports/{report.id}"))
+
+
+# -- review: the queue, a figure and its history, and the forms' one action -----------------
+
+QueueAfter = Annotated[Id | None, Query(description="the last figure of the previous page")]
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(request: Request, session: SessionDep, viewer: ViewerDep,
+                 after: QueueAfter = None) -> HTMLResponse:
+    """The figures waiting for a person, oldest first (DISPMON_REVIEW)."""
+    return _queue(request, session, viewer, after)
+
+
+def _queue(request: Request, session: Session, viewer: Viewer, after: int | None,
+           refused: Attempt | None = None) -> HTMLResponse:
+    return _page(request, "review.html", viewer, _status(refused),
+                 queue=service.review_queue(session, after), after=after,
+                 waiting=service.waiting_count(session), attempt=refused,
+                 **_back("/review", after=after))
+
+
+@router.get("/figures/{figure_id}", response_class=HTMLResponse)
+def figure_page(figure_id: Id, request: Request, session: SessionDep,
+                viewer: ViewerDep) -> HTMLResponse:
+    """A figure as read and as it counts, and every review of it: who, when, before, after,
+    why."""
+    return _figure(request, session, viewer, figure_id)
+
+
+def _figure(request: Request, session: Session, viewer: Viewer, figure_id: int,
+            refused: Attempt | None = None) -> HTMLResponse:
+    row = service.figure_row(session, figure_id)
+    if row is None:
+        return _page(request, "missing.html", viewer, 404, what=f"No figure {figure_id}.")
+    return _page(request, "figure.html", viewer, _status(refused), row=row,
+                 history=review_service.history(session, figure_id), attempt=refused,
+                 **_back(f"/figures/{figure_id}"))
+
+
+def _status(refused: Attempt | None) -> int:
+    return 200 if refused is None else refused.status
+
+
+def _back(path: str, **query: object) -> dict[str, str]:
+    """Where the page's review forms return: the page itself, as asked (its page, its realm)."""
+    shown = {k: ("true" if v is True else str(v)) for k, v in query.items()
+             if v not in (None, False) and not (k == "page" and v == 1)}
+    return {"back": path + (f"?{urlencode(shown)}" if shown else "")}
+
+
+_PAGES = re.compile(r"/(reports|alerts|figures|destinations)/([^/]{1,64})|/review")
+
+
+def _again(request: Request, session: Session, viewer: Viewer, back: str,
+           refused: Attempt) -> HTMLResponse:
+    """The page the refused form was on, again, with the form as it was typed and why it was
+    refused; the figure's own page when that page is not one with review forms."""
+    parts = urlsplit(back)
+    query = dict(parse_qsl(parts.query))
+    found = _PAGES.fullmatch(parts.path)
+    number = found.group(2) if found else None
+    whole = int(number) if number and number.isdigit() and len(number) <= 9 else None
+    if found is None or found.group(1) == "figures":
+        return _figure(request, session, viewer, refused.figure_id, refused)
+    if found.group(1) is None:
+        after = query.get("after", "")
+        return _queue(request, session, viewer,
+                      int(after) if after.isdigit() and len(after) <= 9 else None, refused)
+    if found.group(1) == "destinations":
+        page = query.get("page", "")
+        return _destination(request, session, viewer, unquote(found.group(2)),
+                            int(page) if page.isdigit() and len(page) <= 7 else 1,
+                            query.get("demo") == "true", refused)
+    if whole is None:
+        return _figure(request, session, viewer, refused.figure_id, refused)
+    if found.group(1) == "reports":
+        return _report(request, session, viewer, whole, refused)
+    return _alert(request, session, viewer, whole, refused)
+
+
+FormText = Annotated[str, Form()]
+
+
+@router.post("/figures/{figure_id}/review")
+def review_figure(figure_id: Id, request: Request, _checked: CheckedPost, session: SessionDep,
+                  settings: SettingsDep, viewer: ViewerDep, action: FormText = "",
+                  reason: FormText = "", count: FormText = "", unit: FormText = "",
+                  qualifier: FormText = "", kind: FormText = "", destination: FormText = "",
+                  as_of: FormText = "", back: FormText = "") -> Response:
+    """Confirms, rejects or corrects a figure through `pipeline.apply_review`, as the API does,
+    in the signed-in key's name; back to the page the form was on. A form that cannot be
+    applied shows that page again (422) with the form as typed and the reason."""
+    if viewer.key is None or not viewer.can_write:
+        return _page(request, "missing.html", viewer, 403,
+                     what="Only a signed-in key with write scope can review figures.")
+    back = safe_next(back or f"/figures/{figure_id}")
+    attempt = Attempt(figure_id, action, reason, count, unit, qualifier, kind, destination,
+                      as_of)
+    try:
+        body = attempt.review()
+    except ValidationError as exc:
+        return _again(request, session, viewer, back, attempt.refused(explain(exc)))
+    try:
+        with session.begin_nested():  # a refused review leaves nothing behind
+            applied = pipeline.apply_review(
+                session, settings, current_gazetteer(session), figure_id,
+                ReviewAction(body.action), by=viewer.key.name, reason=body.reason,
+                correction=correction_of(body))
+    except NotFound:
+        return _page(request, "missing.html", viewer, 404, what=f"No figure {figure_id}.")
+    except DispmonError as exc:
+        if exc.status >= 500:
+            raise
+        return _again(request, session, viewer, back, attempt.refused(exc.detail, exc.status))
+    return RedirectResponse(_with_notice(back, figure_id, applied.reviewed.changed),
+                            status_code=303)
+
+
+_NOTICE = ("reviewed", "unchanged")
+
+
+def _with_notice(back: str, figure_id: int, changed: bool) -> str:
+    """`back` telling the page which figure was just reviewed (`?reviewed=ID`), or that the
+    review found it already so (`?unchanged=ID`)."""
+    parts = urlsplit(back)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in _NOTICE]
+    query.append((_NOTICE[0] if changed else _NOTICE[1], str(figure_id)))
+    return parts._replace(query=urlencode(query), fragment="").geturl()
 
 
 def _signin_page(request: Request, settings: Settings, next: str, status: int = 200,

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, load_only
 
-from app.alerts.models import Alert
+from app.alerts.models import Alert, AlertEvent
 from app.dashboard.charts import ChartPoint
 from app.db import utcnow
 from app.gazetteer.index import Gazetteer, Place
-from app.reports.models import Figure, Report
+from app.reports import review
+from app.reports.models import Figure, Report, ReviewState
 from app.series.models import SeriesPoint
 from app.series.service import series_points
 from app.sources.fetchers import FETCHERS
@@ -222,6 +224,17 @@ def _report_head() -> Any:
                      Report.source_id, raiseload=True)
 
 
+def _figure_rows(session: Session, where: Any, order: tuple[Any, ...],
+                 limit: int | None = None) -> list[FigureRow]:
+    """Figures with their report's head, their source and the number as written."""
+    number = func.substr(Report.text, Figure.span_start + 1, Figure.span_end - Figure.span_start)
+    return [FigureRow(f, r, s, n or "") for f, r, s, n in session.execute(
+        select(Figure, Report, Source, number).join(Report, Report.id == Figure.report_id)
+        .join(Source, Source.id == Figure.source_id).where(where)
+        .options(_report_head()).order_by(*order).limit(limit)
+    ).all()]
+
+
 def figures_behind(session: Session, place_id: str, page: int = 1,
                    per_page: int = FIGURES_PER_PAGE, *, demo: bool = False) -> FigurePage:
     """One page of the figures any point of the place's series rests on, newest first, each
@@ -248,14 +261,8 @@ def figures_behind(session: Session, place_id: str, page: int = 1,
     wanted = [figure_id for _, figure_id in keys[(page - 1) * per_page:page * per_page]]
     if not wanted:
         return FigurePage([], page, pages, len(keys), demo, per_page)
-    number = func.substr(Report.text, Figure.span_start + 1, Figure.span_end - Figure.span_start)
-    rows = session.execute(
-        select(Figure, Report, Source, number).join(Report, Report.id == Figure.report_id)
-        .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(wanted))
-        .options(_report_head())
-        .order_by(Figure.observed_on.desc(), Figure.id.desc())
-    ).all()
-    out = [FigureRow(f, r, s, n or "") for f, r, s, n in rows]
+    out = _figure_rows(session, Figure.id.in_(wanted),
+                       (Figure.observed_on.desc(), Figure.id.desc()))
     by_report = {row.report.id: row for row in out}
     copies = session.execute(
         select(Report, Source).join(Source, Source.id == Report.source_id)
@@ -276,3 +283,83 @@ def report_with_figures(session: Session, report_id: int) -> tuple[Report, Sourc
     figures = list(session.scalars(select(Figure).where(Figure.report_id == report_id)
                                    .order_by(Figure.span_start)))
     return row[0], row[1], figures
+
+
+# -- review ----------------------------------------------------------------------------------
+
+QUEUE_PAGE = 50
+PENDING_SHOWN = 50
+
+
+@dataclass(slots=True)
+class QueuePage:
+    rows: list[FigureRow]
+    next_after: int | None  # the cursor of the next page, None on the last
+
+
+def review_queue(session: Session, after: int | None,
+                 per_page: int = QUEUE_PAGE) -> QueuePage:
+    """A page of the figures waiting for a review, oldest first, as `GET /api/v1/review`
+    lists them, each with its report and the number as written."""
+    waiting = review.queue(session, after, per_page + 1)
+    ids = [f.id for f, _ in waiting[:per_page]]
+    rows = _figure_rows(session, Figure.id.in_(ids), (Figure.id,)) if ids else []
+    return QueuePage(rows, ids[-1] if len(waiting) > per_page else None)
+
+
+def waiting_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Figure)
+                          .where(Figure.review_state == ReviewState.PENDING.value)) or 0
+
+
+def waiting_for(session: Session, place_id: str, *, demo: bool = False,
+                limit: int = PENDING_SHOWN) -> list[FigureRow]:
+    """The figures of a destination that wait for a review (they are in no series yet), in
+    the demo's realm or the real one, oldest first."""
+    return _figure_rows(session, and_(Figure.review_state == ReviewState.PENDING.value,
+                                      Figure.destination_id == place_id, Source.demo == demo),
+                        (Figure.id,), limit)
+
+
+def figure_row(session: Session, figure_id: int) -> FigureRow | None:
+    rows = _figure_rows(session, Figure.id == figure_id, (Figure.id,))
+    return rows[0] if rows else None
+
+
+def figures_now(session: Session, ids: Iterable[int]) -> dict[int, Figure]:
+    """The figures as they stand now (an alert's evidence keeps them as they were)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {f.id: f for f in session.scalars(select(Figure).where(Figure.id.in_(wanted)))}
+
+
+def alert_history(session: Session, alert_id: int) -> list[AlertEvent]:
+    """Every change of the alert, oldest first."""
+    return list(session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert_id)
+                                .order_by(AlertEvent.id)))
+
+
+def retraction(session: Session, alert: Alert) -> AlertEvent | None:
+    """The history row that retracted the alert: who, when and why."""
+    if alert.status != "retracted":
+        return None
+    return session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id,
+                                                    AlertEvent.type == "retracted")
+                           .order_by(AlertEvent.id.desc()).limit(1)).first()
+
+
+def retracted_alerts(session: Session, limit: int = 10, *,
+                     demo: bool = False) -> list[tuple[Alert, AlertEvent | None]]:
+    """The alerts retracted last, each with the history row that says who and why."""
+    alerts = list(session.scalars(
+        select(Alert).where(Alert.status == "retracted", Alert.demo == demo)
+        .order_by(Alert.resolved_at.desc(), Alert.id.desc()).limit(limit)))
+    if not alerts:
+        return []
+    latest = (select(func.max(AlertEvent.id))
+              .where(AlertEvent.alert_id.in_([a.id for a in alerts]),
+                     AlertEvent.type == "retracted").group_by(AlertEvent.alert_id))
+    events = {e.alert_id: e for e in session.scalars(
+        select(AlertEvent).where(AlertEvent.id.in_(latest)))}
+    return [(a, events.get(a.id)) for a in alerts]
