@@ -783,6 +783,13 @@ def list_alerts(session: Session, *, status: str | None, destination: str | None
     return out
 
 
+def alert_history(session: Session, alert_id: int) -> list[AlertEvent]:
+    if session.scalar(select(Alert.id).where(Alert.id == alert_id)) is None:
+        raise NotFound(f"no alert with id {alert_id}")
+    return list(session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert_id)
+                                .order_by(AlertEvent.id)))
+
+
 def acknowledge(session: Session, alert_id: int, by: str) -> Alert:
     alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
     if alert is None:

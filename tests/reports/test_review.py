@@ -103,6 +103,11 @@ def test_a_rejected_toll_removes_its_series_and_retracts_its_alert_once_per_webh
         assert types(one) == types(two) == Counter({"alert.firing": 1, "alert.retracted": 1})
     history = client.get(f"/api/v1/figures/{figure['id']}/history", headers=writer).json()
     assert [h["action"] for h in history] == ["reject"]
+    [entry] = history
+    assert entry["by"] == "test write" and entry["at"]
+    assert entry["reason"] == "a death toll: 600 killed, not displaced"
+    assert entry["before"]["state"] == "auto" and entry["after"]["state"] == "rejected"
+    assert entry["before"]["values"]["count"] == 600
     with factory() as session:
         alert = session.scalars(select(Alert).where(Alert.destination_id == "LB-AK")).one()
         events = session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id)
@@ -111,6 +116,13 @@ def test_a_rejected_toll_removes_its_series_and_retracts_its_alert_once_per_webh
         assert events[1].by == "review by test write"
         assert events[1].reason == "a death toll: 600 killed, not displaced"
         assert events[1].previous is not None and events[1].previous["status"] == "firing"
+        alert_id = alert.id
+    shown = client.get(f"/api/v1/alerts/{alert_id}/history", headers=writer).json()
+    assert [(e["type"], e["by"], e["status"]) for e in shown] == [
+        ("firing", None, "firing"), ("retracted", "review by test write", "retracted")]
+    assert client.get("/api/v1/alerts", headers=writer,
+                      params={"status": "retracted"}).json()["items"][0]["id"] == alert_id
+    with factory() as session:
         # the extracted original is never overwritten
         row = session.get_one(Figure, figure["id"])
         assert (row.count, row.people, row.kind, row.destination_id) == (600, 600, "total",
