@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,7 +40,8 @@ from app.gazetteer.index import Gazetteer
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.sources.models import Source
-from app.webhooks.service import MAX_PAYLOAD_BYTES, enqueue
+from app.webhooks.models import WebhookEndpoint
+from app.webhooks.service import MAX_PAYLOAD_BYTES, enabled_endpoints, enqueue, matching
 
 log = logging.getLogger(__name__)
 
@@ -726,19 +727,21 @@ def _notify(session: Session, gazetteer: Gazetteer, alert: Alert, event_type: st
 
 
 def _enqueue(session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRule,
-             event_type: str) -> int:
+             event_type: str, endpoints: Sequence[WebhookEndpoint] | None = None) -> int:
     data = _fit(alert_out(alert, rule).model_dump(mode="json"))
     places = [alert.destination_id] + [p.id for p in gazetteer.ancestors(alert.destination_id)]
     return enqueue(session, event_type, data, places=places, severity=alert.severity,
-                   alert_id=alert.id)
+                   alert_id=alert.id, endpoints=endpoints)
 
 
 class _Outbox:
-    """Notifies for one evaluation: the active silences are read once, on first use."""
+    """Notifies for one evaluation: the active silences and the enabled endpoints are read
+    once, on first use, and an alert's payload is built only when an endpoint wants it."""
 
     def __init__(self, session: Session, gazetteer: Gazetteer, now: datetime) -> None:
         self.session, self.gazetteer, self.now = session, gazetteer, now
         self._silences: list[Silence] | None = None
+        self._endpoints: list[WebhookEndpoint] | None = None
 
     def notify(self, alert: Alert, rule: AlertRule, event_type: str) -> int:
         if self._silences is None:
@@ -747,7 +750,14 @@ class _Outbox:
         if any(s.destination_id in (None, alert.destination_id)
                and s.rule_id in (None, alert.rule_id) for s in self._silences):
             return 0
-        return _enqueue(self.session, self.gazetteer, alert, rule, event_type)
+        if self._endpoints is None:
+            self._endpoints = enabled_endpoints(self.session)
+        places = [alert.destination_id] + [
+            p.id for p in self.gazetteer.ancestors(alert.destination_id)]
+        wanted = matching(self._endpoints, places, alert.severity)
+        if not wanted:
+            return 0
+        return _enqueue(self.session, self.gazetteer, alert, rule, event_type, wanted)
 
 
 # -- lifecycle by hand and by the clock -----------------------------------------------------

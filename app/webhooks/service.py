@@ -174,17 +174,29 @@ def fit_payload(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
                or (isinstance(v, str) and len(v) <= 100)}, "truncated": True}
 
 
+def enabled_endpoints(session: Session) -> list[WebhookEndpoint]:
+    return list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
+                                .order_by(WebhookEndpoint.id)))
+
+
+def matching(endpoints: Iterable[WebhookEndpoint], places: Sequence[str],
+             severity: str) -> list[WebhookEndpoint]:
+    """The endpoints whose filters match: `places` is the destination and its ancestors (a
+    subscription to a country hears about its regions)."""
+    return [e for e in endpoints if _matches(e, places, severity)]
+
+
 def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
-            severity: str, alert_id: int | None = None) -> int:
-    """Writes `data` to the outbox for every enabled endpoint whose filters match: `places` is
-    the destination and its ancestors (a subscription to a country hears about its regions).
-    Returns the number of deliveries written."""
-    endpoints = [e for e in session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
-        if _matches(e, places, severity)]
-    if not endpoints:
+            severity: str, alert_id: int | None = None,
+            endpoints: Sequence[WebhookEndpoint] | None = None) -> int:
+    """Writes `data` to the outbox for every enabled endpoint whose filters match (of
+    `endpoints` when given, already read by the caller). Returns the number of deliveries
+    written."""
+    wanted = matching(enabled_endpoints(session) if endpoints is None else endpoints,
+                      places, severity)
+    if not wanted:
         return 0
-    return len(_write(session, event_type, data, endpoints, alert_id))
+    return len(_write(session, event_type, data, wanted, alert_id))
 
 
 def _write(session: Session, event_type: str, data: dict[str, Any],
