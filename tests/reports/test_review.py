@@ -371,3 +371,40 @@ def test_racing_reviews_end_in_one_consistent_state(
                                         dict.fromkeys(points(factory, "LB-AK"), 800))
     if final == "corrected":
         assert points(factory, "LB-AK")[D] == 800
+
+
+def test_a_figure_confirmed_after_a_rejection_reopens_its_alert(
+        client: TestClient, admin: dict[str, str], writer: dict[str, str],
+        factory: sessionmaker[Session], settings: Settings) -> None:
+    with receiver() as hook:
+        subscribe(client, admin, hook.url)
+        [figure] = post(client, writer, "Some 600 people have arrived in Akkar, officials said.",
+                        D)
+        review(client, writer, figure["id"], action="reject", reason="looked like a toll")
+        assert statuses(factory, "LB-AK") == ["retracted"]
+        out = review(client, writer, figure["id"], action="confirm",
+                     reason="the ministry confirms 600 arrivals")
+        assert out["changed"] and points(factory, "LB-AK")[D] == 600
+        [alert] = [a for (p, _), a in alerts(factory).items() if p == "LB-AK"]
+        assert (alert.status, alert.episode) == ("firing", 2)
+        deliver_due(factory, settings, "w1")
+        # sent in parallel: the order of arrival is not the order of the events
+        assert types(hook) == Counter({"alert.firing": 2, "alert.retracted": 1})
+        history = client.get(f"/api/v1/alerts/{alert.id}/history", headers=writer).json()
+        assert [e["type"] for e in history] == ["firing", "retracted", "firing"]
+
+
+def test_the_review_queue_pages_oldest_first(
+        db_url: str, writer: dict[str, str]) -> None:
+    with TestClient(create_app(hook_settings(db_url, review="all"))) as client:
+        ids = [post(client, writer, f"Some {n:,} people have arrived in {place}, officials "
+                                    "said.", D)[0]["id"]
+               for n, place in ((600, "Akkar"), (700, "Tartus"), (800, "Erbil"))]
+        first = client.get("/api/v1/review", headers=writer, params={"limit": 2}).json()
+        assert [f["id"] for f in first["items"]] == ids[:2] and first["next_cursor"]
+        rest = client.get("/api/v1/review", headers=writer,
+                          params={"limit": 2, "cursor": first["next_cursor"]}).json()
+        assert [f["id"] for f in rest["items"]] == ids[2:] and rest["next_cursor"] is None
+        review(client, writer, ids[0], action="reject", reason="not displaced")
+        left = client.get("/api/v1/review", headers=writer).json()["items"]
+        assert [f["id"] for f in left] == ids[1:]
