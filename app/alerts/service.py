@@ -315,8 +315,8 @@ def revise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[dat
         if trigger is None:
             alert.status = "retracted"
             alert.resolved_at = now
-            alert.resolution = (f"retracted after a review by {by}: {reason}" if reason
-                                else f"retracted after a review by {by}")[:200]
+            alert.resolution = (f"retracted ({by}): {reason}" if reason
+                                else f"retracted ({by})")[:200]
             notices.append(Notice(alert, rule, "alert.retracted"))
             history.append((alert, "retracted", before))
             continue

@@ -95,6 +95,8 @@ def test_a_rejected_toll_removes_its_series_and_retracts_its_alert_once_per_webh
         assert types(one) == types(two) == Counter({"alert.firing": 1, "alert.retracted": 1})
         [retracted] = [x.payload for x in one.accepted() if x.payload["type"] == "alert.retracted"]
         assert retracted["data"]["status"] == "retracted"
+        assert retracted["data"]["resolution"] == (
+            "retracted (review by test write): a death toll: 600 killed, not displaced")
 
         # the same review again: nothing changes, no history row, no webhook
         again = review(client, writer, figure["id"], action="reject", reason="still a toll")
