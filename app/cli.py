@@ -1,5 +1,5 @@
 """The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey, demo,
-gazetteer.
+gazetteer, corpus.
 
 A command imports what it uses when it runs (the database layer, alembic, FastAPI, the
 extractor), never at this module's import: `dispmon apikey create` should not pay for the API
@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,6 +32,8 @@ demo_cli = typer.Typer(help="The demo's data, kept apart from real data", no_arg
 cli.add_typer(demo_cli, name="demo")
 gazetteer_cli = typer.Typer(help="The shipped gazetteer's index", no_args_is_help=True)
 cli.add_typer(gazetteer_cli, name="gazetteer")
+corpus_cli = typer.Typer(help="Staff's judgements as an annotated corpus", no_args_is_help=True)
+cli.add_typer(corpus_cli, name="corpus")
 
 
 def _settings(*, secrets: bool = True) -> Settings:
@@ -311,6 +313,45 @@ def gazetteer_build() -> None:
                    err=True)
         raise typer.Exit(1)
     typer.echo(str(path))
+
+
+@corpus_cli.command("export")
+def corpus_export(
+    since: Annotated[str | None, typer.Option(help="only reviews on or after this day "
+                                                   "(YYYY-MM-DD)")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+) -> None:
+    """Writes the reports staff reviewed as JSONL in the annotated corpora's format (confirmed
+    and corrected figures as gold, rejected ones' numbers as distractors), for eval/score.py."""
+    import json
+    from datetime import UTC, date, datetime
+
+    from app.reports.corpus import export
+
+    try:
+        start = (datetime.combine(date.fromisoformat(since), datetime.min.time(), tzinfo=UTC)
+                 if since else None)
+    except ValueError as exc:
+        typer.echo(f"--since {since!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(_settings().database_url)
+    count = 0
+    try:
+        with make_sessionmaker(engine)() as session, (
+                out.open("w", encoding="utf-8") if out else _stdout()) as sink:
+            for line in export(session, start):
+                sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+                count += 1
+    finally:
+        engine.dispose()
+    typer.echo(f"exported {count} reviewed reports", err=True)
+
+
+def _stdout() -> Any:
+    """stdout as a context manager that leaves it open."""
+    from contextlib import nullcontext
+
+    return nullcontext(sys.stdout)
 
 
 def main() -> None:

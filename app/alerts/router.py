@@ -10,6 +10,7 @@ from app.alerts import service
 from app.alerts.models import AlertRule, Silence
 from app.alerts.schemas import (
     AckIn,
+    AlertEventOut,
     AlertOut,
     RuleIn,
     RuleOut,
@@ -80,7 +81,8 @@ def update_rule(rule_id: Id, body: RulePatch, session: SessionDep, _key: AdminAc
 
 @router.get("/alerts", response_model=Page[AlertOut])
 def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
-                status: Annotated[Literal["firing", "acknowledged", "resolved", "open"] | None,
+                status: Annotated[Literal["firing", "acknowledged", "resolved", "retracted",
+                                          "open"] | None,
                                   Query(description="open: firing or acknowledged")] = None,
                 destination: Annotated[PlaceId | None, Query(description="a place id")] = None,
                 cursor: Cursor = None, limit: Limit = None,
@@ -95,6 +97,14 @@ def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
 @router.get("/alerts/{alert_id}", response_model=AlertOut)
 def read_alert(alert_id: Id, session: SessionDep, key: ReadAccess) -> AlertOut:
     return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
+
+
+@router.get("/alerts/{alert_id}/history", response_model=list[AlertEventOut])
+def alert_history(alert_id: Id, session: SessionDep, _key: ReadAccess) -> list[AlertEventOut]:
+    """Every change of the alert, oldest first."""
+    return [AlertEventOut(id=e.id, type=e.type, at=e.at, by=e.by, reason=e.reason,
+                          status=e.status, value=e.value, summary=e.summary, previous=e.previous)
+            for e in service.alert_history(session, alert_id)]
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut)

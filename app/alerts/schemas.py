@@ -25,7 +25,7 @@ from app.limits import (
 
 RuleKind = Literal["new_destination", "jump", "arrival_rate", "threshold", "new_high"]
 Severity = Literal["info", "warning", "critical"]
-Status = Literal["firing", "acknowledged", "resolved"]
+Status = Literal["firing", "acknowledged", "resolved", "retracted"]
 
 
 class _Params(BaseModel):
@@ -141,6 +141,22 @@ class AlertOut(BaseModel):
     evidence: dict[str, Any] = Field(description="before and after, and the figures behind "
                                      "them: each with its quote, source and the source's "
                                      "credibility (A-F)")
+
+
+class AlertEventOut(BaseModel):
+    """One change of an alert: its type (firing, escalated, updated, acknowledged, resolved,
+    retracted), who (a key's name, `review by NAME`, or null for the rules and the clock), why,
+    what it said after and, under `previous`, before."""
+
+    id: int
+    type: str
+    at: datetime
+    by: str | None
+    reason: str | None
+    status: str
+    value: int
+    summary: str
+    previous: dict[str, Any] | None
 
 
 class AckIn(InputModel):

@@ -317,8 +317,8 @@ def revise(session: Session, gazetteer: Gazetteer, changed: Mapping[str, set[dat
         if trigger is None:
             alert.status = "retracted"
             alert.resolved_at = now
-            alert.resolution = (f"retracted after a review by {by}: {reason}" if reason
-                                else f"retracted after a review by {by}")[:200]
+            alert.resolution = (f"retracted ({by}): {reason}" if reason
+                                else f"retracted ({by})")[:200]
             notices.append(Notice(alert, rule, "alert.retracted"))
             history.append((alert, "retracted", before))
             continue
@@ -790,6 +790,13 @@ def list_alerts(session: Session, *, status: str | None, destination: str | None
                        and (s.rule_id in (None, alert.rule_id)) for s in silences)
         out.append((alert, rule, silenced))
     return out
+
+
+def alert_history(session: Session, alert_id: int) -> list[AlertEvent]:
+    if session.scalar(select(Alert.id).where(Alert.id == alert_id)) is None:
+        raise NotFound(f"no alert with id {alert_id}")
+    return list(session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert_id)
+                                .order_by(AlertEvent.id)))
 
 
 def acknowledge(session: Session, alert_id: int, by: str) -> Alert:

@@ -95,6 +95,8 @@ def test_a_rejected_toll_removes_its_series_and_retracts_its_alert_once_per_webh
         assert types(one) == types(two) == Counter({"alert.firing": 1, "alert.retracted": 1})
         [retracted] = [x.payload for x in one.accepted() if x.payload["type"] == "alert.retracted"]
         assert retracted["data"]["status"] == "retracted"
+        assert retracted["data"]["resolution"] == (
+            "retracted (review by test write): a death toll: 600 killed, not displaced")
 
         # the same review again: nothing changes, no history row, no webhook
         again = review(client, writer, figure["id"], action="reject", reason="still a toll")
@@ -103,6 +105,11 @@ def test_a_rejected_toll_removes_its_series_and_retracts_its_alert_once_per_webh
         assert types(one) == types(two) == Counter({"alert.firing": 1, "alert.retracted": 1})
     history = client.get(f"/api/v1/figures/{figure['id']}/history", headers=writer).json()
     assert [h["action"] for h in history] == ["reject"]
+    [entry] = history
+    assert entry["by"] == "test write" and entry["at"]
+    assert entry["reason"] == "a death toll: 600 killed, not displaced"
+    assert entry["before"]["state"] == "auto" and entry["after"]["state"] == "rejected"
+    assert entry["before"]["values"]["count"] == 600
     with factory() as session:
         alert = session.scalars(select(Alert).where(Alert.destination_id == "LB-AK")).one()
         events = session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id)
@@ -111,6 +118,13 @@ def test_a_rejected_toll_removes_its_series_and_retracts_its_alert_once_per_webh
         assert events[1].by == "review by test write"
         assert events[1].reason == "a death toll: 600 killed, not displaced"
         assert events[1].previous is not None and events[1].previous["status"] == "firing"
+        alert_id = alert.id
+    shown = client.get(f"/api/v1/alerts/{alert_id}/history", headers=writer).json()
+    assert [(e["type"], e["by"], e["status"]) for e in shown] == [
+        ("firing", None, "firing"), ("retracted", "review by test write", "retracted")]
+    assert client.get("/api/v1/alerts", headers=writer,
+                      params={"status": "retracted"}).json()["items"][0]["id"] == alert_id
+    with factory() as session:
         # the extracted original is never overwritten
         row = session.get_one(Figure, figure["id"])
         assert (row.count, row.people, row.kind, row.destination_id) == (600, 600, "total",
@@ -359,3 +373,40 @@ def test_racing_reviews_end_in_one_consistent_state(
                                         dict.fromkeys(points(factory, "LB-AK"), 800))
     if final == "corrected":
         assert points(factory, "LB-AK")[D] == 800
+
+
+def test_a_figure_confirmed_after_a_rejection_reopens_its_alert(
+        client: TestClient, admin: dict[str, str], writer: dict[str, str],
+        factory: sessionmaker[Session], settings: Settings) -> None:
+    with receiver() as hook:
+        subscribe(client, admin, hook.url)
+        [figure] = post(client, writer, "Some 600 people have arrived in Akkar, officials said.",
+                        D)
+        review(client, writer, figure["id"], action="reject", reason="looked like a toll")
+        assert statuses(factory, "LB-AK") == ["retracted"]
+        out = review(client, writer, figure["id"], action="confirm",
+                     reason="the ministry confirms 600 arrivals")
+        assert out["changed"] and points(factory, "LB-AK")[D] == 600
+        [alert] = [a for (p, _), a in alerts(factory).items() if p == "LB-AK"]
+        assert (alert.status, alert.episode) == ("firing", 2)
+        deliver_due(factory, settings, "w1")
+        # sent in parallel: the order of arrival is not the order of the events
+        assert types(hook) == Counter({"alert.firing": 2, "alert.retracted": 1})
+        history = client.get(f"/api/v1/alerts/{alert.id}/history", headers=writer).json()
+        assert [e["type"] for e in history] == ["firing", "retracted", "firing"]
+
+
+def test_the_review_queue_pages_oldest_first(
+        db_url: str, writer: dict[str, str]) -> None:
+    with TestClient(create_app(hook_settings(db_url, review="all"))) as client:
+        ids = [post(client, writer, f"Some {n:,} people have arrived in {place}, officials "
+                                    "said.", D)[0]["id"]
+               for n, place in ((600, "Akkar"), (700, "Tartus"), (800, "Erbil"))]
+        first = client.get("/api/v1/review", headers=writer, params={"limit": 2}).json()
+        assert [f["id"] for f in first["items"]] == ids[:2] and first["next_cursor"]
+        rest = client.get("/api/v1/review", headers=writer,
+                          params={"limit": 2, "cursor": first["next_cursor"]}).json()
+        assert [f["id"] for f in rest["items"]] == ids[2:] and rest["next_cursor"] is None
+        review(client, writer, ids[0], action="reject", reason="not displaced")
+        left = client.get("/api/v1/review", headers=writer).json()["items"]
+        assert [f["id"] for f in left] == ids[1:]
