@@ -90,9 +90,13 @@ def test_a_camp_or_site_is_found_in_its_country_and_admin1(
         ("شمال كيفو", "CD-NK"),
         ("راخين", "MM-16"),
         ("Hodh el Chargui", "MR-01"),
+        ("Nil Bleu", "SD-NB"),
+        ("النيل الأبيض", "SD-NW"),
+        ("Kurdistan", "IQ-KR"),
+        ("Ninive", "IQ-NI"),
     ],
 )
-def test_admin1_names_in_arabic(gaz: Gazetteer, name: str, place_id: str) -> None:
+def test_admin1_names_in_arabic_french_spanish(gaz: Gazetteer, name: str, place_id: str) -> None:
     place = gaz.resolve(name)
     assert place is not None and place.id == place_id, (name, place)
 
