@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.alerts.service import resolve_quiet
 from app.auth.service import delete_expired_sessions
 from app.gazetteer.service import current_gazetteer
+from app.notify.delivery import deliver_notifications
+from app.notify.fanout import NOTIFY_JOB
 from app.settings import Settings
 from app.sources.service import RunOutcome, claim_due, run_source
 from app.webhooks.service import DELIVERY_JOB, deliver_due
@@ -57,6 +59,7 @@ def forget_expired_sessions(factory: sessionmaker[Session], settings: Settings,
 JOBS: dict[str, Job] = {
     "fetch-due-sources": fetch_due_sources,
     DELIVERY_JOB: deliver_due,  # sends the webhook outbox; woken by each commit that fills it
+    NOTIFY_JOB: deliver_notifications,  # sends e-mail and chat notifications; woken likewise
     "resolve-quiet-alerts": resolve_quiet_alerts,
     "forget-expired-sessions": forget_expired_sessions,
 }

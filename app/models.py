@@ -12,6 +12,6 @@ from app.sources.models import FetchAttempt, Source
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = ["Alert", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt", "Figure",
-           "Notification", "NotificationAttempt", "PlaceAddition", "Report", "ReportBand", "ReportFingerprint", "SeriesPoint", "Silence",
-           "Source", "Subscription", "WebSession", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
-           "WebhookEvent"]
+           "Notification", "NotificationAttempt", "PlaceAddition", "Report", "ReportBand",
+           "ReportFingerprint", "SeriesPoint", "Silence", "Source", "Subscription", "WebSession",
+           "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]
