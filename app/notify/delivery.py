@@ -78,9 +78,12 @@ def context_of(session: Session, settings: Settings, event: WebhookEvent) -> Con
     country_code = destination.get("country")
     country = gazetteer.get(country_code) if country_code else None
     ids = figure_ids(data)
-    credibility = dict(session.execute(
-        select(Figure.id, Source.credibility).join(Source, Source.id == Figure.source_id)
-        .where(Figure.id.in_(ids))).tuples().all()) if ids else {}
+    credibility: dict[int, str] = {}
+    if ids:
+        for figure_id, grade in session.execute(
+                select(Figure.id, Source.credibility).join(Source, Source.id == Figure.source_id)
+                .where(Figure.id.in_(ids))):
+            credibility[figure_id] = grade
     return Context(parents=parents, country=country.name if country else country_code,
                    credibility=credibility, demo=settings.demo or is_demo(session, data),
                    series=tuple(series_of(session, place_id)) if place_id else ())

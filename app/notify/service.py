@@ -3,6 +3,7 @@ and their notifications with every attempt. Services flush; the caller commits."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -44,7 +45,7 @@ def _countries(countries: list[str] | None) -> list[str] | None:
 def create_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer, *, name: str,
                         channel: str, address: str, token: str | None,
                         destinations: list[str] | None, countries: list[str] | None,
-                        rule_kinds: list[str] | None, min_severity: str,
+                        rule_kinds: Sequence[str] | None, min_severity: str,
                         demo: bool | None) -> Subscription:
     """The new subscription, with a test message to its address queued: its outcome lands
     in `test_status` and, when it failed, `test_error`."""
@@ -56,7 +57,8 @@ def create_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer, 
         name=name, channel=kind.value, address_encrypted=box.encrypt(address),
         address_hint=handler.hint(address)[:300],
         token_encrypted=box.encrypt(token) if token else None, destinations=destinations,
-        countries=_countries(countries), rule_kinds=rule_kinds, min_severity=min_severity,
+        countries=_countries(countries),
+        rule_kinds=list(rule_kinds) if rule_kinds is not None else None, min_severity=min_severity,
         demo=demo, test_status=TestStatus.PENDING,
     )
     session.add(sub)
