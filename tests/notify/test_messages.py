@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.notify.channels import discord, google_chat, mattermost, slack, teams, telegram
 from app.notify.channels.email import html
-from app.notify.messages import STATES, Context, build, plain_text
+from app.notify.messages import STATES, Context, Message, build, plain_text
 from app.settings import Settings
 from tests.notify.conftest import PUBLIC_URL, Mailbox
 from tests.notify.helpers import add, raise_alerts, send
@@ -32,7 +33,7 @@ ALERT: dict[str, Any] = {
     },
 }
 CONTEXT = Context(parents=("Lebanon",), country="Lebanon", credibility={11: "B"})
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Message], dict[str, Any]]] = {
     "slack": slack.render, "teams": teams.render, "mattermost": mattermost.render,
     "google_chat": google_chat.render, "discord": discord.render,
     "telegram": lambda m: telegram.render(m, "-100"),
