@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     smtp_from: str = Field(default="Displacement Monitor <dispmon@localhost>",
                            description="the From of every e-mail")
     smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    smtp_ca_file: Path | None = Field(default=None, description="CA certificates (PEM) the "
+                                      "relay's certificate is checked against, for a private CA")
     telegram_api_url: str = Field(default="https://api.telegram.org",
                                   description="Telegram's Bot API (a local Bot API server "
                                   "or a test receiver may stand in)")

@@ -105,15 +105,17 @@ class Email:
         mail = compose(settings, target, message)
         timeout = settings.smtp_timeout_seconds
         try:
+            # the certificate is always checked, against the system's CAs or the given ones
+            tls = ssl.create_default_context(
+                cafile=str(settings.smtp_ca_file) if settings.smtp_ca_file else None)
             if settings.smtp_security == "tls":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    settings.smtp_host, settings.smtp_port, timeout=timeout,
-                    context=ssl.create_default_context())
+                    settings.smtp_host, settings.smtp_port, timeout=timeout, context=tls)
             else:
                 smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
             with smtp:
                 if settings.smtp_security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=tls)
                 if settings.smtp_username:
                     password = settings.smtp_password.get_secret_value() \
                         if settings.smtp_password else ""
