@@ -17,6 +17,7 @@ from app.alerts.service import resolve_quiet
 from app.auth.service import delete_expired_sessions
 from app.gazetteer.service import current_gazetteer
 from app.notify.delivery import deliver_notifications
+from app.notify.digest import DIGEST_JOB, send_digests
 from app.notify.fanout import NOTIFY_JOB
 from app.settings import Settings
 from app.sources.service import RunOutcome, claim_due, run_source
@@ -60,6 +61,7 @@ JOBS: dict[str, Job] = {
     "fetch-due-sources": fetch_due_sources,
     DELIVERY_JOB: deliver_due,  # sends the webhook outbox; woken by each commit that fills it
     NOTIFY_JOB: deliver_notifications,  # sends e-mail and chat notifications; woken likewise
+    DIGEST_JOB: send_digests,  # queues the daily digests whose local hour has come
     "resolve-quiet-alerts": resolve_quiet_alerts,
     "forget-expired-sessions": forget_expired_sessions,
 }

@@ -25,7 +25,7 @@ from app.errors import SecretUnreadable
 from app.gazetteer.service import current_gazetteer
 from app.notify.channels import CHANNELS, Sent, Target
 from app.notify.fanout import figure_ids, is_demo
-from app.notify.messages import TEST_EVENT, Context, Message, build
+from app.notify.messages import DIGEST_EVENT, TEST_EVENT, Context, Message, build
 from app.notify.models import (
     ChannelKind,
     Notification,
@@ -68,8 +68,8 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta,
 
 def context_of(session: Session, settings: Settings, event: WebhookEvent) -> Context:
     """What the database adds to the event's data (see `messages.Context`)."""
-    if event.type == TEST_EVENT:
-        return Context(demo=settings.demo)
+    if event.type in (TEST_EVENT, DIGEST_EVENT):
+        return Context(demo=settings.demo or bool(event.data.get("demo")))
     data = event.data
     destination = data.get("destination") or {}
     gazetteer = current_gazetteer(session)

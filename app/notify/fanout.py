@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.notify.models import Notification, Subscription
+from app.notify.models import Notification, Rhythm, Subscription
 from app.reports.models import Figure
 from app.sources.models import Source
 from app.wakeups import wake_after_commit
@@ -37,7 +37,7 @@ def is_demo(session: Session, data: Mapping[str, Any]) -> bool:
         .where(Figure.id.in_(ids), Source.demo.is_(True)).limit(1)) is not None
 
 
-def _matches(sub: Subscription, data: Mapping[str, Any], places: Sequence[str],
+def matches(sub: Subscription, data: Mapping[str, Any], places: Sequence[str],
              severity: str, demo: bool | None) -> bool:
     if SEVERITY_RANK.get(severity, 0) < SEVERITY_RANK[sub.min_severity]:
         return False
@@ -54,16 +54,19 @@ def _matches(sub: Subscription, data: Mapping[str, Any], places: Sequence[str],
 
 def matching(session: Session, event_type: str, data: Mapping[str, Any], *,
              places: Sequence[str], severity: str) -> list[Subscription]:
-    """The enabled subscriptions whose filters let this alert event through; one query when
+    """The enabled subscriptions, at once, whose filters let this alert event through (the
+    daily ones read it in their digest); one query when
     there are none, two when one filters on demo data."""
     if not event_type.startswith("alert."):
         return []
-    subs = list(session.scalars(select(Subscription).where(Subscription.enabled.is_(True))
-                                .order_by(Subscription.id)))
+    subs = list(session.scalars(
+        select(Subscription).where(Subscription.enabled.is_(True),
+                                   Subscription.rhythm == Rhythm.IMMEDIATE)
+        .order_by(Subscription.id)))
     if not subs:
         return []
     demo = is_demo(session, data) if any(s.demo is not None for s in subs) else None
-    return [s for s in subs if _matches(s, data, places, severity, demo)]
+    return [s for s in subs if matches(s, data, places, severity, demo)]
 
 
 def write(session: Session, event: WebhookEvent, subscriptions: Sequence[Subscription],

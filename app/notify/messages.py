@@ -22,6 +22,7 @@ STATES = {
     "alert.retracted": ("retracted", "Retracted"),
     "alert.resolved": ("resolved", "Resolved"),
     "subscription.test": ("test", "Test"),
+    "digest.daily": ("digest", "Daily digest"),
 }
 """Event type -> (state, the word a message opens with)."""
 
@@ -34,6 +35,7 @@ CREDIBILITY = {
 SEVERITY_COLORS = {"critical": "#c0392b", "warning": "#d68910", "info": "#2471a3"}
 MAX_SOURCES = 5
 TEST_EVENT = "subscription.test"
+DIGEST_EVENT = "digest.daily"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,8 @@ class Message:
     demo: bool
     alert_id: int | None
     series: tuple[ChartPoint, ...] = field(default=(), repr=False)
+    # a digest's parts: a title and its lines each
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_test(self) -> bool:
@@ -90,6 +94,8 @@ class Message:
         demo = "[DEMO] " if self.demo else ""
         if self.is_test:
             return f"{demo}Test message from Displacement Monitor"
+        if self.state == "digest":
+            return f"{demo}Daily digest – {self.summary}"
         count = f": {people(self.people)} people" if self.people is not None else ""
         return f"{demo}{self.label} ({self.severity}) – {self.where}{count}"
 
@@ -109,6 +115,8 @@ class Message:
         """The short facts, label and value, in the order a person reads them."""
         if self.is_test:
             return [("Why", "this address was added to (or re-checked by) a subscription")]
+        if self.state == "digest":
+            return [("Period", self.since or ""), ("Filters", self.where)]
         out = [("Where", self.where)]
         if self.country:
             out.append(("Country", self.country))
@@ -141,6 +149,8 @@ def plain_text(message: Message) -> str:
     if not message.is_test:
         lines += [message.summary, ""]
     lines += [f"{label}: {value}" for label, value in message.facts()]
+    for title, items in message.sections:
+        lines += ["", f"{title}:"] + [f"- {item}" for item in items]
     if message.sources:
         lines += ["", "On whose word:"]
         for s in message.sources:
@@ -168,6 +178,8 @@ def build(event_type: str, data: Mapping[str, Any], context: Context,
           public_url: str | None) -> Message:
     """The message of one event (`data` as the webhooks carry it: an alert, or a test)."""
     state, label = STATES.get(event_type, (event_type.removeprefix("alert."), "Changed"))
+    if event_type == DIGEST_EVENT:
+        return digest_message(data, context, public_url)
     if event_type == TEST_EVENT:
         return Message(event_type, state, label, "info", "", "", (), None, None, None, None,
                        None, None, None, str(data.get("message", "")), (),
@@ -206,3 +218,14 @@ def build(event_type: str, data: Mapping[str, Any], context: Context,
 def cut(text: str, limit: int) -> str:
     """`text` at most `limit` characters long, cut with an ellipsis."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def digest_message(data: Mapping[str, Any], context: Context,
+                   public_url: str | None) -> Message:
+    """A daily digest (`app.notify.digest` writes its data): each part a section."""
+    sections = tuple((str(title), tuple(str(line) for line in lines))
+                     for title, lines in data.get("sections") or [] if lines)
+    return Message(
+        DIGEST_EVENT, "digest", "Daily digest", "info", "", str(data.get("scope", "")), (),
+        None, None, None, None, None, str(data.get("period", "")), None,
+        str(data.get("summary", "")), (), public_url, context.demo, None, (), sections)

@@ -25,6 +25,11 @@ class ChannelKind(StrEnum):
     TELEGRAM = "telegram"
 
 
+class Rhythm(StrEnum):
+    IMMEDIATE = "immediate"  # a message per alert change, at once
+    DAILY = "daily"  # one digest a day at a local hour
+
+
 class TestStatus(StrEnum):
     PENDING = "pending"
     PASSED = "passed"
@@ -40,6 +45,8 @@ class Subscription(Base):
     __table_args__ = (
         CheckConstraint(_in("channel", ChannelKind), name="channel"),
         CheckConstraint(_in("test_status", TestStatus), name="test_status"),
+        CheckConstraint(_in("rhythm", Rhythm), name="rhythm"),
+        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour"),
         CheckConstraint("min_severity IN ('info','warning','critical')", name="min_severity"),
     )
 
@@ -60,6 +67,14 @@ class Subscription(Base):
     min_severity: Mapped[str] = mapped_column(String(10), default="info")
     # null: demo and real data alike; true: demo data only; false: real data only
     demo: Mapped[bool | None] = mapped_column()
+    rhythm: Mapped[str] = mapped_column(String(10), default=Rhythm.IMMEDIATE)
+    # daily: the digest goes at this hour of the subscription's time zone (IANA name)
+    digest_hour: Mapped[int] = mapped_column(default=8)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # a digest with nothing to say is sent only when asked for
+    digest_when_quiet: Mapped[bool] = mapped_column(default=False)
+    # the local hour of the last digest built (sent or, when quiet, skipped)
+    last_digest_at: Mapped[datetime | None] = mapped_column()
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     failing_since: Mapped[datetime | None] = mapped_column()

@@ -35,7 +35,9 @@ def _out(s: Subscription) -> SubscriptionOut:
     return SubscriptionOut(
         id=s.id, name=s.name, channel=s.channel, address=s.address_hint,
         destinations=s.destinations, countries=s.countries, rule_kinds=s.rule_kinds,
-        min_severity=s.min_severity, demo=s.demo, enabled=s.enabled,
+        min_severity=s.min_severity, demo=s.demo, rhythm=s.rhythm, digest_hour=s.digest_hour,
+        timezone=s.timezone, digest_when_quiet=s.digest_when_quiet,
+        last_digest_at=s.last_digest_at, enabled=s.enabled,
         disabled_reason=s.disabled_reason, failing_since=s.failing_since,
         test_status=s.test_status, test_error=s.test_error, tested_at=s.tested_at,
         created_at=s.created_at)
@@ -64,7 +66,9 @@ def create_subscription(body: SubscriptionIn, session: SessionDep, settings: Set
         session, secret_box(settings), current_gazetteer(session), name=body.name,
         channel=body.channel, address=body.address, token=body.token,
         destinations=body.destinations, countries=body.countries, rule_kinds=body.rule_kinds,
-        min_severity=body.min_severity, demo=body.demo)
+        min_severity=body.min_severity, demo=body.demo, rhythm=body.rhythm,
+        digest_hour=body.digest_hour, timezone=body.timezone,
+        digest_when_quiet=body.digest_when_quiet)
     return _out(sub)
 
 

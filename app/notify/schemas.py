@@ -16,6 +16,8 @@ RuleKind = Literal["new_destination", "jump", "arrival_rate", "threshold", "new_
 Address = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_URL)]
 Token = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 Country = Annotated[str, StringConstraints(min_length=2, max_length=2)]
+Rhythm = Literal["immediate", "daily"]
+Zone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class SubscriptionIn(InputModel):
@@ -32,6 +34,12 @@ class SubscriptionIn(InputModel):
     min_severity: Severity = "info"
     demo: bool | None = Field(default=None, description="true: demo data only; false: real "
                                                         "data only; null: both")
+    rhythm: Rhythm = Field(default="immediate", description="immediate: a message per alert "
+                           "change; daily: one digest a day")
+    digest_hour: int = Field(default=8, ge=0, le=23, description="daily: the local hour")
+    timezone: Zone = Field(default="UTC", description="daily: an IANA time zone")
+    digest_when_quiet: bool = Field(default=False, description="daily: send a digest even "
+                                    "when nothing moved")
 
 
 class SubscriptionPatch(InputModel):
@@ -45,6 +53,10 @@ class SubscriptionPatch(InputModel):
     rule_kinds: list[RuleKind] | None = None
     min_severity: Annotated[Severity | None, NotNull] = None
     demo: bool | None = None
+    rhythm: Annotated[Rhythm | None, NotNull] = None
+    digest_hour: Annotated[int | None, NotNull, Field(ge=0, le=23)] = None
+    timezone: Annotated[Zone | None, NotNull] = None
+    digest_when_quiet: Annotated[bool | None, NotNull] = None
     enabled: Annotated[bool | None, NotNull] = None
 
 
@@ -58,6 +70,11 @@ class SubscriptionOut(BaseModel):
     rule_kinds: list[str] | None
     min_severity: str
     demo: bool | None
+    rhythm: str
+    digest_hour: int
+    timezone: str
+    digest_when_quiet: bool
+    last_digest_at: datetime | None
     enabled: bool
     disabled_reason: str | None
     failing_since: datetime | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from app.notify.models import (
     ChannelKind,
     Notification,
     NotificationAttempt,
+    Rhythm,
     Subscription,
     TestStatus,
 )
@@ -42,11 +44,22 @@ def _countries(countries: list[str] | None) -> list[str] | None:
     return out
 
 
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"{name!r} is not a time zone (an IANA name, e.g. Asia/Beirut)") \
+            from exc
+    return name
+
+
 def create_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer, *, name: str,
                         channel: str, address: str, token: str | None,
                         destinations: list[str] | None, countries: list[str] | None,
                         rule_kinds: Sequence[str] | None, min_severity: str,
-                        demo: bool | None) -> Subscription:
+                        demo: bool | None, rhythm: str = Rhythm.IMMEDIATE,
+                        digest_hour: int = 8, timezone: str = "UTC",
+                        digest_when_quiet: bool = False) -> Subscription:
     """The new subscription, with a test message to its address queued: its outcome lands
     in `test_status` and, when it failed, `test_error`."""
     kind = ChannelKind(channel)
@@ -59,7 +72,9 @@ def create_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer, 
         token_encrypted=box.encrypt(token) if token else None, destinations=destinations,
         countries=_countries(countries),
         rule_kinds=list(rule_kinds) if rule_kinds is not None else None, min_severity=min_severity,
-        demo=demo, test_status=TestStatus.PENDING,
+        demo=demo, rhythm=Rhythm(rhythm).value, digest_hour=digest_hour,
+        timezone=_timezone(timezone), digest_when_quiet=digest_when_quiet,
+        test_status=TestStatus.PENDING,
     )
     session.add(sub)
     session.flush()
@@ -112,6 +127,8 @@ def update_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer,
         _check_places(gazetteer, changes["destinations"])
     if "countries" in changes:
         changes["countries"] = _countries(changes["countries"])
+    if "timezone" in changes:
+        _timezone(changes["timezone"])
     for name, value in changes.items():
         setattr(sub, name, value)
     if changes.get("enabled"):

@@ -1,5 +1,6 @@
-"""subscriptions: people and teams subscribed to alerts by e-mail or chat (subscriptions), their
-outbox rows (notifications, each for one webhook event) and every send attempt.
+"""subscriptions: people and teams subscribed to alerts by e-mail or chat, at once or in a daily
+digest (subscriptions), their outbox rows (notifications, each for one webhook event) and every
+send attempt.
 
 Revision ID: 0007_subscriptions
 Revises: 0006
@@ -30,6 +31,11 @@ def upgrade() -> None:
     sa.Column('rule_kinds', sa.JSON(), nullable=True),
     sa.Column('min_severity', sa.String(length=10), nullable=False),
     sa.Column('demo', sa.Boolean(), nullable=True),
+    sa.Column('rhythm', sa.String(length=10), nullable=False),
+    sa.Column('digest_hour', sa.Integer(), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('digest_when_quiet', sa.Boolean(), nullable=False),
+    sa.Column('last_digest_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('disabled_reason', sa.Text(), nullable=True),
     sa.Column('failing_since', sa.DateTime(timezone=True), nullable=True),
@@ -41,6 +47,8 @@ def upgrade() -> None:
     sa.CheckConstraint("channel IN ('email','slack','teams','mattermost','google_chat','discord','telegram')", name=op.f('ck_subscriptions_channel')),
     sa.CheckConstraint("test_status IN ('pending','passed','failed')", name=op.f('ck_subscriptions_test_status')),
     sa.CheckConstraint("min_severity IN ('info','warning','critical')", name=op.f('ck_subscriptions_min_severity')),
+    sa.CheckConstraint("rhythm IN ('immediate','daily')", name=op.f('ck_subscriptions_rhythm')),
+    sa.CheckConstraint('digest_hour BETWEEN 0 AND 23', name=op.f('ck_subscriptions_digest_hour')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriptions'))
     )
     op.create_table('notifications',

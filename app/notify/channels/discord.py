@@ -23,6 +23,9 @@ def render(message: Message) -> dict[str, Any]:
     fields: list[dict[str, Any]] = [
         {"name": label, "value": cut(escape(value), 1024), "inline": len(value) < 40}
         for label, value in message.facts()]
+    for title, items in message.sections:
+        fields.append({"name": cut(title, 256), "inline": False,
+                       "value": cut("\n".join(f"• {escape(i)}" for i in items), 1024)})
     for s in message.sources:
         fields.append({"name": cut(f"{s.name} · {s.credibility_text} · {s.day}", 256),
                        "value": cut(f"“{escape(s.quote)}”" + (f"\n{s.url}" if s.url else ""),

@@ -50,6 +50,10 @@ def html(message: Message, with_chart: bool) -> str:
                    f'<small style="color:#586069">{escape(message.series[0].day.isoformat())}'
                    f" to {escape(message.series[-1].day.isoformat())}; top line "
                    f"{peak:,} people; the pale band is the spread between sources</small></p>")
+    for title, items in message.sections:
+        out.append(f"<h3>{escape(title)}</h3><ul>")
+        out += [f"<li>{escape(item)}</li>" for item in items]
+        out.append("</ul>")
     if message.sources:
         out.append("<h3>On whose word</h3>")
         for s in message.sources:

@@ -24,6 +24,9 @@ def render(message: Message) -> dict[str, Any]:
     if message.summary and not message.is_test:
         sections.append({"widgets": [{"textParagraph": {"text": escape(message.summary)}}]})
     sections.append({"header": "Facts", "widgets": facts})
+    for title, items in message.sections:
+        sections.append({"header": escape(title), "widgets": [{"textParagraph": {
+            "text": "<br>".join(f"• {escape(i)}" for i in items)}}]})
     if message.sources:
         widgets = []
         for s in message.sources:

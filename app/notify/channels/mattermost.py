@@ -26,6 +26,8 @@ def markdown(message: Message) -> str:
         lines.append(escape(message.summary))
     lines += ["", "| | |", "|---|---|"]
     lines += [f"| **{label}** | {escape(value)} |" for label, value in message.facts()]
+    for title, items in message.sections:
+        lines += ["", f"**{escape(title)}**", *(f"- {escape(i)}" for i in items)]
     if message.sources:
         lines += ["", "**On whose word**"]
         for s in message.sources:

@@ -34,6 +34,10 @@ def render(message: Message) -> dict[str, Any]:
     blocks.append({"type": "section", "fields": [
         {"type": "mrkdwn", "text": cut(f"*{label}*\n{escape(value)}", 1900)}
         for label, value in message.facts()[:10]]})  # Slack takes ten fields at most
+    for title, items in message.sections:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(
+            "\n".join([f"*{escape(title)}*", *(f"• {escape(i)}" for i in items)]),
+            SECTION_LIMIT)}})
     if message.sources:
         lines = ["*On whose word*"]
         for s in message.sources:

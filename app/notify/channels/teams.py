@@ -23,6 +23,11 @@ def card(message: Message) -> dict[str, Any]:
         body.append({"type": "TextBlock", "text": message.summary, "wrap": True})
     body.append({"type": "FactSet", "facts": [{"title": label, "value": value}
                                               for label, value in message.facts()]})
+    for title, items in message.sections:
+        body.append({"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True,
+                     "separator": True})
+        body.append({"type": "TextBlock", "wrap": True,
+                     "text": "\n".join(f"- {i}" for i in items)})
     if message.sources:
         body.append({"type": "TextBlock", "text": "On whose word", "weight": "Bolder",
                      "wrap": True, "separator": True})

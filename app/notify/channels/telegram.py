@@ -29,6 +29,9 @@ def html(message: Message) -> str:
         parts.append(escape(message.summary))
     parts.append("\n".join(f"<b>{escape(label)}:</b> {escape(value)}"
                            for label, value in message.facts()))
+    for title, items in message.sections:
+        parts.append("\n".join([f"<b>{escape(title)}</b>",
+                                *(f"• {escape(cut(i, 300))}" for i in items)]))
     if message.sources:
         lines = ["<b>On whose word</b>"]
         for s in message.sources:
