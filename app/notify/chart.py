@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Sequence
+from functools import lru_cache
 
 from app.dashboard.charts import ChartPoint
 
@@ -31,8 +31,10 @@ def _png(width: int, height: int, pixels: list[bytearray]) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
-def png_chart(points: Sequence[ChartPoint], width: int = 560, height: int = 180) -> bytes:
-    """The series (oldest first) drawn on `width` x `height` pixels; one point is a flat line."""
+@lru_cache(maxsize=32)
+def png_chart(points: tuple[ChartPoint, ...], width: int = 560, height: int = 180) -> bytes:
+    """The series (oldest first) drawn on `width` x `height` pixels; one point is a flat line.
+    Kept for the last few series: a burst to many e-mail subscribers draws each chart once."""
     pixels = [bytearray(WHITE * width) for _ in range(height)]
 
     def put(x: int, y: int, color: tuple[int, int, int]) -> None:
