@@ -32,6 +32,8 @@ def test_admins_see_subscriptions_and_check_an_address_again(
         browser: TestClient, admin: dict[str, str], factory: sessionmaker[Session],
         settings: Settings) -> None:
     sub = add(browser, admin, "slack", "http://127.0.0.1:9/services/T0/B0/abcd")
+    add(browser, admin, "email", "desk@example.org", rhythm="daily", digest_hour=7,
+        timezone="Asia/Beirut")
     send(factory, settings)  # nothing listens on port 9: the check fails
     sign_in(browser, _key(factory, "read"))
     assert browser.get("/subscriptions").status_code == 403
@@ -40,7 +42,8 @@ def test_admins_see_subscriptions_and_check_an_address_again(
     assert "slack team" in page and "http://127.0.0.1:9/…abcd" in page
     assert "T0/B0" not in page
     assert "<strong>failed</strong>:" in page
+    assert "a daily digest at 07:00 Asia/Beirut" in page and "; at once" in page
     response = submit(browser, "/subscriptions", f"/subscriptions/{sub['id']}/test")
     assert response.status_code == 303
-    assert [n.is_test for n in notifications(factory)] == [True, True]
+    assert [n.is_test for n in notifications(factory)] == [True, True, True]
     assert "pending" in browser.get("/subscriptions").text
