@@ -52,6 +52,30 @@ def matches(sub: Subscription, data: Mapping[str, Any], places: Sequence[str],
     return sub.demo is None or sub.demo == demo
 
 
+_CACHE = "notify.immediate_subscriptions"
+
+
+def _immediate(session: Session) -> list[Subscription]:
+    """The enabled immediate subscriptions, read once per transaction: an evaluation that
+    notifies of dozens of alerts costs one query here, not one per alert."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_CACHE)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        subs: list[Subscription] = cached[1]
+        return subs
+    subs = list(session.scalars(
+        select(Subscription).where(Subscription.enabled.is_(True),
+                                   Subscription.rhythm == Rhythm.IMMEDIATE)
+        .order_by(Subscription.id)))
+    session.info[_CACHE] = (transaction, subs)
+    return subs
+
+
+def forget(session: Session) -> None:
+    """Drops the cached subscriptions: one was added, changed or removed."""
+    session.info.pop(_CACHE, None)
+
+
 def matching(session: Session, event_type: str, data: Mapping[str, Any], *,
              places: Sequence[str], severity: str) -> list[Subscription]:
     """The enabled subscriptions, at once, whose filters let this alert event through (the
@@ -59,10 +83,7 @@ def matching(session: Session, event_type: str, data: Mapping[str, Any], *,
     there are none, two when one filters on demo data."""
     if not event_type.startswith("alert."):
         return []
-    subs = list(session.scalars(
-        select(Subscription).where(Subscription.enabled.is_(True),
-                                   Subscription.rhythm == Rhythm.IMMEDIATE)
-        .order_by(Subscription.id)))
+    subs = _immediate(session)
     if not subs:
         return []
     demo = is_demo(session, data) if any(s.demo is not None for s in subs) else None

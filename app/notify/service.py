@@ -78,6 +78,7 @@ def create_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer, 
     )
     session.add(sub)
     session.flush()
+    fanout.forget(session)
     send_test(session, sub.id)
     return sub
 
@@ -129,6 +130,7 @@ def update_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer,
         changes["countries"] = _countries(changes["countries"])
     if "timezone" in changes:
         _timezone(changes["timezone"])
+    fanout.forget(session)
     for name, value in changes.items():
         setattr(sub, name, value)
     if changes.get("enabled"):
@@ -143,6 +145,7 @@ def update_subscription(session: Session, box: SecretBox, gazetteer: Gazetteer,
 def delete_subscription(session: Session, subscription_id: int) -> None:
     session.delete(get_subscription(session, subscription_id))
     session.flush()
+    fanout.forget(session)
 
 
 def send_test(session: Session, subscription_id: int) -> Notification:
