@@ -214,6 +214,7 @@ def rekey() -> None:
     """Re-encrypts every stored secret with DISPMON_SECRET_KEY (rotation: set the old key as
     DISPMON_SECRET_KEY_PREVIOUS, run this, then drop it)."""
     from app.crypto import secret_box
+    from app.notify.service import rekey as rekey_subscriptions
     from app.webhooks.service import rekey as rekey_webhooks
 
     settings = _settings()
@@ -221,12 +222,14 @@ def rekey() -> None:
     try:
         with make_sessionmaker(engine).begin() as session:
             count = rekey_webhooks(session, secret_box(settings))
+            addresses = rekey_subscriptions(session, secret_box(settings))
     except DispmonError as exc:
         typer.echo(f"error: {exc.detail}; nothing was changed", err=True)
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()
-    typer.echo(f"re-encrypted {count} webhook secrets with DISPMON_SECRET_KEY", err=True)
+    typer.echo(f"re-encrypted {count} webhook secrets and {addresses} subscription addresses "
+               "with DISPMON_SECRET_KEY", err=True)
 
 
 @apikey_cli.command("create")

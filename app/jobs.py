@@ -23,8 +23,11 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from app.sources.service import RunOutcome
 
-# app.webhooks.service.DELIVERY_JOB, which wakes this job by name
+# the names the outboxes wake their jobs by: app.webhooks.service.DELIVERY_JOB,
+# app.notify.fanout.NOTIFY_JOB (tests/test_jobs.py keeps them in step); and the digests' job
 DELIVERY_JOB = "deliver-webhooks"
+NOTIFY_JOB = "deliver-notifications"
+DIGEST_JOB = "send-digests"
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +77,25 @@ def deliver_webhooks(factory: sessionmaker[Session], settings: Settings, worker:
     return deliver_due(factory, settings, worker)
 
 
+def deliver_notifications(factory: sessionmaker[Session], settings: Settings, worker: str) -> int:
+    """Sends the due e-mail and chat notifications (app.notify.delivery)."""
+    from app.notify.delivery import deliver_notifications as deliver
+
+    return deliver(factory, settings, worker)
+
+
+def send_digests(factory: sessionmaker[Session], settings: Settings, worker: str) -> int:
+    """Queues the daily digests whose local hour has come (app.notify.digest)."""
+    from app.notify.digest import send_digests as send
+
+    return send(factory, settings, worker)
+
+
 JOBS: dict[str, Job] = {
     "fetch-due-sources": fetch_due_sources,
     DELIVERY_JOB: deliver_webhooks,  # sends the webhook outbox; woken by each commit that fills it
+    NOTIFY_JOB: deliver_notifications,  # sends e-mail and chat notifications; woken likewise
+    DIGEST_JOB: send_digests,  # queues the daily digests whose local hour has come
     "resolve-quiet-alerts": resolve_quiet_alerts,
     "forget-expired-sessions": forget_expired_sessions,
 }

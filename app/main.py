@@ -21,6 +21,7 @@ from app.errors import install_handlers
 from app.gazetteer.index import load_gazetteer
 from app.gazetteer.router import router as places_router
 from app.limits import BodySizeLimit
+from app.notify.router import router as subscriptions_router
 from app.redaction import install_log_redaction
 from app.reports.models import Report
 from app.reports.router import router as reports_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sources_router)
     app.include_router(alerts_router)
     app.include_router(webhooks_router)
+    app.include_router(subscriptions_router)
     app.add_exception_handler(SignInRequired, signin_redirect)
     app.mount("/static", StaticFiles(packages=[("app.dashboard", "static")]), name="static")
     app.include_router(dashboard_router)

@@ -93,6 +93,23 @@ class Settings(BaseSettings):
     webhook_disable_after_days: float = Field(default=5.0, gt=0)
     webhook_concurrency: int = Field(default=8, ge=1, le=64,
                                      description="deliveries one process sends at once")
+    # e-mail and chat subscriptions (app/notify)
+    smtp_host: str | None = Field(default=None, description="the mail relay e-mail goes through; "
+                                  "without it, e-mail subscriptions cannot be sent")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls: upgrade after connecting (port 587); tls: "
+        "TLS from the start (port 465); none: plain, for a relay on the same host only")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default="Displacement Monitor <dispmon@localhost>",
+                           description="the From of every e-mail")
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    smtp_ca_file: Path | None = Field(default=None, description="CA certificates (PEM) the "
+                                      "relay's certificate is checked against, for a private CA")
+    telegram_api_url: str = Field(default="https://api.telegram.org",
+                                  description="Telegram's Bot API (a local Bot API server "
+                                  "or a test receiver may stand in)")
 
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> Settings:

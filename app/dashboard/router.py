@@ -46,7 +46,8 @@ from app.db import SessionDep
 from app.demo import DemoFlag
 from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import current_gazetteer
-from app.limits import Id, PlaceId
+from app.limits import MAX_PAGE, Id, PlaceId
+from app.notify import service as notify
 from app.redaction import redact_text, redact_url
 from app.reports import review as review_service
 from app.reports.models import ReviewAction
@@ -435,3 +436,29 @@ def signout(request: Request, _checked: CheckedPost, session: SessionDep,
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax",
                            secure=secure_cookies(request, settings))
     return response
+
+
+# -- e-mail and chat subscriptions (app/notify): admins see them and re-check an address ----
+
+@router.get("/subscriptions", response_class=HTMLResponse)
+def subscriptions_page(request: Request, session: SessionDep,
+                       viewer: ViewerDep) -> HTMLResponse:
+    if not viewer.is_admin:
+        return _page(request, "missing.html", viewer, 403,
+                     what="Only a signed-in admin can see the subscriptions.")
+    return _page(request, "subscriptions.html", viewer,
+                 subscriptions=notify.list_subscriptions(session, None, MAX_PAGE),
+                 error=request.query_params.get("error"))
+
+
+@router.post("/subscriptions/{subscription_id}/test")
+def check_subscription(subscription_id: Id, request: Request, _checked: CheckedPost,
+                       session: SessionDep, viewer: ViewerDep) -> Response:
+    if not viewer.is_admin:
+        return _page(request, "missing.html", viewer, 403,
+                     what="Only a signed-in admin can check a subscription.")
+    try:
+        notify.send_test(session, subscription_id)
+    except DispmonError as exc:
+        return RedirectResponse(f"/subscriptions?error={urlquote(exc.detail)}", 303)
+    return RedirectResponse("/subscriptions", status_code=303)

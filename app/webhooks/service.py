@@ -33,6 +33,7 @@ from app.crypto import SecretBox, secret_box
 from app.db import utcnow
 from app.errors import Conflict, FetchFailed, InvalidInput, NotFound, SecretUnreadable
 from app.http import retry_after_seconds, send
+from app.notify import fanout as notify_fanout
 from app.settings import Settings
 from app.wakeups import wake_after_commit
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -184,22 +185,41 @@ def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: 
     if demo:
         query = query.where(WebhookEndpoint.include_demo.is_(True))
     endpoints = [e for e in session.scalars(query) if _matches(e, places, severity)]
-    if not endpoints:
+    # --- e-mail and chat subscriptions (app/notify): the same event, for those it reaches ---
+    subscriptions = notify_fanout.matching(session, event_type, data, places=places,
+                                           severity=severity)
+    if not endpoints and not subscriptions:
         return 0
-    return len(_write(session, event_type, data, endpoints, alert_id))
+    event = new_event(session, event_type, data, alert_id)
+    notify_fanout.write(session, event, subscriptions)
+    # --- end of the subscriptions' hook ---
+    return len(_deliveries(session, event, endpoints))
+
+
+def new_event(session: Session, event_type: str, data: dict[str, Any],
+              alert_id: int | None) -> WebhookEvent:
+    """The event row every channel sends (its data cut to fit a webhook payload)."""
+    event = WebhookEvent(type=event_type, alert_id=alert_id,
+                         data=fit_payload(event_type, data), created_at=utcnow())
+    session.add(event)
+    session.flush()
+    return event
 
 
 def _write(session: Session, event_type: str, data: dict[str, Any],
            endpoints: Iterable[WebhookEndpoint], alert_id: int | None) -> list[WebhookDelivery]:
-    data = fit_payload(event_type, data)
-    event = WebhookEvent(type=event_type, alert_id=alert_id, data=data, created_at=utcnow())
-    session.add(event)
-    session.flush()
+    return _deliveries(session, new_event(session, event_type, data, alert_id), endpoints)
+
+
+def _deliveries(session: Session, event: WebhookEvent,
+                endpoints: Iterable[WebhookEndpoint]) -> list[WebhookDelivery]:
     deliveries = [
         WebhookDelivery(message_id=new_message_id(), endpoint_id=e.id, event_id=event.id,
                         status="pending", next_attempt_at=event.created_at)
         for e in endpoints
     ]
+    if not deliveries:
+        return []
     session.add_all(deliveries)
     session.flush()
     wake_after_commit(session, DELIVERY_JOB)

@@ -22,6 +22,7 @@ class Received:
     body: bytes
     status: int
     verified: bool
+    path: str = "/hook"
 
     @property
     def webhook_id(self) -> str:
@@ -87,8 +88,8 @@ class Receiver:
                 if receiver.hold is not None:
                     receiver.hold.wait(60)
                 with receiver._lock:
-                    receiver.received.append(
-                        Received(headers, body, status, receiver.verify(headers, body)))
+                    receiver.received.append(Received(
+                        headers, body, status, receiver.verify(headers, body), self.path))
                 try:
                     self.send_response(status)
                     for key, value in extra.items():

@@ -1,0 +1,1 @@
+"""Notifications to people: subscriptions, one module per channel, and the messages they carry."""

@@ -1,0 +1,227 @@
+"""The notification job: claims due notifications, renders each event once per batch, sends
+through the subscription's channel, stores every attempt, and retries on the webhooks'
+schedule (`app.webhooks.service.next_delay`: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h,
+with jitter, and never sooner than a Retry-After asks).
+
+Claims work as the webhook deliveries do (`FOR UPDATE SKIP LOCKED`, then a conditional UPDATE
+of a lease only one worker can win), so any number of workers run it and none sends the same
+notification at once; a dead worker's lease expires and its notification is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.crypto import SecretBox, secret_box
+from app.dashboard.service import series_of
+from app.db import utcnow
+from app.errors import SecretUnreadable
+from app.gazetteer.service import current_gazetteer
+from app.notify.channels import CHANNELS, Sent, Target
+from app.notify.fanout import figure_ids, is_demo
+from app.notify.messages import DIGEST_EVENT, TEST_EVENT, Context, Message, build
+from app.notify.models import (
+    ChannelKind,
+    Notification,
+    NotificationAttempt,
+    Subscription,
+    TestStatus,
+)
+from app.reports.models import Figure
+from app.settings import Settings
+from app.sources.models import Source
+from app.webhooks.models import WebhookEvent
+from app.webhooks.service import UNREADABLE_SECRET_WAIT, next_delay
+
+log = logging.getLogger(__name__)
+
+
+def _claimable(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        Notification.status == "pending",
+        Notification.next_attempt_at <= now,
+        or_(Notification.lease_until.is_(None), Notification.lease_until < now),
+    ]
+
+
+def claim(session: Session, worker: str, now: datetime, lease: timedelta,
+          limit: int) -> list[int]:
+    candidates = session.scalars(
+        select(Notification.id).where(*_claimable(now))
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit).with_for_update(skip_locked=True)).all()
+    claimed = []
+    for notification_id in candidates:
+        result = session.execute(
+            update(Notification).where(Notification.id == notification_id, *_claimable(now))
+            .values(lease_until=now + lease, leased_by=worker))
+        if isinstance(result, CursorResult) and result.rowcount == 1:
+            claimed.append(notification_id)
+    return claimed
+
+
+def context_of(session: Session, settings: Settings, event: WebhookEvent) -> Context:
+    """What the database adds to the event's data (see `messages.Context`)."""
+    if event.type in (TEST_EVENT, DIGEST_EVENT):
+        return Context(demo=settings.demo or bool(event.data.get("demo")))
+    data = event.data
+    destination = data.get("destination") or {}
+    gazetteer = current_gazetteer(session)
+    place_id = str(destination.get("id") or "")
+    parents = tuple(p.name for p in gazetteer.ancestors(place_id))
+    country_code = destination.get("country")
+    country = gazetteer.get(country_code) if country_code else None
+    ids = figure_ids(data)
+    credibility: dict[int, str] = {}
+    if ids:
+        for figure_id, grade in session.execute(
+                select(Figure.id, Source.credibility).join(Source, Source.id == Figure.source_id)
+                .where(Figure.id.in_(ids))):
+            credibility[figure_id] = grade
+    return Context(parents=parents, country=country.name if country else country_code,
+                   credibility=credibility, demo=settings.demo or is_demo(session, data),
+                   series=tuple(series_of(session, place_id)) if place_id else ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    notification_id: int
+    number: int
+    channel: ChannelKind
+    target: Target
+    message: Message
+
+
+def _prepare(session: Session, settings: Settings, box: SecretBox, notification_id: int,
+             messages: dict[int, Message]) -> _Outgoing | None:
+    notification = session.get_one(Notification, notification_id)
+    sub = session.get_one(Subscription, notification.subscription_id)
+    if not sub.enabled:
+        notification.status = "failed"
+        notification.last_error = f"subscription disabled: {sub.disabled_reason}"
+        notification.lease_until = notification.leased_by = None
+        return None
+    try:
+        address = box.decrypt(sub.address_encrypted)
+        token = box.decrypt(sub.token_encrypted) if sub.token_encrypted else None
+    except SecretUnreadable as exc:
+        log.error("subscription %s: %s; notification %s waits", sub.id, exc.detail,
+                  notification.id)
+        notification.next_attempt_at = utcnow() + UNREADABLE_SECRET_WAIT
+        notification.lease_until = notification.leased_by = None
+        return None
+    if notification.event_id not in messages:
+        event = session.get_one(WebhookEvent, notification.event_id)
+        messages[event.id] = build(event.type, event.data, context_of(session, settings, event),
+                                   settings.public_url)
+    return _Outgoing(notification.id, notification.attempts + 1, ChannelKind(sub.channel),
+                     Target(address, token, f"dispmon-notification-{notification.id}"),
+                     messages[notification.event_id])
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    outgoing: _Outgoing
+    started: datetime
+    finished: datetime
+    sent: Sent
+
+
+def _send(settings: Settings, outgoing: _Outgoing) -> _Outcome:
+    """One send through the channel; no database here, so sends run side by side."""
+    started = utcnow()
+    try:
+        sent = CHANNELS[outgoing.channel].send(settings, outgoing.target, outgoing.message)
+    except Exception as exc:  # a bug must cost one attempt, not the whole batch
+        log.exception("sending notification %s failed unexpectedly", outgoing.notification_id)
+        sent = Sent(None, f"unexpected error: {type(exc).__name__}: {exc}")
+    return _Outcome(outgoing, started, utcnow(), sent)
+
+
+def _disable(session: Session, sub: Subscription, reason: str) -> None:
+    sub.enabled = False
+    sub.disabled_reason = reason
+    session.execute(
+        update(Notification)
+        .where(Notification.subscription_id == sub.id, Notification.status == "pending")
+        .values(status="failed", last_error=f"subscription disabled: {reason}",
+                lease_until=None, leased_by=None))
+    log.warning("subscription %s (%s) disabled: %s", sub.id, sub.address_hint, reason)
+
+
+def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome,
+            now: datetime | None) -> bool:
+    out, sent = outcome.outgoing, outcome.sent
+    notification = session.get_one(Notification, out.notification_id)
+    sub = session.get_one(Subscription, notification.subscription_id)
+    success = sent.error is None
+    session.add(NotificationAttempt(
+        notification_id=notification.id, number=out.number, worker=worker,
+        started_at=outcome.started, finished_at=outcome.finished, status_code=sent.status_code,
+        success=success, error=sent.error, response_excerpt=sent.excerpt,
+        retry_after_seconds=sent.retry_after))
+    notification.attempts = out.number
+    notification.last_status_code = sent.status_code
+    notification.last_error = sent.error
+    notification.lease_until = notification.leased_by = None
+    if notification.is_test:
+        sub.test_status = TestStatus.PASSED if success else TestStatus.FAILED
+        sub.test_error = sent.error
+        sub.tested_at = outcome.finished
+    if notification.status != "pending":  # its subscription was disabled meanwhile
+        return success
+    if success:
+        notification.status = "succeeded"
+        notification.delivered_at = outcome.finished
+        notification.next_attempt_at = None
+        sub.failing_since = None
+        return True
+    clock = now or outcome.finished
+    sub.failing_since = sub.failing_since or clock
+    delay = next_delay(notification.retries, sent.retry_after)
+    if sent.status_code == 410:
+        notification.status = "failed"
+        _disable(session, sub, "the receiver answered 410 Gone")
+    elif clock - sub.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+        notification.status = "failed"
+        _disable(session, sub, f"failing since {sub.failing_since.isoformat()}")
+    elif delay is None:
+        notification.status = "failed"
+        notification.next_attempt_at = None
+    else:
+        notification.retries += 1
+        notification.next_attempt_at = clock + delay
+    session.flush()
+    return False
+
+
+def deliver_notifications(factory: sessionmaker[Session], settings: Settings, worker: str,
+                          now: datetime | None = None, limit: int = 20) -> int:
+    """One run of the job: claim and send until nothing is due; returns the sends made.
+    `now` replaces the clock for scheduling (tests walk through the retries with it)."""
+    lease = timedelta(seconds=max(settings.webhook_lease_seconds,
+                                  settings.smtp_timeout_seconds + 1))
+    box = secret_box(settings)
+    sent = 0
+    with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
+                            thread_name_prefix="notify") as pool:
+        while True:
+            with factory.begin() as session:
+                claimed = claim(session, worker, now or utcnow(), lease, limit)
+                session.flush()
+                messages: dict[int, Message] = {}
+                prepared = [_prepare(session, settings, box, n, messages) for n in claimed]
+                outgoing = [o for o in prepared if o is not None]
+            if not claimed:
+                return sent
+            outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))
+            with factory.begin() as session:
+                for outcome in outcomes:
+                    _record(session, settings, worker, outcome, now)
+            sent += len(outcomes)

@@ -1,0 +1,103 @@
+"""Which subscriptions an event reaches, and their outbox rows: called by the webhook outbox
+(`app.webhooks.service.enqueue`) in the transaction that writes the event, so a notification
+exists exactly when the alert change it reports does.
+
+Imports nothing of `app.webhooks.service`, which imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.notify.models import Notification, Rhythm, Subscription
+from app.reports.models import Figure
+from app.sources.models import Source
+from app.wakeups import wake_after_commit
+from app.webhooks.models import WebhookEvent
+
+NOTIFY_JOB = "deliver-notifications"
+"""The job that sends the notifications (`app.notify.delivery.deliver_notifications`)."""
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+def figure_ids(data: Mapping[str, Any]) -> list[int]:
+    return [int(f["figure_id"]) for f in (data.get("evidence") or {}).get("figures") or []
+            if f.get("figure_id")]
+
+
+def is_demo(session: Session, data: Mapping[str, Any]) -> bool:
+    """The alert rests on figures of a demo source."""
+    ids = figure_ids(data)
+    return bool(ids) and session.scalar(
+        select(Source.demo).join(Figure, Figure.source_id == Source.id)
+        .where(Figure.id.in_(ids), Source.demo.is_(True)).limit(1)) is not None
+
+
+def matches(sub: Subscription, data: Mapping[str, Any], places: Sequence[str],
+             severity: str, demo: bool | None) -> bool:
+    if SEVERITY_RANK.get(severity, 0) < SEVERITY_RANK[sub.min_severity]:
+        return False
+    if sub.destinations is not None and not any(p in sub.destinations for p in places):
+        return False
+    country = (data.get("destination") or {}).get("country")
+    if sub.countries is not None and country not in sub.countries:
+        return False
+    kind = (data.get("rule") or {}).get("kind")
+    if sub.rule_kinds is not None and kind not in sub.rule_kinds:
+        return False
+    return sub.demo is None or sub.demo == demo
+
+
+_CACHE = "notify.immediate_subscriptions"
+
+
+def _immediate(session: Session) -> list[Subscription]:
+    """The enabled immediate subscriptions, read once per transaction: an evaluation that
+    notifies of dozens of alerts costs one query here, not one per alert."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_CACHE)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        subs: list[Subscription] = cached[1]
+        return subs
+    subs = list(session.scalars(
+        select(Subscription).where(Subscription.enabled.is_(True),
+                                   Subscription.rhythm == Rhythm.IMMEDIATE)
+        .order_by(Subscription.id)))
+    session.info[_CACHE] = (transaction, subs)
+    return subs
+
+
+def forget(session: Session) -> None:
+    """Drops the cached subscriptions: one was added, changed or removed."""
+    session.info.pop(_CACHE, None)
+
+
+def matching(session: Session, event_type: str, data: Mapping[str, Any], *,
+             places: Sequence[str], severity: str) -> list[Subscription]:
+    """The enabled subscriptions, at once, whose filters let this alert event through (the
+    daily ones read it in their digest); one query when
+    there are none, two when one filters on demo data."""
+    if not event_type.startswith("alert."):
+        return []
+    subs = _immediate(session)
+    if not subs:
+        return []
+    demo = is_demo(session, data) if any(s.demo is not None for s in subs) else None
+    return [s for s in subs if matches(s, data, places, severity, demo)]
+
+
+def write(session: Session, event: WebhookEvent, subscriptions: Sequence[Subscription],
+          *, is_test: bool = False) -> list[Notification]:
+    """One pending notification per subscription; the delivery job is woken on commit."""
+    rows = [Notification(subscription_id=s.id, event_id=event.id, is_test=is_test,
+                         status="pending", next_attempt_at=event.created_at)
+            for s in subscriptions]
+    session.add_all(rows)
+    session.flush()
+    if rows:
+        wake_after_commit(session, NOTIFY_JOB)
+    return rows
