@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.pipeline import ingest
 from app.reports.service import Ingested, NewReport, manual_source
 from app.settings import Settings
+from app.sources.models import Source
 from app.webhooks.models import WebhookDelivery, WebhookEvent
 
 DEMO = Path(__file__).resolve().parents[2] / "app" / "sources" / "demo" / "syrian_coast_2025.jsonl"
@@ -52,7 +53,9 @@ def subscribe(client: TestClient, admin: dict[str, str], url: str, **fields: Any
 def ingest_text(factory: sessionmaker[Session], settings: Settings, text: str, day: date,
                 source: str = "Field team") -> Ingested:
     with factory.begin() as session:
-        return ingest(session, settings, manual_source(session, source), NewReport(
+        # a source made demo by the test is used as it is (a demo source takes no manual report)
+        named = session.scalar(select(Source).where(Source.name == source))
+        return ingest(session, settings, named or manual_source(session, source), NewReport(
             text=text, published_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC)))
 
 
