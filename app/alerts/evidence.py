@@ -58,11 +58,24 @@ class EvidencePlace(TypedDict):
 
 
 # functional form: "for" is a Python keyword
-EvidenceFigure = TypedDict("EvidenceFigure", {
-    "figure_id": int, "report_id": int, "for": For, "side": Literal["before", "after"],
-    "place": EvidencePlace, "people": int, "kind": str, "date": str, "quote": str,
-    "source": str, "url": str | None, "title": str | None, "published_at": str | None,
-})
+EvidenceFigure = TypedDict(
+    "EvidenceFigure",
+    {
+        "figure_id": int,
+        "report_id": int,
+        "for": For,
+        "side": Literal["before", "after"],
+        "place": EvidencePlace,
+        "people": int,
+        "kind": str,
+        "date": str,
+        "quote": str,
+        "source": str,
+        "url": str | None,
+        "title": str | None,
+        "published_at": str | None,
+    },
+)
 
 
 class Evidence(TypedDict, total=False):
@@ -92,8 +105,13 @@ _SIDES: dict[For, Literal["before", "after"]] = {"previous": "before", "current"
 def _point(point: SeriesPoint | None) -> EvidencePoint | None:
     if point is None:
         return None
-    return {"day": point.day.isoformat(), "estimate": point.estimate, "low": point.low,
-            "high": point.high, "new_arrivals": point.new_arrivals}
+    return {
+        "day": point.day.isoformat(),
+        "estimate": point.estimate,
+        "low": point.low,
+        "high": point.high,
+        "new_arrivals": point.new_arrivals,
+    }
 
 
 def evidence_ids(trigger: Trigger) -> dict[int, For]:
@@ -118,7 +136,8 @@ def evidence_figures(session: Session, triggers: Iterable[Trigger]) -> dict[int,
     rows = session.execute(
         select(Figure, Report.url, Report.title, Report.published_at, Source.name)
         .join(Report, Report.id == Figure.report_id)
-        .join(Source, Source.id == Figure.source_id).where(Figure.id.in_(ids))
+        .join(Source, Source.id == Figure.source_id)
+        .where(Figure.id.in_(ids))
     )
     return {row[0].id: row for row in rows}
 
@@ -131,35 +150,57 @@ def evidence(trigger: Trigger, rows: Mapping[int, FigureRow], gazetteer: Gazette
     wanted = evidence_ids(trigger)
     where = gazetteer.get(trigger.place_id)
     figures: list[EvidenceFigure] = []
-    for figure, url, title, published_at, source in (rows[i] for i in sorted(wanted)
-                                                     if i in rows):
+    for figure, url, title, published_at, source in (rows[i] for i in sorted(wanted) if i in rows):
         place_id = figure.destination_id or trigger.place_id
         place = gazetteer.get(place_id)
         if place_id != trigger.place_id and (
-                place is None or where is None or not gazetteer.within(place, where)):
+            place is None or where is None or not gazetteer.within(place, where)
+        ):
             continue
-        quote = figure.quote if len(figure.quote) <= MAX_QUOTE_CHARS else (
-            figure.quote[:MAX_QUOTE_CHARS - 1] + "…")
-        figures.append({
-            "figure_id": figure.id, "report_id": figure.report_id, "for": wanted[figure.id],
-            "side": _SIDES[wanted[figure.id]],
-            "place": {"id": place_id, "name": place.name if place else (
-                figure.destination_name or place_id)},
-            "people": figure.people, "kind": figure.kind,
-            "date": figure.observed_on.isoformat(),
-            "quote": quote, "source": source, "url": url, "title": title,
-            "published_at": published_at.isoformat() if published_at else None,
-        })
+        quote = (
+            figure.quote
+            if len(figure.quote) <= MAX_QUOTE_CHARS
+            else (figure.quote[: MAX_QUOTE_CHARS - 1] + "…")
+        )
+        figures.append(
+            {
+                "figure_id": figure.id,
+                "report_id": figure.report_id,
+                "for": wanted[figure.id],
+                "side": _SIDES[wanted[figure.id]],
+                "place": {
+                    "id": place_id,
+                    "name": place.name if place else (figure.destination_name or place_id),
+                },
+                "people": figure.people,
+                "kind": figure.kind,
+                "date": figure.observed_on.isoformat(),
+                "quote": quote,
+                "source": source,
+                "url": url,
+                "title": title,
+                "published_at": published_at.isoformat() if published_at else None,
+            }
+        )
     previous = trigger.previous.estimate if trigger.previous else None
     current = trigger.current.estimate
     change = current - previous if previous is not None else None
     return {
-        "rule": {"id": trigger.rule.id, "name": trigger.rule.name, "kind": trigger.rule.kind,
-                 "params": rule_of(trigger.rule.kind).params_behind(trigger)},
-        "day": trigger.day.isoformat(), "measure": trigger.measure,
-        "previous": _point(trigger.previous), "current": _point(trigger.current),
-        "change": {"people": change,
-                   "percent": round(100 * change / previous, 1)
-                   if change is not None and previous else None},
+        "rule": {
+            "id": trigger.rule.id,
+            "name": trigger.rule.name,
+            "kind": trigger.rule.kind,
+            "params": rule_of(trigger.rule.kind).params_behind(trigger),
+        },
+        "day": trigger.day.isoformat(),
+        "measure": trigger.measure,
+        "previous": _point(trigger.previous),
+        "current": _point(trigger.current),
+        "change": {
+            "people": change,
+            "percent": round(100 * change / previous, 1)
+            if change is not None and previous
+            else None,
+        },
         "figures": figures,
     }

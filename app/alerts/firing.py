@@ -50,18 +50,19 @@ class _Place:
     first: date  # the first day loaded: the earliest changed day less the longest window
 
 
-def fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
-         changed: Mapping[str, set[date]]) -> list[Trigger]:
+def fire(
+    session: Session, gazetteer: Gazetteer, rules: list[AlertRule], changed: Mapping[str, set[date]]
+) -> list[Trigger]:
     """What fires, in the order it is applied: deepest places first, so a parent can see what
     its children already said, then by place id and rule id."""
     lookback = max([rule_of(r.kind).lookback(r.params) for r in rules] + [1])
     places: list[_Place] = []
-    for place_id, days in sorted(changed.items(),
-                                 key=lambda item: (-len(gazetteer.ancestors(item[0])), item[0])):
+    for place_id, days in sorted(
+        changed.items(), key=lambda item: (-len(gazetteer.ancestors(item[0])), item[0])
+    ):
         applicable = [r for r in rules if r.destinations is None or place_id in r.destinations]
         if applicable and days:
-            places.append(_Place(place_id, days, applicable,
-                                 min(days) - timedelta(days=lookback)))
+            places.append(_Place(place_id, days, applicable, min(days) - timedelta(days=lookback)))
     if not places:
         return []
     windows: dict[tuple[date, date], list[str]] = {}
@@ -71,18 +72,37 @@ def fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
         starts.setdefault(place.first, []).append(place.id)
     points: dict[str, dict[date, SeriesPoint]] = {place.id: {} for place in places}
     for point in session.scalars(
-            select(SeriesPoint).where(or_(*(
-                and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day >= first,
-                     SeriesPoint.day <= last)
-                for (first, last), ids in windows.items())))
-            .order_by(SeriesPoint.destination_id, SeriesPoint.day)):
+        select(SeriesPoint)
+        .where(
+            or_(
+                *(
+                    and_(
+                        SeriesPoint.destination_id.in_(ids),
+                        SeriesPoint.day >= first,
+                        SeriesPoint.day <= last,
+                    )
+                    for (first, last), ids in windows.items()
+                )
+            )
+        )
+        .order_by(SeriesPoint.destination_id, SeriesPoint.day)
+    ):
         points[point.destination_id][point.day] = point
     # the highest estimate before each place's loaded window: one grouped indexed aggregate
-    before: dict[str, int | None] = dict(session.execute(
-        select(SeriesPoint.destination_id, func.max(SeriesPoint.estimate))
-        .where(or_(*(and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day < first)
-                     for first, ids in starts.items())))
-        .group_by(SeriesPoint.destination_id)).all())
+    before: dict[str, int | None] = dict(
+        session.execute(
+            select(SeriesPoint.destination_id, func.max(SeriesPoint.estimate))
+            .where(
+                or_(
+                    *(
+                        and_(SeriesPoint.destination_id.in_(ids), SeriesPoint.day < first)
+                        for first, ids in starts.items()
+                    )
+                )
+            )
+            .group_by(SeriesPoint.destination_id)
+        ).all()
+    )
 
     fired: list[Trigger] = []
     for place in places:
@@ -92,12 +112,22 @@ def fire(session: Session, gazetteer: Gazetteer, rules: list[AlertRule],
         name = where.name if where else place.id
         for rule in place.rules:
             kind = rule_of(rule.kind)
-            best = _strongest(t for d in sorted(place.days) if d in series
-                              if (t := kind.check(rule, name, d, series, highs)) is not None)
-            if best is not None and where is not None and any(
+            best = _strongest(
+                t
+                for d in sorted(place.days)
+                if d in series
+                if (t := kind.check(rule, name, d, series, highs)) is not None
+            )
+            if (
+                best is not None
+                and where is not None
+                and any(
                     t.rule.id == rule.id and _echoes(best, t)
-                    for t in fired if (child := gazetteer.get(t.place_id)) is not None
-                    and gazetteer.within(child, where)):
+                    for t in fired
+                    if (child := gazetteer.get(t.place_id)) is not None
+                    and gazetteer.within(child, where)
+                )
+            ):
                 continue
             if best is not None:
                 fired.append(best)

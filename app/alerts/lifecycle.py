@@ -49,9 +49,22 @@ EVENTS: dict[Outcome, AlertEvent | None] = {
 WRITES_EVIDENCE = frozenset({Outcome.OPEN, Outcome.REOPEN, Outcome.ESCALATE, Outcome.REFRESH})
 """The outcomes that rewrite the alert from its trigger (value, summary, evidence...)."""
 
-REWRITTEN = ("status", "episode", "opened_at", "acknowledged_at", "acknowledged_by",
-             "resolved_at", "resolution", "value", "notified_value", "summary", "data_day",
-             "evidence", "severity", "last_triggered_at")
+REWRITTEN = (
+    "status",
+    "episode",
+    "opened_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "resolution",
+    "value",
+    "notified_value",
+    "summary",
+    "data_day",
+    "evidence",
+    "severity",
+    "last_triggered_at",
+)
 """The columns a trigger may change on an existing alert."""
 
 
@@ -72,22 +85,33 @@ def decide(alert: Alert, trigger: Trigger) -> Outcome:
     return Outcome.TOUCH
 
 
-def open_alert(key: str, trigger: Trigger, evidence: Evidence, gazetteer: Gazetteer,
-               now: datetime) -> Alert:
+def open_alert(
+    key: str, trigger: Trigger, evidence: Evidence, gazetteer: Gazetteer, now: datetime
+) -> Alert:
     """The new alert of a trigger whose fingerprint has none (`Outcome.OPEN`)."""
     place = gazetteer.get(trigger.place_id)
     return Alert(
-        fingerprint=key, rule_id=trigger.rule.id, destination_id=trigger.place_id,
+        fingerprint=key,
+        rule_id=trigger.rule.id,
+        destination_id=trigger.place_id,
         destination_name=place.name if place else trigger.place_id,
-        country=place.country if place else None, severity=trigger.rule.severity,
-        status=AlertStatus.FIRING, summary=trigger.summary, value=trigger.measure,
-        notified_value=trigger.measure, data_day=trigger.day, evidence=evidence, episode=1,
-        opened_at=now, last_triggered_at=now,
+        country=place.country if place else None,
+        severity=trigger.rule.severity,
+        status=AlertStatus.FIRING,
+        summary=trigger.summary,
+        value=trigger.measure,
+        notified_value=trigger.measure,
+        data_day=trigger.day,
+        evidence=evidence,
+        episode=1,
+        opened_at=now,
+        last_triggered_at=now,
     )
 
 
-def apply(alert: Alert, outcome: Outcome, trigger: Trigger, evidence: Evidence | None,
-          now: datetime) -> AlertEvent | None:
+def apply(
+    alert: Alert, outcome: Outcome, trigger: Trigger, evidence: Evidence | None, now: datetime
+) -> AlertEvent | None:
     """Changes an existing alert as `outcome` says (`evidence`: for those in WRITES_EVIDENCE);
     returns the event to tell, if any."""
     if outcome in (Outcome.REPLAY, Outcome.OPEN):

@@ -19,15 +19,28 @@ from app.webhooks.service import MAX_PAYLOAD_BYTES, enqueue
 
 def alert_out(alert: Alert, rule: AlertRule, silenced: bool = False) -> AlertOut:
     return AlertOut(
-        id=alert.id, fingerprint=alert.fingerprint,
+        id=alert.id,
+        fingerprint=alert.fingerprint,
         rule={"id": rule.id, "name": rule.name, "kind": rule.kind},
-        destination={"id": alert.destination_id, "name": alert.destination_name,
-                     "country": alert.country},
-        severity=alert.severity, status=alert.status, summary=alert.summary, value=alert.value,
-        notified_value=alert.notified_value, data_day=alert.data_day, episode=alert.episode,
-        opened_at=alert.opened_at, last_triggered_at=alert.last_triggered_at,
-        acknowledged_at=alert.acknowledged_at, acknowledged_by=alert.acknowledged_by,
-        resolved_at=alert.resolved_at, resolution=alert.resolution, silenced=silenced,
+        destination={
+            "id": alert.destination_id,
+            "name": alert.destination_name,
+            "country": alert.country,
+        },
+        severity=alert.severity,
+        status=alert.status,
+        summary=alert.summary,
+        value=alert.value,
+        notified_value=alert.notified_value,
+        data_day=alert.data_day,
+        episode=alert.episode,
+        opened_at=alert.opened_at,
+        last_triggered_at=alert.last_triggered_at,
+        acknowledged_at=alert.acknowledged_at,
+        acknowledged_by=alert.acknowledged_by,
+        resolved_at=alert.resolved_at,
+        resolution=alert.resolution,
+        silenced=silenced,
         evidence=dict(alert.evidence),
     )
 
@@ -41,16 +54,17 @@ def _fit(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _enqueue(session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRule,
-             event: AlertEvent) -> int:
+def _enqueue(
+    session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRule, event: AlertEvent
+) -> int:
     data = _fit(alert_out(alert, rule).model_dump(mode="json"))
     places = [alert.destination_id] + [p.id for p in gazetteer.ancestors(alert.destination_id)]
-    return enqueue(session, event, data, places=places, severity=alert.severity,
-                   alert_id=alert.id)
+    return enqueue(session, event, data, places=places, severity=alert.severity, alert_id=alert.id)
 
 
-def notify(session: Session, gazetteer: Gazetteer, alert: Alert, event: AlertEvent,
-           now: datetime) -> int:
+def notify(
+    session: Session, gazetteer: Gazetteer, alert: Alert, event: AlertEvent, now: datetime
+) -> int:
     """Tells one alert's change, unless a silence covers it; returns the deliveries written."""
     session.flush()
     if silenced(active_silences(session, now), alert):

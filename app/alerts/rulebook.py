@@ -16,19 +16,47 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.gazetteer.index import Gazetteer
 
 DEFAULT_RULES: list[dict[str, Any]] = [
-    {"name": "New destination", "kind": RuleKind.NEW_DESTINATION, "severity": Severity.WARNING,
-     "params": {"floor": 500}, "step": None, "enabled": True},
-    {"name": "Jump", "kind": RuleKind.JUMP, "severity": Severity.CRITICAL,
-     "params": {"min_increase": 1000, "min_ratio": 0.5, "window_days": 3}, "step": 1000,
-     "enabled": True},
-    {"name": "Arrival rate", "kind": RuleKind.ARRIVAL_RATE, "severity": Severity.WARNING,
-     "params": {"min_arrivals": 1000}, "step": 1000, "enabled": True},
-    {"name": "Threshold crossed", "kind": RuleKind.THRESHOLD, "severity": Severity.CRITICAL,
-     "params": {"levels": [10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000]}, "step": None,
-     "enabled": True},
+    {
+        "name": "New destination",
+        "kind": RuleKind.NEW_DESTINATION,
+        "severity": Severity.WARNING,
+        "params": {"floor": 500},
+        "step": None,
+        "enabled": True,
+    },
+    {
+        "name": "Jump",
+        "kind": RuleKind.JUMP,
+        "severity": Severity.CRITICAL,
+        "params": {"min_increase": 1000, "min_ratio": 0.5, "window_days": 3},
+        "step": 1000,
+        "enabled": True,
+    },
+    {
+        "name": "Arrival rate",
+        "kind": RuleKind.ARRIVAL_RATE,
+        "severity": Severity.WARNING,
+        "params": {"min_arrivals": 1000},
+        "step": 1000,
+        "enabled": True,
+    },
+    {
+        "name": "Threshold crossed",
+        "kind": RuleKind.THRESHOLD,
+        "severity": Severity.CRITICAL,
+        "params": {"levels": [10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000]},
+        "step": None,
+        "enabled": True,
+    },
     # off by default: in a growing crisis every rise is a new high; staff turn it on per place
-    {"name": "New high", "kind": RuleKind.NEW_HIGH, "severity": Severity.INFO,
-     "params": {"min_increase": 1000}, "step": None, "enabled": False},
+    {
+        "name": "New high",
+        "kind": RuleKind.NEW_HIGH,
+        "severity": Severity.INFO,
+        "params": {"min_increase": 1000},
+        "step": None,
+        "enabled": False,
+    },
 ]
 """The rules a new install starts with (seeded by migration 0003)."""
 
@@ -39,14 +67,30 @@ def _check_destinations(gazetteer: Gazetteer, destinations: list[str] | None) ->
             raise InvalidInput(f"no place with id {place_id!r}")
 
 
-def create_rule(session: Session, gazetteer: Gazetteer, *, name: str, kind: str, severity: str,
-                params: dict[str, Any], destinations: list[str] | None, step: int | None,
-                enabled: bool) -> AlertRule:
+def create_rule(
+    session: Session,
+    gazetteer: Gazetteer,
+    *,
+    name: str,
+    kind: str,
+    severity: str,
+    params: dict[str, Any],
+    destinations: list[str] | None,
+    step: int | None,
+    enabled: bool,
+) -> AlertRule:
     _check_destinations(gazetteer, destinations)
     if session.scalar(select(AlertRule.id).where(AlertRule.name == name)) is not None:
         raise Conflict(f"a rule named {name!r} exists")
-    rule = AlertRule(name=name, kind=kind, severity=severity, params=validate_params(kind, params),
-                     destinations=destinations, step=step, enabled=enabled)
+    rule = AlertRule(
+        name=name,
+        kind=kind,
+        severity=severity,
+        params=validate_params(kind, params),
+        destinations=destinations,
+        step=step,
+        enabled=enabled,
+    )
     session.add(rule)
     session.flush()
     return rule
@@ -63,13 +107,18 @@ def list_rules(session: Session) -> list[AlertRule]:
     return list(session.scalars(select(AlertRule).order_by(AlertRule.id)))
 
 
-def update_rule(session: Session, gazetteer: Gazetteer, rule_id: int,
-                changes: Mapping[str, Any]) -> AlertRule:
+def update_rule(
+    session: Session, gazetteer: Gazetteer, rule_id: int, changes: Mapping[str, Any]
+) -> AlertRule:
     rule = get_rule(session, rule_id)
     if "destinations" in changes:
         _check_destinations(gazetteer, changes["destinations"])
-    if "name" in changes and changes["name"] != rule.name and session.scalar(
-            select(AlertRule.id).where(AlertRule.name == changes["name"])) is not None:
+    if (
+        "name" in changes
+        and changes["name"] != rule.name
+        and session.scalar(select(AlertRule.id).where(AlertRule.name == changes["name"]))
+        is not None
+    ):
         raise Conflict(f"a rule named {changes['name']!r} exists")
     for field, value in changes.items():
         if field == "params":

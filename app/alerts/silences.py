@@ -22,8 +22,10 @@ from app.gazetteer.index import Gazetteer
 def covers(silence: Silence, alert: Alert) -> bool:
     """Whether an active `silence` holds back the notifications of `alert`: it names the
     alert's destination or none, and its rule or none."""
-    return (silence.destination_id in (None, alert.destination_id)
-            and silence.rule_id in (None, alert.rule_id))
+    return silence.destination_id in (None, alert.destination_id) and silence.rule_id in (
+        None,
+        alert.rule_id,
+    )
 
 
 def silenced(silences: Iterable[Silence], alert: Alert) -> bool:
@@ -35,9 +37,16 @@ def active_silences(session: Session, now: datetime) -> list[Silence]:
     return list(session.scalars(select(Silence).where(Silence.until > now)))
 
 
-def create_silence(session: Session, gazetteer: Gazetteer, *, destination: str | None,
-                   rule_id: int | None, until: datetime, reason: str | None,
-                   by: str | None) -> Silence:
+def create_silence(
+    session: Session,
+    gazetteer: Gazetteer,
+    *,
+    destination: str | None,
+    rule_id: int | None,
+    until: datetime,
+    reason: str | None,
+    by: str | None,
+) -> Silence:
     if destination is None and rule_id is None:
         raise InvalidInput("a silence names a destination, a rule, or both")
     if destination is not None and gazetteer.get(destination) is None:
@@ -46,8 +55,9 @@ def create_silence(session: Session, gazetteer: Gazetteer, *, destination: str |
         get_rule(session, rule_id)
     if until <= utcnow():
         raise InvalidInput("until must be in the future")
-    silence = Silence(destination_id=destination, rule_id=rule_id, until=until, reason=reason,
-                      created_by=by)
+    silence = Silence(
+        destination_id=destination, rule_id=rule_id, until=until, reason=reason, created_by=by
+    )
     session.add(silence)
     session.flush()
     return silence

@@ -21,7 +21,7 @@ from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.series.service import series_points
 from app.sources.fetchers import FETCHERS
-from app.sources.models import FetchAttempt, Source
+from app.sources.models import FetchAttempt, FetchStatus, Source
 
 RECENT_DAYS = 60
 FIGURES_PER_PAGE = 50
@@ -60,7 +60,7 @@ class SourceRow:
     def failing(self) -> bool:
         # a manual source's failures are from before the scheduler left such sources alone
         return self.fetched and (self.source.consecutive_failures > 0
-                                 or self.last_status == "error")
+                                 or self.last_status == FetchStatus.ERROR)
 
 
 @dataclass(slots=True)

@@ -15,8 +15,7 @@ from app.alerts.rules.new_high import NewHigh
 from app.alerts.rules.threshold import Threshold
 
 RULES: dict[RuleKind, Rule] = {
-    rule.kind: rule
-    for rule in (NewDestination(), Jump(), ArrivalRate(), Threshold(), NewHigh())
+    rule.kind: rule for rule in (NewDestination(), Jump(), ArrivalRate(), Threshold(), NewHigh())
 }
 assert set(RULES) == set(RuleKind), "every rule kind has its module"
 

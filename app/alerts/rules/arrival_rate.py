@@ -25,13 +25,25 @@ class ArrivalRate(Rule):
     kind = RuleKind.ARRIVAL_RATE
     params = ArrivalRateParams
 
-    def check(self, rule: AlertRule, name: str, day: date, points: Mapping[date, SeriesPoint],
-              highs: Mapping[date, int]) -> Trigger | None:
+    def check(
+        self,
+        rule: AlertRule,
+        name: str,
+        day: date,
+        points: Mapping[date, SeriesPoint],
+        highs: Mapping[date, int],
+    ) -> Trigger | None:
         point = points[day]
         if point.new_arrivals >= rule.params["min_arrivals"]:
-            return Trigger(rule, point.destination_id, day, point.new_arrivals,
-                           f"{fmt(point.new_arrivals)} new arrivals at {name} on {day}",
-                           point, points.get(day - timedelta(days=1)))
+            return Trigger(
+                rule,
+                point.destination_id,
+                day,
+                point.new_arrivals,
+                f"{fmt(point.new_arrivals)} new arrivals at {name} on {day}",
+                point,
+                points.get(day - timedelta(days=1)),
+            )
         return None
 
     def echo_step(self, params: Mapping[str, Any]) -> int:

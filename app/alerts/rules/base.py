@@ -53,8 +53,14 @@ class Rule(Protocol):
     kind: ClassVar[RuleKind]
     params: ClassVar[type[Params]]
 
-    def check(self, rule: AlertRule, name: str, day: date, points: Mapping[date, SeriesPoint],
-              highs: Mapping[date, int]) -> Trigger | None:
+    def check(
+        self,
+        rule: AlertRule,
+        name: str,
+        day: date,
+        points: Mapping[date, SeriesPoint],
+        highs: Mapping[date, int],
+    ) -> Trigger | None:
         """The rule's trigger on `day`, if the series fires it there. `points` are the place's
         loaded points by day, `highs` the highest estimate before each of them, `name` the
         place's name for the summary."""

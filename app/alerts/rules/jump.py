@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 class JumpParams(Params):
     min_increase: PositiveCount = Field(default=1000, description="people added, at least")
-    min_ratio: FiniteFloat = Field(default=0.5, gt=0,
-                                   description="relative rise, at least (0.5 = 50 %)")
+    min_ratio: FiniteFloat = Field(
+        default=0.5, gt=0, description="relative rise, at least (0.5 = 50 %)"
+    )
     window_days: int = Field(default=3, ge=1, le=30, description="compared with this many days")
 
 
@@ -32,22 +33,41 @@ class Jump(Rule):
     kind = RuleKind.JUMP
     params = JumpParams
 
-    def check(self, rule: AlertRule, name: str, day: date, points: Mapping[date, SeriesPoint],
-              highs: Mapping[date, int]) -> Trigger | None:
+    def check(
+        self,
+        rule: AlertRule,
+        name: str,
+        day: date,
+        points: Mapping[date, SeriesPoint],
+        highs: Mapping[date, int],
+    ) -> Trigger | None:
         point = points[day]
         p = rule.params
-        earlier = [points[d] for d in (day - timedelta(days=k)
-                                       for k in range(1, p["window_days"] + 1)) if d in points]
+        earlier = [
+            points[d]
+            for d in (day - timedelta(days=k) for k in range(1, p["window_days"] + 1))
+            if d in points
+        ]
         if not earlier:
             return None
         base = min(earlier, key=lambda e: (e.estimate, e.day))
         rise = point.estimate - base.estimate
-        if (base.estimate > 0 and rise >= p["min_increase"]
-                and rise / base.estimate >= p["min_ratio"]):
-            return Trigger(rule, point.destination_id, day, point.estimate,
-                           f"Jump at {name}: {fmt(base.estimate)} to {fmt(point.estimate)} "
-                           f"people (+{rise / base.estimate:.0%}) between {base.day} and "
-                           f"{day}", point, base)
+        if (
+            base.estimate > 0
+            and rise >= p["min_increase"]
+            and rise / base.estimate >= p["min_ratio"]
+        ):
+            return Trigger(
+                rule,
+                point.destination_id,
+                day,
+                point.estimate,
+                f"Jump at {name}: {fmt(base.estimate)} to {fmt(point.estimate)} "
+                f"people (+{rise / base.estimate:.0%}) between {base.day} and "
+                f"{day}",
+                point,
+                base,
+            )
         return None
 
     def echoes(self, parent: Trigger, child: Trigger) -> bool:

@@ -18,22 +18,35 @@ if TYPE_CHECKING:
 
 
 class NewDestinationParams(Params):
-    floor: PositiveCount = Field(default=500,
-                                 description="people at or above which a place is news")
+    floor: PositiveCount = Field(
+        default=500, description="people at or above which a place is news"
+    )
 
 
 class NewDestination(Rule):
     kind = RuleKind.NEW_DESTINATION
     params = NewDestinationParams
 
-    def check(self, rule: AlertRule, name: str, day: date, points: Mapping[date, SeriesPoint],
-              highs: Mapping[date, int]) -> Trigger | None:
+    def check(
+        self,
+        rule: AlertRule,
+        name: str,
+        day: date,
+        points: Mapping[date, SeriesPoint],
+        highs: Mapping[date, int],
+    ) -> Trigger | None:
         point = points[day]
         floor = rule.params["floor"]
         if point.estimate >= floor and highs[day] < floor:
-            return Trigger(rule, point.destination_id, day, point.estimate,
-                           f"New destination: {fmt(point.estimate)} people reported displaced "
-                           f"to {name}", point, None)
+            return Trigger(
+                rule,
+                point.destination_id,
+                day,
+                point.estimate,
+                f"New destination: {fmt(point.estimate)} people reported displaced to {name}",
+                point,
+                None,
+            )
         return None
 
     def echoes(self, parent: Trigger, child: Trigger) -> bool:

@@ -25,16 +25,29 @@ class NewHigh(Rule):
     kind = RuleKind.NEW_HIGH
     params = NewHighParams
 
-    def check(self, rule: AlertRule, name: str, day: date, points: Mapping[date, SeriesPoint],
-              highs: Mapping[date, int]) -> Trigger | None:
+    def check(
+        self,
+        rule: AlertRule,
+        name: str,
+        day: date,
+        points: Mapping[date, SeriesPoint],
+        highs: Mapping[date, int],
+    ) -> Trigger | None:
         point = points[day]
         high = highs[day]
         if high > 0 and point.estimate >= high + max(rule.params["min_increase"], 1):
-            previous = max((q for d, q in points.items() if d < day),
-                           key=lambda q: q.estimate, default=None)
-            return Trigger(rule, point.destination_id, day, point.estimate,
-                           f"New high at {name}: {fmt(point.estimate)} people "
-                           f"(previous high {fmt(high)})", point, previous)
+            previous = max(
+                (q for d, q in points.items() if d < day), key=lambda q: q.estimate, default=None
+            )
+            return Trigger(
+                rule,
+                point.destination_id,
+                day,
+                point.estimate,
+                f"New high at {name}: {fmt(point.estimate)} people (previous high {fmt(high)})",
+                point,
+                previous,
+            )
         return None
 
     def echo_step(self, params: Mapping[str, Any]) -> int:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 class ThresholdParams(Params):
     levels: list[PositiveCount] = Field(
         default_factory=lambda: [10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000],
-        min_length=1, max_length=MAX_LEVELS)
+        min_length=1,
+        max_length=MAX_LEVELS,
+    )
 
     @field_validator("levels")
     @classmethod
@@ -36,16 +38,29 @@ class Threshold(Rule):
     kind = RuleKind.THRESHOLD
     params = ThresholdParams
 
-    def check(self, rule: AlertRule, name: str, day: date, points: Mapping[date, SeriesPoint],
-              highs: Mapping[date, int]) -> Trigger | None:
+    def check(
+        self,
+        rule: AlertRule,
+        name: str,
+        day: date,
+        points: Mapping[date, SeriesPoint],
+        highs: Mapping[date, int],
+    ) -> Trigger | None:
         point = points[day]
         previous = points.get(day - timedelta(days=1))
         prev = previous.estimate if previous else 0
         crossed = [level for level in rule.params["levels"] if prev < level <= point.estimate]
         if crossed:
-            return Trigger(rule, point.destination_id, day, crossed[-1],
-                           f"{name} passed {fmt(crossed[-1])} people displaced "
-                           f"({fmt(point.estimate)} on {day})", point, previous)
+            return Trigger(
+                rule,
+                point.destination_id,
+                day,
+                crossed[-1],
+                f"{name} passed {fmt(crossed[-1])} people displaced "
+                f"({fmt(point.estimate)} on {day})",
+                point,
+                previous,
+            )
         return None
 
     def echoes(self, parent: Trigger, child: Trigger) -> bool:
