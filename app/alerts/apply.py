@@ -45,6 +45,8 @@ class Evaluation:
 def apply_triggers(
     session: Session, gazetteer: Gazetteer, fired: list[Trigger], now: datetime
 ) -> Evaluation:
+    """Applies what fired (in order) to the alerts of its fingerprints: new ones inserted, the
+    others changed as `lifecycle.decide` says; returns the alerts touched and the notices."""
     keys = [lifecycle.fingerprint(t.rule.id, t.place_id) for t in fired]
     # one query locks them all, in fingerprint order: two workers never deadlock on them
     alerts = {
@@ -83,14 +85,15 @@ def apply_triggers(
     # two flushes of one statement each, where mixed changes would be one statement per alert
     for trigger, key in zip(fired, keys, strict=True):
         if outcomes.get(key) == Outcome.TOUCH:
-            lifecycle.apply(alerts[key], Outcome.TOUCH, trigger, None, now)
+            lifecycle.transition(alerts[key], Outcome.TOUCH, trigger, None, now)
     session.flush()
     touched: list[Alert] = []
     notices: list[Notice] = []
     for trigger, key in zip(fired, keys, strict=True):
         if key in inserted:
             touched.append(inserted[key])
-            notices.append(Notice(inserted[key], trigger.rule, AlertEvent.FIRING))
+            if (opened := lifecycle.EVENTS[Outcome.OPEN]) is not None:
+                notices.append(Notice(inserted[key], trigger.rule, opened))
             continue
         alert, outcome = alerts[key], outcomes[key]
         if outcome == Outcome.REPLAY:
@@ -98,7 +101,9 @@ def apply_triggers(
         touched.append(alert)
         if outcome not in lifecycle.WRITES_EVIDENCE:
             continue
-        event = lifecycle.apply(alert, outcome, trigger, evidence(trigger, figures, gazetteer), now)
+        event = lifecycle.transition(
+            alert, outcome, trigger, evidence(trigger, figures, gazetteer), now
+        )
         if event is not None:
             notices.append(Notice(alert, trigger.rule, event))
         for column in lifecycle.REWRITTEN:

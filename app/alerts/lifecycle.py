@@ -1,5 +1,5 @@
 """The lifecycle of an alert: what a trigger does to it (an `Outcome`), each state change, and
-the webhook event each change is told as. No queries here: `app.alerts.service` loads, locks and
+the webhook event each change is told as. No queries here: `app.alerts.apply` loads, locks and
 stores the alerts.
 
 Each (rule, destination) has one alert row, its fingerprint: a trigger opens it, or reopens it
@@ -10,7 +10,7 @@ outlet repeating a figure, notifies no one twice. Staff acknowledge and resolve 
 with no trigger for DISPMON_ALERT_QUIET_HOURS resolve themselves.
 
 States are `AlertStatus` (app.alerts.enums); a new outcome is a value of `Outcome`, its event in
-`EVENTS`, and its change in `apply`.
+`EVENTS`, and its change in `transition`.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def open_alert(
     )
 
 
-def apply(
+def transition(
     alert: Alert, outcome: Outcome, trigger: Trigger, evidence: Evidence | None, now: datetime
 ) -> AlertEvent | None:
     """Changes an existing alert as `outcome` says (`evidence`: for those in WRITES_EVIDENCE);
