@@ -158,6 +158,7 @@ def extract(file: Annotated[Path | None, typer.Argument(help="JSONL reports; std
 
 def _run(source_id: int, settings: Settings | None = None) -> None:
     from app.scheduler import worker_id
+    from app.sources.models import FetchStatus
     from app.sources.service import run_source
 
     settings = settings or _settings()
@@ -167,7 +168,7 @@ def _run(source_id: int, settings: Settings | None = None) -> None:
     engine.dispose()
     typer.echo(f"{outcome.status}: {outcome.items_found} items, {outcome.reports_new} new reports"
                + (f"; {outcome.error}" if outcome.error else ""))
-    if outcome.status == "error":
+    if outcome.status == FetchStatus.ERROR:
         raise typer.Exit(1)
 
 
