@@ -63,8 +63,3 @@ class AlertChange(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     RETRACTED = "retracted"
-
-    @property
-    def event(self) -> AlertEvent | None:
-        """The webhook event it is told as, if any."""
-        return None if self is AlertChange.ACKNOWLEDGED else AlertEvent(f"alert.{self.value}")

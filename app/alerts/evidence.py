@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,10 +69,11 @@ EvidenceFigure = TypedDict(
         "people": int,
         "kind": str,
         "date": str,
-        "review": str,  # the figure's review state (app.reports.models.ReviewState)
+        # absent from evidence written before figure review and credibility (migrations 0007-8)
+        "review": NotRequired[str],  # the figure's review state (app.reports.models.ReviewState)
         "quote": str,
         "source": str,
-        "credibility": str,  # the source's grade, A (most) to F
+        "credibility": NotRequired[str],  # the source's grade, A (most) to F
         "url": str | None,
         "title": str | None,
         "published_at": str | None,
