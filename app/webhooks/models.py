@@ -46,7 +46,7 @@ class WebhookEndpoint(Base):
 
 
 class WebhookEvent(Base):
-    """One notification (alert.firing, alert.escalated, alert.resolved, webhook.test)."""
+    """One notification (an `app.alerts.enums.AlertEvent`, or webhook.test)."""
 
     __tablename__ = "webhook_events"
 
