@@ -160,6 +160,7 @@ def extract(file: Annotated[Path | None, typer.Argument(help="JSONL reports; std
 
 def _run(source_id: int, settings: Settings | None = None) -> None:
     from app.scheduler import worker_id
+    from app.sources.models import FetchStatus
     from app.sources.service import run_source
 
     settings = settings or _settings()
@@ -169,7 +170,7 @@ def _run(source_id: int, settings: Settings | None = None) -> None:
     engine.dispose()
     typer.echo(f"{outcome.status}: {outcome.items_found} items, {outcome.reports_new} new reports"
                + (f"; {outcome.error}" if outcome.error else ""))
-    if outcome.status == "error":
+    if outcome.status == FetchStatus.ERROR:
         raise typer.Exit(1)
 
 

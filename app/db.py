@@ -12,10 +12,11 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
@@ -72,6 +73,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy reads it as is)
+
+
+def one_of(column: str, values: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    """A CHECK that `column` holds one of the enum's values (named `column` unless told): the
+    enum is the one list of them, for the database as for the API."""
+    listed = ",".join(f"'{value}'" for value in values)
+    # the values are kept for tests/test_migrations.py, which checks the migrated database
+    # allows the same (autogenerate does not compare CHECK constraints)
+    return CheckConstraint(f"{column} IN ({listed})", name=name or column,
+                           info={"one_of": tuple(str(v) for v in values)})
 
 
 def utcnow() -> datetime:

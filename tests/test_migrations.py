@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +46,28 @@ def test_models_and_migrations_do_not_drift(db_url: str) -> None:
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def test_enum_check_constraints_allow_what_the_enums_list(db_url: str) -> None:
+    """A state or kind added to an enum (app.db.one_of) needs a migration of its CHECK."""
+    engine = create_engine(db_url)
+    checked = 0
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        for table in Base.metadata.sorted_tables:
+            db = {c["name"]: c["sqltext"] for c in inspector.get_check_constraints(table.name)}
+            for constraint in table.constraints:
+                if "one_of" not in constraint.info:
+                    continue
+                name = str(constraint.name)
+                assert name in db, f"{name} is not in the migrated database"
+                allowed = set(re.findall(r"'([^']*)'", db[name]))
+                assert allowed == set(constraint.info["one_of"]), (
+                    f"{name}: the database allows {sorted(allowed)}, the enum lists "
+                    f"{sorted(constraint.info['one_of'])}; write a migration")
+                checked += 1
+    engine.dispose()
+    assert checked >= 6  # alerts' kinds, severities, states; webhooks'; fetch attempts'
 
 
 def test_migration_files_are_named_by_date_and_slug() -> None:

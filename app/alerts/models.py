@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
-
-RULE_KINDS = ("new_destination", "jump", "arrival_rate", "threshold", "new_high")
-SEVERITIES = ("info", "warning", "critical")
-STATUSES = ("firing", "acknowledged", "resolved", "retracted")
-"""`retracted`: staff rejected or corrected the figures behind it; it was never true."""
-EVENT_TYPES = ("firing", "escalated", "updated", "acknowledged", "resolved", "retracted")
-"""What an alert's history records; each but `acknowledged` is also a webhook (`alert.<type>`)."""
+from app.alerts.enums import AlertChange, AlertStatus, RuleKind, Severity
+from app.db import Base, one_of, utcnow
 
 
 class AlertRule(Base):
-    """What makes an alert. `params` depend on the kind (see app.alerts.schemas.RuleParams)."""
+    """What makes an alert. `params` depend on the kind (each kind's `Params`, app.alerts.rules)."""
 
     __tablename__ = "alert_rules"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('new_destination','jump','arrival_rate','threshold','new_high')", name="kind"
-        ),
-        CheckConstraint("severity IN ('info','warning','critical')", name="severity"),
+        one_of("kind", RuleKind),
+        one_of("severity", Severity),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    severity: Mapped[str] = mapped_column(String(10), default="warning")
+    severity: Mapped[str] = mapped_column(String(10), default=Severity.WARNING)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # null: every destination; else the listed place ids only
     destinations: Mapped[list[str] | None] = mapped_column(JSON)
@@ -48,8 +41,7 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     __table_args__ = (
-        CheckConstraint("status IN ('firing','acknowledged','resolved','retracted')",
-                        name="status"),
+        one_of("status", AlertStatus),
         Index("ix_alerts_status_triggered", "status", "last_triggered_at"),
     )
 
@@ -64,14 +56,15 @@ class Alert(Base):
     demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     country: Mapped[str | None] = mapped_column(String(2))
     severity: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(16), default="firing")
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.FIRING)
     summary: Mapped[str] = mapped_column(Text)
     # the rule's measure (people, or the threshold crossed) at the last trigger and notification
     value: Mapped[int] = mapped_column()
     notified_value: Mapped[int] = mapped_column()
     # data time: the day of the figures behind the last trigger
     data_day: Mapped[date] = mapped_column()
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # app.alerts.evidence.Evidence, as written; read it through parse_evidence
+    evidence: Mapped[Mapping[str, Any]] = mapped_column(JSON, default=dict)
     episode: Mapped[int] = mapped_column(default=1)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_triggered_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -108,8 +101,7 @@ class AlertEvent(Base):
 
     __tablename__ = "alert_events"
     __table_args__ = (
-        CheckConstraint("type IN ('firing','escalated','updated','acknowledged','resolved',"
-                        "'retracted')", name="type"),
+        one_of("type", AlertChange),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.alerts import service
+from app.alerts import rulebook, service, silences
+from app.alerts.enums import AlertStatus
 from app.alerts.models import AlertRule, Silence
+from app.alerts.outbox import alert_out
 from app.alerts.schemas import (
     AckIn,
     AlertEventOut,
@@ -57,32 +59,31 @@ def _silence_out(s: Silence) -> SilenceOut:
 
 @router.get("/alert-rules", response_model=list[RuleOut])
 def list_rules(session: SessionDep, _key: AdminAccess) -> list[RuleOut]:
-    return [_rule_out(r) for r in service.list_rules(session)]
+    return [_rule_out(r) for r in rulebook.list_rules(session)]
 
 
 @router.post("/alert-rules", response_model=RuleOut, status_code=status.HTTP_201_CREATED)
 def create_rule(body: RuleIn, session: SessionDep, _key: AdminAccess) -> RuleOut:
     """A rule, evaluated from now on whenever a watched series changes."""
-    rule = service.create_rule(session, current_gazetteer(session), **body.model_dump())
+    rule = rulebook.create_rule(session, current_gazetteer(session), **body.model_dump())
     return _rule_out(rule)
 
 
 @router.get("/alert-rules/{rule_id}", response_model=RuleOut)
 def read_rule(rule_id: Id, session: SessionDep, _key: AdminAccess) -> RuleOut:
-    return _rule_out(service.get_rule(session, rule_id))
+    return _rule_out(rulebook.get_rule(session, rule_id))
 
 
 @router.patch("/alert-rules/{rule_id}", response_model=RuleOut)
 def update_rule(rule_id: Id, body: RulePatch, session: SessionDep, _key: AdminAccess) -> RuleOut:
     """Changes the given fields; `params` merge into the rule's current ones."""
     changes = body.model_dump(exclude_unset=True)
-    return _rule_out(service.update_rule(session, current_gazetteer(session), rule_id, changes))
+    return _rule_out(rulebook.update_rule(session, current_gazetteer(session), rule_id, changes))
 
 
 @router.get("/alerts", response_model=Page[AlertOut])
 def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
-                status: Annotated[Literal["firing", "acknowledged", "resolved", "retracted",
-                                          "open"] | None,
+                status: Annotated[AlertStatus | Literal["open"] | None,
                                   Query(description="open: firing or acknowledged")] = None,
                 destination: Annotated[PlaceId | None, Query(description="a place id")] = None,
                 cursor: Cursor = None, limit: Limit = None,
@@ -90,13 +91,13 @@ def list_alerts(session: SessionDep, settings: SettingsDep, key: ReadAccess,
     size = limit or settings.page_size
     rows = service.list_alerts(session, status=status, destination=destination,
                                before_id=decode_int_cursor(cursor), limit=size + 1, demo=demo)
-    return page_of(rows, size, lambda row: _shown(service.alert_out(*row), key),
+    return page_of(rows, size, lambda row: _shown(alert_out(*row), key),
                    lambda row: row[0].id)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)
 def read_alert(alert_id: Id, session: SessionDep, key: ReadAccess) -> AlertOut:
-    return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
+    return _shown(alert_out(*service.get_alert(session, alert_id)), key)
 
 
 @router.get("/alerts/{alert_id}/history", response_model=list[AlertEventOut])
@@ -112,19 +113,19 @@ def acknowledge(alert_id: Id, session: SessionDep, key: WriteAccess,
                 body: AckIn | None = None) -> AlertOut:
     """Someone is on it: no state change is notified; an escalation makes it fire again."""
     service.acknowledge(session, alert_id, key.name)
-    return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
+    return _shown(alert_out(*service.get_alert(session, alert_id)), key)
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
 def resolve(alert_id: Id, session: SessionDep, key: WriteAccess) -> AlertOut:
     service.resolve(session, current_gazetteer(session), alert_id, key.name)
-    return _shown(service.alert_out(*service.get_alert(session, alert_id)), key)
+    return _shown(alert_out(*service.get_alert(session, alert_id)), key)
 
 
 @router.post("/silences", response_model=SilenceOut, status_code=status.HTTP_201_CREATED)
 def create_silence(body: SilenceIn, session: SessionDep, key: WriteAccess) -> SilenceOut:
     """No notifications for the destination and/or rule until `until`; alerts still change."""
-    silence = service.create_silence(
+    silence = silences.create_silence(
         session, current_gazetteer(session), destination=body.destination, rule_id=body.rule_id,
         until=body.until, reason=body.reason, by=key.name)
     return _silence_out(silence)
@@ -132,10 +133,10 @@ def create_silence(body: SilenceIn, session: SessionDep, key: WriteAccess) -> Si
 
 @router.get("/silences", response_model=list[SilenceOut])
 def list_silences(session: SessionDep, _key: ReadAccess, active: bool = True) -> list[SilenceOut]:
-    return [_silence_out(s) for s in service.list_silences(session, active)]
+    return [_silence_out(s) for s in silences.list_silences(session, active)]
 
 
 @router.delete("/silences/{silence_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_silence(silence_id: Id, session: SessionDep, _key: WriteAccess) -> Response:
-    service.delete_silence(session, silence_id)
+    silences.delete_silence(session, silence_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

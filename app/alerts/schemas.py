@@ -1,17 +1,18 @@
-"""What the alerts API takes and returns, and the parameters each kind of rule accepts."""
+"""What the alerts API takes and returns. Its kinds, severities and states are the enums of
+`app.alerts.enums`; each rule kind's parameters are declared in its module of `app.alerts.rules`.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError
 
+from app.alerts.enums import AlertStatus, RuleKind, Severity
+from app.alerts.rules import RULES, Params
 from app.errors import InvalidInput
 from app.limits import (
-    MAX_LEVELS,
-    Count,
-    FiniteFloat,
     Id,
     InputModel,
     Moment,
@@ -23,52 +24,8 @@ from app.limits import (
     ShortText,
 )
 
-RuleKind = Literal["new_destination", "jump", "arrival_rate", "threshold", "new_high"]
-Severity = Literal["info", "warning", "critical"]
-Status = Literal["firing", "acknowledged", "resolved", "retracted"]
-
-
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NewDestinationParams(_Params):
-    floor: PositiveCount = Field(default=500,
-                                 description="people at or above which a place is news")
-
-
-class JumpParams(_Params):
-    min_increase: PositiveCount = Field(default=1000, description="people added, at least")
-    min_ratio: FiniteFloat = Field(default=0.5, gt=0,
-                                   description="relative rise, at least (0.5 = 50 %)")
-    window_days: int = Field(default=3, ge=1, le=30, description="compared with this many days")
-
-
-class ArrivalRateParams(_Params):
-    min_arrivals: PositiveCount = Field(default=1000, description="new arrivals in a day, at least")
-
-
-class ThresholdParams(_Params):
-    levels: list[PositiveCount] = Field(
-        default_factory=lambda: [10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000],
-        min_length=1, max_length=MAX_LEVELS)
-
-    @field_validator("levels")
-    @classmethod
-    def _sorted_positive(cls, value: list[int]) -> list[int]:
-        if any(v < 1 for v in value):
-            raise ValueError("levels must be positive")
-        return sorted(set(value))
-
-
-class NewHighParams(_Params):
-    min_increase: Count = Field(default=1000, description="above the previous high by")
-
-
-PARAMS: dict[str, type[_Params]] = {
-    "new_destination": NewDestinationParams, "jump": JumpParams,
-    "arrival_rate": ArrivalRateParams, "threshold": ThresholdParams, "new_high": NewHighParams,
-}
+PARAMS: dict[str, type[Params]] = {kind: rule.params for kind, rule in RULES.items()}
+"""Each rule kind's parameters (declared in its module of `app.alerts.rules`)."""
 
 
 def validate_params(kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
@@ -84,7 +41,7 @@ def validate_params(kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
 class RuleIn(InputModel):
     name: Name
     kind: RuleKind
-    severity: Severity = "warning"
+    severity: Severity = Severity.WARNING
     params: dict[str, Any] = Field(default_factory=dict, description="per kind; see the README")
     destinations: PlaceIds | None = Field(
         default=None, description="place ids the rule watches; null for every destination")
@@ -108,8 +65,8 @@ class RulePatch(InputModel):
 class RuleOut(BaseModel):
     id: int
     name: str
-    kind: str
-    severity: str
+    kind: RuleKind
+    severity: Severity
     params: dict[str, Any]
     destinations: list[str] | None
     step: int | None
@@ -123,8 +80,8 @@ class AlertOut(BaseModel):
     fingerprint: str
     rule: dict[str, Any] = Field(description="id, name, kind of the rule")
     destination: dict[str, Any] = Field(description="id, name, country of the place")
-    severity: str
-    status: str
+    severity: Severity
+    status: AlertStatus
     summary: str
     value: int
     notified_value: int

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, load_only
 
+from app.alerts.enums import OPEN_STATUSES
+from app.alerts.evidence import EvidenceFigure, parse_evidence
 from app.alerts.models import Alert, AlertEvent
 from app.dashboard.charts import ChartPoint
 from app.db import utcnow
@@ -21,12 +23,11 @@ from app.reports.models import Figure, Report, ReviewState
 from app.series.models import SeriesPoint
 from app.series.service import series_points
 from app.sources.fetchers import FETCHERS
-from app.sources.models import FetchAttempt, Source
+from app.sources.models import FetchAttempt, FetchStatus, Source
 
 RECENT_DAYS = 60
 FIGURES_PER_PAGE = 50
 _IN_CHUNK = 500  # ids per IN (...) list: far under SQLite's and psycopg's parameter limits
-OPEN = ("firing", "acknowledged")
 
 
 @dataclass(slots=True)
@@ -61,7 +62,7 @@ class SourceRow:
     def failing(self) -> bool:
         # a manual source's failures are from before the scheduler left such sources alone
         return self.fetched and (self.source.consecutive_failures > 0
-                                 or self.last_status == "error")
+                                 or self.last_status == FetchStatus.ERROR)
 
 
 @dataclass(slots=True)
@@ -183,14 +184,15 @@ def recent_destinations(session: Session, gazetteer: Gazetteer, limit: int = 12,
 
 def open_alerts(session: Session, limit: int = 20, *, demo: bool = False) -> list[Alert]:
     return list(session.scalars(
-        select(Alert).where(Alert.status.in_(OPEN), Alert.demo == demo)
+        select(Alert).where(Alert.status.in_(OPEN_STATUSES), Alert.demo == demo)
         .order_by(Alert.last_triggered_at.desc(), Alert.id.desc()).limit(limit)))
 
 
-def trigger_figure(alert: Alert) -> dict[str, object] | None:
+def trigger_figure(alert: Alert) -> EvidenceFigure | None:
     """The evidence figure that made the alert's current value: the newest behind it."""
-    figures = [f for f in alert.evidence.get("figures", []) if f.get("for") == "current"]
-    figures = figures or list(alert.evidence.get("figures", []))
+    evidence = parse_evidence(alert.evidence)
+    figures = [f for f in evidence.get("figures", []) if f.get("for") == "current"]
+    figures = figures or list(evidence.get("figures", []))
     return max(figures, key=lambda f: (str(f.get("date")), int(f.get("figure_id", 0))),
                default=None)
 

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import JSON, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+
+
+class PointSource(TypedDict):
+    """A figure behind a point, as `SeriesPoint.sources` keeps it; series, alerts and the
+    dashboard read it, so a renamed key fails in mypy."""
+
+    source_id: int
+    source: str  # the source's name
+    figure_id: int
+    people: int
+    day: str  # ISO date the figure refers to
 
 
 class SeriesPoint(Base):
@@ -26,8 +37,8 @@ class SeriesPoint(Base):
     low: Mapped[int] = mapped_column()
     high: Mapped[int] = mapped_column()
     new_arrivals: Mapped[int] = mapped_column(default=0)
-    # [{"source_id", "source", "figure_id", "people"}] behind the estimate, for traceability
-    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # the figures behind the estimate, for traceability
+    sources: Mapped[list[PointSource]] = mapped_column(JSON, default=list)
     # the last day the newest figure behind the point is fresh; past it the point holds the
     # estimate (stale) rather than letting it fall because no one reported again
     fresh_until: Mapped[date | None] = mapped_column()

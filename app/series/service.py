@@ -35,7 +35,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.gazetteer.index import Gazetteer
 from app.limits import INT_MAX
 from app.reports.models import Figure, Report, ReviewState
-from app.series.models import SeriesPoint
+from app.series.models import PointSource, SeriesPoint
 from app.sources.models import Source
 
 
@@ -57,7 +57,7 @@ class _Day:
     low: int = 0
     high: int = 0
     new_arrivals: int = 0
-    sources: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[PointSource] = field(default_factory=list)
     fresh_until: date | None = None
 
     @property
@@ -133,9 +133,9 @@ def _own_days(readings: list[_Reading], start: date, end: date, window: int) -> 
         by_source[reading.source_id].append(reading)
     # a reading stands behind many days: its entry is made once and shared, as nothing edits a
     # point's sources in place
-    entries = {r.figure_id: {"source_id": r.source_id, "source": r.source,
-                             "figure_id": r.figure_id, "people": r.people,
-                             "day": r.day.isoformat()} for r in readings}
+    entries: dict[int, PointSource] = {
+        r.figure_id: {"source_id": r.source_id, "source": r.source, "figure_id": r.figure_id,
+                      "people": r.people, "day": r.day.isoformat()} for r in readings}
     # a source's readings standing on a day are one slice of its sorted readings (its latest
     # total and the arrivals after it): find it by bisection rather than scanning for every day
     prepared: list[tuple[list[_Reading], list[date], list[int], list[int], list[int]]] = []
@@ -438,7 +438,7 @@ class Period:
     low: int
     high: int
     new_arrivals: int
-    sources: list[dict[str, Any]]
+    sources: list[PointSource]
     fresh_until: date | None = None
     stale: bool = False
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, one_of, utcnow
 
 CREDIBILITY_GRADES = ("A", "B", "C", "D", "E", "F")
 Credibility = Literal["A", "B", "C", "D", "E", "F"]
 """How far a source's word is trusted: A most, F cannot be judged (the API's literal)."""
+
+
+class FetchStatus(StrEnum):
+    """How a fetch attempt went: still running, or ok, not modified, or failed."""
+
+    RUNNING = "running"
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
 
 
 class Source(Base):
@@ -49,7 +59,7 @@ class FetchAttempt(Base):
 
     __tablename__ = "fetch_attempts"
     __table_args__ = (
-        CheckConstraint("status IN ('running','ok','not_modified','error')", name="status"),
+        one_of("status", FetchStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +68,7 @@ class FetchAttempt(Base):
     worker: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=FetchStatus.RUNNING)
     http_status: Mapped[int | None] = mapped_column()
     items_found: Mapped[int] = mapped_column(default=0)
     reports_new: Mapped[int] = mapped_column(default=0)

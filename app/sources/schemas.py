@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, fie
 from app.errors import FetchFailed, InvalidInput
 from app.limits import InputModel, Moment, Name, NotNull, Text, Url
 from app.sources.fetchers.replay import confine
-from app.sources.models import Credibility
+from app.sources.models import Credibility, FetchStatus
 
 Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay"]
 KINDS_NEEDING_URL = ("rss", "html", "hxl", "replay")
@@ -165,7 +165,7 @@ class AttemptOut(BaseModel):
     worker: str
     started_at: datetime
     finished_at: datetime | None
-    status: str
+    status: FetchStatus
     http_status: int | None
     items_found: int
     reports_new: int
@@ -174,7 +174,7 @@ class AttemptOut(BaseModel):
 
 class FetchOut(BaseModel):
     source_id: int
-    status: str
+    status: FetchStatus
     items_found: int
     reports_new: int
     error: str | None

@@ -34,7 +34,7 @@ from app.reports.models import Report
 from app.reports.service import Checked, NewReport, check
 from app.settings import Settings
 from app.sources.fetchers import FETCHERS, FetchResult, SourceSnapshot
-from app.sources.models import FetchAttempt, Source
+from app.sources.models import FetchAttempt, FetchStatus, Source
 from app.sources.schemas import SourceIn, SourcePatch, validate_params, validate_url
 from app.sources.structured import StructuredReport, ingest_structured
 
@@ -52,7 +52,7 @@ DEMO_SOURCE_URL = "package:demo/syrian_coast_2025.jsonl"
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
     source_id: int
-    status: str
+    status: FetchStatus
     items_found: int
     reports_new: int
     error: str | None
@@ -118,8 +118,8 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         # we hold the lease: an attempt still running is a dead worker's, whose lease expired
         session.execute(
             update(FetchAttempt)
-            .where(FetchAttempt.source_id == source.id, FetchAttempt.status == "running")
-            .values(status="error", finished_at=utcnow(),
+            .where(FetchAttempt.source_id == source.id, FetchAttempt.status == FetchStatus.RUNNING)
+            .values(status=FetchStatus.ERROR, finished_at=utcnow(),
                     error="the worker stopped before finishing (its lease expired); what it had "
                           "stored is kept and the next fetch completes it")
         )
@@ -162,7 +162,8 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         error = FetchFailed(f"unexpected error: {type(exc).__name__}: {exc}")
 
     now = utcnow()
-    status = "error" if error else ("not_modified" if result and result.not_modified else "ok")
+    status = (FetchStatus.ERROR if error else
+              FetchStatus.NOT_MODIFIED if result and result.not_modified else FetchStatus.OK)
     message = error.detail if error else ("; ".join(rejected[:20]) or None)
     with factory.begin() as session:
         source = session.get_one(Source, snapshot.id)

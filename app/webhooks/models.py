@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.alerts.enums import Severity
+from app.db import Base, one_of, utcnow
 
-DELIVERY_STATUSES = ("pending", "succeeded", "failed")
+
+class DeliveryStatus(StrEnum):
+    """Where an outbox row is: waiting to be sent (or retried), or done either way."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
     __table_args__ = (
-        CheckConstraint("min_severity IN ('info','warning','critical')", name="min_severity"),
+        one_of("min_severity", Severity),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,7 +34,7 @@ class WebhookEndpoint(Base):
     # clear, so it cannot be hashed, but a copy of the database alone does not give it away
     secret_encrypted: Mapped[str] = mapped_column(Text)
     destinations: Mapped[list[str] | None] = mapped_column(JSON)
-    min_severity: Mapped[str] = mapped_column(String(10), default="info")
+    min_severity: Mapped[str] = mapped_column(String(10), default=Severity.INFO)
     # the demo's alerts reach only the endpoints that ask for them (app.demo)
     include_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     enabled: Mapped[bool] = mapped_column(default=True)
@@ -38,7 +46,7 @@ class WebhookEndpoint(Base):
 
 
 class WebhookEvent(Base):
-    """One notification (alert.firing, alert.escalated, alert.resolved, webhook.test)."""
+    """One notification (an `app.alerts.enums.AlertEvent`, or webhook.test)."""
 
     __tablename__ = "webhook_events"
 
@@ -56,7 +64,7 @@ class WebhookDelivery(Base):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        CheckConstraint("status IN ('pending','succeeded','failed')", name="status"),
+        one_of("status", DeliveryStatus),
         Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
     )
 
@@ -67,7 +75,7 @@ class WebhookDelivery(Base):
     )
     event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"),
                                           index=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     # position in the retry schedule; a redelivery starts it again
     retries: Mapped[int] = mapped_column(default=0)

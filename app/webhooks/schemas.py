@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 
+from app.alerts.enums import Severity
 from app.limits import MAX_URL, InputModel, NotNull, PlaceIds, ShortText, Text
-
-Severity = Literal["info", "warning", "critical"]
-
+from app.webhooks.models import DeliveryStatus
 
 HookUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=MAX_URL)]
 
@@ -21,7 +20,7 @@ class WebhookIn(InputModel):
     destinations: PlaceIds | None = Field(
         default=None, description="place ids (a country covers its regions and sites); "
                                   "null for every destination")
-    min_severity: Severity = "info"
+    min_severity: Severity = Severity.INFO
     include_demo: bool = Field(
         default=False, description="also the demo's (fictional) alerts; real ones only when false")
     secret: Text | None = Field(default=None, max_length=200,
@@ -46,7 +45,7 @@ class WebhookOut(BaseModel):
     url: str
     description: str | None
     destinations: list[str] | None
-    min_severity: str
+    min_severity: Severity
     include_demo: bool
     enabled: bool
     disabled_reason: str | None
@@ -75,7 +74,7 @@ class DeliveryOut(BaseModel):
     endpoint_id: int
     event_type: str
     alert_id: int | None
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook
 
+from app.alerts.enums import Severity
 from app.crypto import SecretBox, secret_box
 from app.db import utcnow
 from app.errors import Conflict, FetchFailed, InvalidInput, NotFound, SecretUnreadable
@@ -36,7 +37,13 @@ from app.http import retry_after_seconds, send
 from app.notify import fanout as notify_fanout
 from app.settings import Settings
 from app.wakeups import wake_after_commit
-from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.webhooks.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ RETRY_SCHEDULE = (
 MAX_RETRY_AFTER = timedelta(hours=24)
 MAX_PAYLOAD_BYTES = 20_000
 MAX_RESPONSE_BYTES = 64_000
-SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+SEVERITY_RANK: dict[str, int] = {severity: rank for rank, severity in enumerate(Severity)}
 DELIVERY_JOB = "deliver-webhooks"
 """The job that sends the outbox (`deliver_due`): a transaction that writes deliveries wakes it
 once committed."""
@@ -215,7 +222,7 @@ def _deliveries(session: Session, event: WebhookEvent,
                 endpoints: Iterable[WebhookEndpoint]) -> list[WebhookDelivery]:
     deliveries = [
         WebhookDelivery(message_id=new_message_id(), endpoint_id=e.id, event_id=event.id,
-                        status="pending", next_attempt_at=event.created_at)
+                        status=DeliveryStatus.PENDING, next_attempt_at=event.created_at)
         for e in endpoints
     ]
     if not deliveries:
@@ -243,9 +250,9 @@ def redeliver(session: Session, delivery_id: int) -> WebhookDelivery:
     if not endpoint.enabled:
         raise Conflict(f"webhook {endpoint.id} is disabled ({endpoint.disabled_reason}); "
                        "enable it first")
-    if delivery.status == "pending":
+    if delivery.status == DeliveryStatus.PENDING:
         raise Conflict(f"delivery {delivery_id} is still pending: it will be sent")
-    delivery.status = "pending"
+    delivery.status = DeliveryStatus.PENDING
     delivery.retries = 0
     delivery.next_attempt_at = utcnow()
     delivery.delivered_at = None
@@ -286,7 +293,7 @@ def list_deliveries(session: Session, endpoint_id: int, before_id: int | None, l
 
 def _claimable(now: datetime) -> list[ColumnElement[bool]]:
     return [
-        WebhookDelivery.status == "pending",
+        WebhookDelivery.status == DeliveryStatus.PENDING,
         WebhookDelivery.next_attempt_at <= now,
         or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
     ]
@@ -368,7 +375,7 @@ def _prepare(session: Session, box: SecretBox, delivery_id: int) -> _Outgoing | 
     delivery = session.get_one(WebhookDelivery, delivery_id)
     endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
     if not endpoint.enabled:
-        delivery.status = "failed"
+        delivery.status = DeliveryStatus.FAILED
         delivery.last_error = f"endpoint disabled: {endpoint.disabled_reason}"
         delivery.lease_until = delivery.leased_by = None
         return None
@@ -416,9 +423,10 @@ def _disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
     endpoint.disabled_reason = reason
     session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
-        .values(status="failed", last_error=f"endpoint disabled: {reason}", lease_until=None,
-                leased_by=None)
+        .where(WebhookDelivery.endpoint_id == endpoint.id,
+               WebhookDelivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.FAILED, last_error=f"endpoint disabled: {reason}",
+                lease_until=None, leased_by=None)
     )
     log.warning("webhook %s (%s) disabled: %s", endpoint.id, endpoint.url, reason)
 
@@ -440,10 +448,10 @@ def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     delivery.lease_until = delivery.leased_by = None
-    if delivery.status != "pending":  # its endpoint was disabled by an earlier outcome
+    if delivery.status != DeliveryStatus.PENDING:  # its endpoint was disabled by an earlier outcome
         return success
     if success:
-        delivery.status = "succeeded"
+        delivery.status = DeliveryStatus.SUCCEEDED
         delivery.delivered_at = outcome.finished
         delivery.next_attempt_at = None
         endpoint.failing_since = None
@@ -452,13 +460,13 @@ def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome
     endpoint.failing_since = endpoint.failing_since or clock
     delay = next_delay(delivery.retries, outcome.retry_after)
     if outcome.status_code == 410:
-        delivery.status = "failed"
+        delivery.status = DeliveryStatus.FAILED
         _disable(session, endpoint, "the receiver answered 410 Gone")
     elif clock - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
-        delivery.status = "failed"
+        delivery.status = DeliveryStatus.FAILED
         _disable(session, endpoint, f"failing since {endpoint.failing_since.isoformat()}")
     elif delay is None:
-        delivery.status = "failed"
+        delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
     else:
         delivery.retries += 1

@@ -18,7 +18,7 @@ down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# the same as app.alerts.service.DEFAULT_RULES, copied: migrations never import application code
+# the same as app.alerts.rulebook.DEFAULT_RULES, copied: migrations never import application code
 DEFAULT_RULES: list[dict[str, Any]] = [
     {"name": "New destination", "kind": "new_destination", "severity": "warning",
      "params": {"floor": 500}, "step": None, "enabled": True},
