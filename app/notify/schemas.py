@@ -32,8 +32,9 @@ class SubscriptionIn(InputModel):
         default=None, description="ISO 3166-1 alpha-2 codes; null: all")
     rule_kinds: list[RuleKind] | None = Field(default=None, description="null: every kind")
     min_severity: Severity = "info"
-    demo: bool | None = Field(default=None, description="true: demo data only; false: real "
-                                                        "data only; null: both")
+    demo: bool | None = Field(default=False, description="false (the default): real data "
+                              "only, as webhooks without include_demo; true: demo data only; "
+                              "null: both")
     rhythm: Rhythm = Field(default="immediate", description="immediate: a message per alert "
                            "change; daily: one digest a day")
     digest_hour: int = Field(default=8, ge=0, le=23, description="daily: the local hour")
