@@ -228,3 +228,38 @@ def test_demo_reset_removes_the_demo_and_leaves_real_data_intact(
         assert max(p["estimate"] for p in _series(client, "LB-BH", True)) == 10_000
         assert _series(client, "LB-BH", False)[-1]["estimate"] == 3000
     assert _real_state(factory)["points"] == before["points"]
+
+
+def test_demo_reset_unmixes_a_database_that_ran_the_demo_before_it_was_kept_apart(
+        settings: Settings, factory: sessionmaker[Session], db_url: str) -> None:
+    with TestClient(create_app(settings)):
+        pass  # the demo loaded
+    with factory.begin() as session:
+        # what migration 0008 makes of an older install: every point and alert taken for real
+        for point in session.scalars(select(SeriesPoint)):
+            point.demo = False
+        for alert in session.scalars(select(Alert)):
+            alert.demo, alert.fingerprint = False, alert.fingerprint.removesuffix(":demo")
+    assert _demo_left(factory)[2:] == [0, 0]
+    with factory.begin() as session:
+        writer = {"Authorization": f"Bearer {create_key(session, 'w', 'write')[1]}"}
+    real_settings = settings.model_copy(update={"demo": False})
+    with TestClient(create_app(real_settings)) as client:  # a real report, on the old points
+        real_figures = [f["id"] for f in client.post(
+            "/api/v1/reports", json={"text": REAL, "published_at": "2025-03-13"},
+            headers=writer).json()["figures"]]
+    assert real_figures
+
+    done = run(["demo", "reset"], db_url)
+    assert done.returncode == 0, done.stderr
+    state = _real_state(factory)
+    assert state["figures"] == real_figures
+    with factory() as session:
+        points = list(session.scalars(select(SeriesPoint)))
+        assert points and {int(s["figure_id"]) for p in points for s in p.sources} == set(
+            real_figures)
+        assert {p.destination_id for p in points} == {"LB-BH", "LB"}
+        assert max(p.estimate for p in points) == 3000
+        alerts = list(session.scalars(select(Alert)))
+        assert {int(f["figure_id"]) for a in alerts for f in a.evidence["figures"]} <= set(
+            real_figures)
