@@ -294,11 +294,13 @@ def demo_reset() -> None:
     """Deletes the demo: its sources, reports, figures, series and alerts (with their webhook
     events), and nothing else. A process started with DISPMON_DEMO loads it again."""
     from app.demo import reset
+    from app.gazetteer.service import current_gazetteer
 
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine).begin() as session:
-            removed = reset(session)
+            removed = reset(session, current_gazetteer(session), settings.freshness_days)
     finally:
         engine.dispose()
     typer.echo(f"removed the demo: {removed.sources} sources, {removed.reports} reports, "

@@ -1,7 +1,9 @@
 """demo apart: series_points.demo and alerts.demo keep the demo's series and alerts beside the
 real ones, never in them (a destination has one series per realm: unique on destination, day and
 demo); webhook_endpoints.include_demo lets an endpoint opt in to the demo's alerts. Existing
-points and alerts are real (the demo's are recomputed by `dispmon demo reset` and a restart).
+points and alerts are taken for real: an install that ran the demo runs `dispmon demo reset`
+once (it takes the demo's alerts away and recomputes the real series its figures were mixed
+into), and a restart with DISPMON_DEMO loads the demo again, apart.
 
 Revision ID: 0008
 Revises: 0006

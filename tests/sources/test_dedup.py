@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.pipeline import ingest
+from app.pipeline import ingest, ingest_many
 from app.reports import dedup
-from app.reports.service import NewReport
+from app.reports.service import NewReport, check
 from app.settings import Settings
 from app.sources.models import Source
 from app.sources.service import run_source
 from tests.fakeweb import FakeWeb, reply
-from tests.sources.conftest import add_source, count, point, reports_of
+from tests.sources.conftest import add_source, count, figures_of, point, reports_of
 
 STORY = ("BEIRUT - Around 9,000 people, most of them civilians from the coastal governorates of "
          "Latakia and Tartus, have crossed into northern Lebanon's Akkar governorate since "
@@ -126,3 +126,53 @@ def test_each_report_is_indexed_by_its_bands(factory: sessionmaker[Session],
     assert a.similarity(b.signature.tobytes()) >= dedup.THRESHOLD
     assert a.similarity(c.signature.tobytes()) < 0.3
     assert dedup.fingerprint("Too short to judge.") is None
+
+
+_TOLD = ("Another 1,300 people arrived in Lebanon's Akkar governorate on Wednesday from the "
+         "coastal governorates of Latakia and Tartus, a local official said. Aid groups said "
+         "schools were being opened as shelters, that more families were waiting at the border "
+         "crossings, and that food and blankets were running short in the villages near the "
+         "river, where most of the newcomers had found rooms with relatives.")
+ARRIVALS = "AKKAR - " + _TOLD
+ARRIVALS_COPY = "(Partner Paper) " + _TOLD + " Reporting by staff."
+
+
+def test_a_copy_in_the_same_batch_as_its_original_is_linked_and_counted_once(
+        factory: sessionmaker[Session], settings: Settings) -> None:
+    # an aggregator's feed brings the wire story and a partner's copy in one fetch: arrivals
+    # add up, so a copy counted twice would make 2,600
+    with factory.begin() as session:
+        feed = Source(name="Aggregator", kind="manual", params={})
+        session.add(feed)
+        session.flush()
+        results = ingest_many(session, settings, feed, [
+            check(settings, NewReport(text=text, url=url, published_at=DAY))
+            for text, url in ((ARRIVALS, "https://wire.example/a"), (OTHER, None),
+                              (ARRIVALS_COPY, "https://partner.example/b"),
+                              (ARRIVALS_COPY + " Updated.", "https://third.example/c"))])
+        ids = [(r.report.id, r.report.duplicate_of_id, r.created) for r in results]
+    (first, first_of, _), (_, other_of, _), (copy, copy_of, copied), (_, third_of, _) = ids
+    assert first_of is None and other_of is None
+    assert copied and copy != first and copy_of == first
+    assert third_of == first, "a copy of a copy in the batch points at the first telling"
+    akkar = point(factory, "LB-AK", date(2025, 3, 12))
+    assert akkar is not None and akkar.new_arrivals == 1300 and akkar.estimate == 1300
+    assert [s["figure_id"] for s in akkar.sources] == [
+        f.id for f in figures_of(factory) if f.report_id == first]
+    # the same batch again changes nothing; a copy arriving in a later batch links as before
+    with factory.begin() as session:
+        feed = session.scalars(select(Source).where(Source.name == "Aggregator")).one()
+        again = ingest_many(session, settings, feed, [
+            check(settings, NewReport(text=ARRIVALS_COPY, url="https://partner.example/b",
+                                      published_at=DAY))])
+        assert not again[0].created and again[0].report.id == copy
+    _, later_of, _ = _ingest(factory, settings, "Late Outlet", ARRIVALS_COPY + " More.")
+    assert later_of == first
+    akkar = point(factory, "LB-AK", date(2025, 3, 12))
+    assert akkar is not None and akkar.new_arrivals == 1300
+
+
+def test_near_duplicates_within_a_batch_need_the_similarity_threshold() -> None:
+    prints = {i: p for i, text in enumerate((ARRIVALS, OTHER, ARRIVALS_COPY, STORY))
+              if (p := dedup.fingerprint(text)) is not None}
+    assert dedup.copies_within(prints) == {2: 0}
