@@ -86,3 +86,34 @@ def test_reviewed_reports_export_as_gold_and_distractors(
     read = [json.loads(line) for line in done.stdout.splitlines() if line]
     assert [r["id"] for r in read] == [line["id"] for line in lines]
     assert [f["count"] for f in read[0]["figures"]] == [10_000]
+
+
+def test_the_exported_corpus_scores_with_the_contracts_scorer(
+        db_url: str, factory: sessionmaker[Session], settings: Settings, tmp_path: Path) -> None:
+    """tests/eval/score.py is the contract's scorer as shipped: staff's judgements score the
+    extractor, a rejected figure it still reads is a distractor hit."""
+    ids = []
+    with factory.begin() as session:
+        source = manual_source(session, "Field team")
+        for text in TEXTS[:2]:
+            ids.append(ingest(session, settings, source, NewReport(text, published_at=AT))
+                       .report.id)
+    with factory.begin() as session:
+        gazetteer = current_gazetteer(session)
+        for figure in session.scalars(select(Figure).order_by(Figure.id)):
+            action = ReviewAction.CONFIRM if figure.report_id == ids[0] else ReviewAction.REJECT
+            apply_review(session, settings, gazetteer, figure.id, action, by="desk",
+                         reason="checked")
+    corpus = tmp_path / "reviewed.jsonl"
+    corpus.write_text("".join(json.dumps(line) + "\n" for line in export(db_url)),
+                      encoding="utf-8")
+    env = {**os.environ, "DISPMON_DATABASE_URL": db_url}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "eval" / "score.py"), str(corpus), "--",
+         sys.executable, "-m", "app.cli", "extract"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = dict(pair.split("=") for pair in done.stdout.strip().splitlines()[-1].split())
+    # the confirmed figure is read again (recall 1); the rejected one, which the extractor still
+    # reads, is a false figure and a distractor hit (precision 1/2)
+    assert (summary["strict_f1"], summary["distractor_hits"]) == ("0.667", "1")
