@@ -841,3 +841,28 @@ def _after_count_verb(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
         if before >= 0 and toks[before].norm in lx.count_verbs:
             return True
     return False
+
+
+def said_hosting(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount is the object of a hosting verb whose subject is a pronoun for the one
+    speaking: "Rwandan authorities said they had received 1,200 Congolese", "les autorités
+    ont indiqué qu'elles avaient accueilli 3 000 Congolais". The speaker is the host."""
+    j = amt.first - 1 - _qualifier_length(toks, amt.first, lx)
+    if j > 0 and toks[j].norm in lx.object_markers:
+        j -= 1  # "habían recibido a 1.200"
+    if j < 1 or toks[j].norm not in lx.hosting:
+        return False
+    j -= 1
+    skipped = 0
+    while j >= 0 and skipped < 2 and (toks[j].norm in lx.aux or toks[j].norm in lx.already):
+        j -= 1
+        skipped += 1
+    if j < 1 or toks[j].norm not in lx.subject_pronouns:
+        return False
+    # the speech verb comes a few words before: "said on Monday (that) they", "قالت السلطات إنها"
+    for k in range(j - 1, max(-1, j - 5), -1):
+        if toks[k].kind == "punct":
+            return False
+        if toks[k].norm in lx.speech:
+            return True
+    return False

@@ -213,6 +213,7 @@ class Lexicon:
     stock_kind: frozenset[str] = frozenset()      # "another 55,000 live outside": a stock
     another: frozenset[str] = frozenset()
     speakers: frozenset[str] = frozenset()        # "officials in X said": X is no destination
+    subject_pronouns: frozenset[str] = frozenset()  # "officials said they had received N"
     origin_heads: frozenset[str] = frozenset()    # "homes in X", "fighting around X"
     static_preps: frozenset[str] = frozenset()    # where, not whither: "in", "around", "dans"
     wild_places: frozenset[str] = frozenset()     # "fled into the bush": the origin's country
