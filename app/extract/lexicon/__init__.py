@@ -113,6 +113,7 @@ class Lexicon:
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
     ratios: tuple[Phrase, ...] = ()               # "9 in 10 arrive": a proportion, no count
+    object_inserts: tuple[Phrase, ...] = ()       # "en accueille à lui seul 23 000"
     age_before: frozenset[str] = frozenset()
     population_before: frozenset[str] = frozenset()
     population_preps: frozenset[str] = frozenset()
