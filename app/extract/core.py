@@ -388,6 +388,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             after = _after_brackets(toks, bounds, c.noun_end + 1)
             if after is not None:
                 dest, origin = _places_in(doc, toks, mentions, after[0], after[1], c, lx)
+        if dest is None:
+            dest = _speaker_goes_on(toks, mentions, bounds, c.amount.first, lx) or dest
         if dest is None and origin is not None and any(
                 t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
             # "fled into the bush", "a la selva": inside the country they fled within
@@ -475,6 +477,19 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             confidence=confidence(ev), in_place=c.dwelling,
         ))
     return out
+
+
+def _speaker_goes_on(toks: list[Token], mentions: list[pl.Mention], bounds: list[int],
+                     first: int, lx: Lexicon) -> Place | None:
+    """The destination of the clause before, when the figure's clause is the speaker going on
+    about it after a comma: "denied that 50,000 had reached X, stressing that the number of
+    arrivals did not exceed 6,000" ("..., مؤكدا أن عدد الوافدين لم يتجاوز 6 آلاف")."""
+    b = max((x for x in bounds if x < first), default=-1)
+    if b < 1 or toks[b].text != "," or toks[b + 1].norm not in lx.speech:
+        return None
+    start = max((x for x in bounds if x < b), default=-1) + 1
+    return next((m.place for m in mentions if m.role == "dest" and m.place is not None
+                 and start <= m.first and m.last < b), None)
 
 
 def _speaking_country(doc: _Doc, toks: list[Token], first: int, lx: Lexicon) -> Place | None:
