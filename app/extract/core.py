@@ -13,7 +13,14 @@ from typing import Any
 from app.extract import discourse, language
 from app.extract import places as pl
 from app.extract.confidence import Evidence, confidence
-from app.extract.figures import Candidate, candidate, death_phrase, own_verb, rejected_context
+from app.extract.figures import (
+    Candidate,
+    candidate,
+    death_phrase,
+    own_verb,
+    rejected_context,
+    said_hosting,
+)
 from app.extract.lexicon import Lexicon, every, load, vocabulary
 from app.extract.numbers import Amount, find_amounts
 from app.extract.text import TATWEEL, Token, fold, sentence_at, strip_accents, tokenize
@@ -381,6 +388,8 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             after = _after_brackets(toks, bounds, c.noun_end + 1)
             if after is not None:
                 dest, origin = _places_in(doc, toks, mentions, after[0], after[1], c, lx)
+        if dest is None:
+            dest = _speaker_goes_on(toks, mentions, bounds, c.amount.first, lx) or dest
         if dest is None and origin is not None and any(
                 t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
             # "fled into the bush", "a la selva": inside the country they fled within
@@ -429,6 +438,12 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
     for k, (c, dest, origin, lo, hi) in enumerate(figures):
         # Without displacement wording the figure needs a stock verb and a place: "800
         # households from the coast are now in Wadi Khaled", "are staying in schools in X".
+        if dest is None and said_hosting(toks, c.amount, lx):
+            # "Rwandan authorities said they had received 1,200 Congolese": the speaker hosts
+            dest = _speaking_country(doc, toks, c.amount.first, lx)
+            if dest is not None:
+                how[k] = Evidence.DEST_SHARED
+                figures[k] = (c, dest, origin, lo, hi)
         if not (has_displacement or c.displaced_noun or (has_stock and dest is not None)):
             continue
         amt = c.amount
@@ -462,6 +477,34 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             confidence=confidence(ev), in_place=c.dwelling,
         ))
     return out
+
+
+def _speaker_goes_on(toks: list[Token], mentions: list[pl.Mention], bounds: list[int],
+                     first: int, lx: Lexicon) -> Place | None:
+    """The destination of the clause before, when the figure's clause is the speaker going on
+    about it after a comma: "denied that 50,000 had reached X, stressing that the number of
+    arrivals did not exceed 6,000" ("..., مؤكدا أن عدد الوافدين لم يتجاوز 6 آلاف")."""
+    b = max((x for x in bounds if x < first), default=-1)
+    if b < 1 or toks[b].text != "," or toks[b + 1].norm not in lx.speech:
+        return None
+    start = max((x for x in bounds if x < b), default=-1) + 1
+    return next((m.place for m in mentions if m.role == "dest" and m.place is not None
+                 and start <= m.first and m.last < b), None)
+
+
+def _speaking_country(doc: _Doc, toks: list[Token], first: int, lx: Lexicon) -> Place | None:
+    """The country of the speaker named before toks[first]: a country adjective next to a
+    speaker noun ("Rwandan authorities", "les autorités tchadiennes", "السلطات الأردنية")."""
+    for i in range(first - 1, -1, -1):
+        if toks[i].norm not in lx.speakers:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < first and toks[j].kind == "word":
+                word = toks[j].norm
+                iso = lx.country_adjectives.get(word) or doc.gaz.adjectives.get(word)
+                if iso:
+                    return doc.gaz.get(iso)
+    return None
 
 
 def _mentions(doc: _Doc, toks: list[Token], lx: Lexicon) -> list[pl.Mention]:

@@ -687,10 +687,20 @@ def _fronted_whole(toks: list[Token], whole: Candidate, amt: Amount, lx: Lexicon
 def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
     """A verb whose object is the amount, over its qualifier and an object marker:
     "displaced 10,000", "hosting some 5,000", "acoge a 1,3 millones"."""
-    j = amt.first - 1 - _qualifier_length(toks, amt.first, lx)
+    j = _before_insert(toks, amt.first - 1 - _qualifier_length(toks, amt.first, lx), lx)
     if j > lo and toks[j].norm in lx.object_markers:
         j -= 1
     return j >= lo and toks[j].norm in lx.verbs_before_object
+
+
+def _before_insert(toks: list[Token], j: int, lx: Lexicon) -> int:
+    """toks[j] moved back over an insert that ends there, between a verb and its object:
+    "en accueille à lui seul environ 23 000", "acoge por sí sola a 5.000"."""
+    for words in lx.object_inserts:
+        k = len(words)
+        if j - k + 1 >= 0 and all(toks[j - k + 1 + m].norm == words[m] for m in range(k)):
+            return j - k
+    return j
 
 
 def _list_item(toks: list[Token], amt: Amount, lx: Lexicon,
@@ -839,5 +849,30 @@ def _after_count_verb(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
         if before > 0 and toks[before].norm in lx.already:
             before -= 1  # "has now reached 300,000", "dépasse désormais 300 000"
         if before >= 0 and toks[before].norm in lx.count_verbs:
+            return True
+    return False
+
+
+def said_hosting(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
+    """The amount is the object of a hosting verb whose subject is a pronoun for the one
+    speaking: "Rwandan authorities said they had received 1,200 Congolese", "les autorités
+    ont indiqué qu'elles avaient accueilli 3 000 Congolais". The speaker is the host."""
+    j = _before_insert(toks, amt.first - 1 - _qualifier_length(toks, amt.first, lx), lx)
+    if j > 0 and toks[j].norm in lx.object_markers:
+        j -= 1  # "habían recibido a 1.200"
+    if j < 1 or toks[j].norm not in lx.hosting:
+        return False
+    j -= 1
+    skipped = 0
+    while j >= 0 and skipped < 2 and (toks[j].norm in lx.aux or toks[j].norm in lx.already):
+        j -= 1
+        skipped += 1
+    if j < 1 or toks[j].norm not in lx.subject_pronouns:
+        return False
+    # the speech verb comes a few words before: "said on Monday (that) they", "قالت السلطات إنها"
+    for k in range(j - 1, max(-1, j - 5), -1):
+        if toks[k].kind == "punct":
+            return False
+        if toks[k].norm in lx.speech:
             return True
     return False

@@ -124,9 +124,13 @@ _LINE_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*")
 
 
 def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
+    """The tokens of folded[start:end]. Double quotes (all folded to '"') are left out: they
+    mark a citation or a scare-quoted phrase ("« des milliers » d'autres"), never grammar."""
     toks: list[Token] = []
     for m in _TOKEN.finditer(folded, start, end):
         t = m.group()
+        if t == '"':
+            continue
         if "\n" in t:
             gap = _LINE_HYPHEN.search(t)
             if gap is not None and original[m.start() + gap.end()].isupper():

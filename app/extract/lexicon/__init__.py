@@ -113,6 +113,7 @@ class Lexicon:
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
     ratios: tuple[Phrase, ...] = ()               # "9 in 10 arrive": a proportion, no count
+    object_inserts: tuple[Phrase, ...] = ()       # "en accueille à lui seul 23 000"
     age_before: frozenset[str] = frozenset()
     population_before: frozenset[str] = frozenset()
     population_preps: frozenset[str] = frozenset()
@@ -213,6 +214,7 @@ class Lexicon:
     stock_kind: frozenset[str] = frozenset()      # "another 55,000 live outside": a stock
     another: frozenset[str] = frozenset()
     speakers: frozenset[str] = frozenset()        # "officials in X said": X is no destination
+    subject_pronouns: frozenset[str] = frozenset()  # "officials said they had received N"
     origin_heads: frozenset[str] = frozenset()    # "homes in X", "fighting around X"
     static_preps: frozenset[str] = frozenset()    # where, not whither: "in", "around", "dans"
     wild_places: frozenset[str] = frozenset()     # "fled into the bush": the origin's country
