@@ -4,6 +4,7 @@ over a window (as the shared fixture answers), then each article's page, on both
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -42,6 +43,7 @@ class Gdelt:
     web: FakeWeb
     articles: list[dict[str, Any]] = field(default_factory=list)
     asked: list[dict[str, str]] = field(default_factory=list)
+    asked_at: list[float] = field(default_factory=list)
 
     def add(self, path: str, seen: datetime, page: bytes, template: int = 0) -> str:
         url = self.web.route(path, reply(200, page, HTML))
@@ -52,6 +54,7 @@ class Gdelt:
     def handle(self, req: BaseHTTPRequestHandler, web: FakeWeb) -> None:
         query = {k: v[0] for k, v in parse_qs(urlsplit(req.path).query).items()}
         self.asked.append(query)
+        self.asked_at.append(time.monotonic())
         start = datetime.strptime(query["startdatetime"], STAMP).replace(tzinfo=UTC)
         end = datetime.strptime(query["enddatetime"], STAMP).replace(tzinfo=UTC)
 
@@ -70,6 +73,12 @@ class Gdelt:
 AKKAR = "Around 9,000 people have crossed into northern Lebanon's Akkar governorate since Friday."
 HERMEL = "About 6,500 people have arrived in Hermel in the Baalbek-Hermel governorate."
 BASE = "Some 8,000 people were sheltering at the Hmeimim air base near Jableh, officials said."
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Without the five seconds GDELT asks between requests, but for the test of that."""
+    return settings.model_copy(update={"gdelt_min_interval_seconds": 0})
 
 
 @pytest.fixture
@@ -178,6 +187,47 @@ def test_an_article_page_that_fails_is_recorded_and_the_others_land(
     # a page that failed is tried again when GDELT lists it again
     state = source_row(factory, source_id).state
     assert state is not None and state["seen"] == [canonical_url(web.url("/akkar"))]
+
+
+def test_requests_to_gdelt_are_spaced_as_it_asks(
+        web: FakeWeb, gdelt: tuple[Gdelt, str], factory: sessionmaker[Session],
+        settings: Settings) -> None:
+    api, url = gdelt
+    paced = settings.model_copy(update={"gdelt_min_interval_seconds": 0.4})
+    first = add_source(factory, "GDELT one", "gdelt", url, params=PARAMS)
+    second = add_source(factory, "GDELT two", "gdelt", url, params={"terms": ["refugees"]})
+    for source_id in (first, second):
+        assert run_source(factory, paced, source_id, "test").status == "ok"
+    # measured where the requests arrive: the first one's delivery may lag its sending a little
+    assert api.asked_at[1] - api.asked_at[0] >= 0.35
+
+
+def test_pages_slower_than_half_the_lease_leave_the_rest_to_the_next_run(
+        web: FakeWeb, gdelt: tuple[Gdelt, str], factory: sessionmaker[Session],
+        settings: Settings) -> None:
+    api, url = gdelt
+    now = datetime.now(UTC).replace(microsecond=0)
+    api.add("/slow", now - timedelta(hours=3), b"")
+    page = _page("Akkar", AKKAR, web.url("/slow"))
+
+    def slow(req: BaseHTTPRequestHandler, w: FakeWeb) -> None:
+        w.stop.wait(0.7)  # the server is slow, not the test: it waits on nothing
+        reply(200, page, HTML)(req, w)
+
+    web.route("/slow", slow)
+    api.add("/next", now - timedelta(hours=2), _page("Hermel", HERMEL, web.url("/next")))
+    short = settings.model_copy(update={"source_lease_seconds": 1})
+    source_id = add_source(factory, "GDELT", "gdelt", url,
+                           params={**PARAMS, "overlap_minutes": 0})
+    first = run_source(factory, short, source_id, "test")
+    assert first.reports_new == 1 and first.error
+    assert "1 articles left for the next run" in first.error
+    assert not web.hits("/next")
+    state = source_row(factory, source_id).state
+    assert state is not None and state["window_end"] == f"{now - timedelta(hours=2):{STAMP}}"
+    second = run_source(factory, short, source_id, "test")
+    assert second.reports_new == 1, second.error
+    assert len(web.hits("/slow")) == 1 and len(reports_of(factory, source_id)) == 2
 
 
 @dataclass(frozen=True)

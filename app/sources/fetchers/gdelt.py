@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -142,6 +144,20 @@ def read_articles(body: str, status: int, content_type: str) -> list[dict[str, A
     return [a for a in articles if isinstance(a, dict)]
 
 
+_turn = threading.Lock()
+_last_request = [float("-inf")]  # time.monotonic() of this process's last GDELT request
+
+
+def _wait_turn(settings: Settings) -> None:
+    """Spaces this process's GDELT requests by DISPMON_GDELT_MIN_INTERVAL_SECONDS (GDELT
+    answers 429 to more than one every five seconds): one waits while holding the turn."""
+    with _turn:
+        wait = _last_request[0] + settings.gdelt_min_interval_seconds - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        _last_request[0] = time.monotonic()
+
+
 def discover(url: str | None, params: dict[str, Any], state: dict[str, Any], settings: Settings,
              lang: str | None, now: datetime | None = None) -> Discovery:
     """One run: the query over the window, then each new article's page."""
@@ -152,6 +168,7 @@ def discover(url: str | None, params: dict[str, Any], state: dict[str, Any], set
     query = {"query": build_query(params), "mode": "ArtList", "format": "json",
              "sort": "DateAsc", "maxrecords": limit,
              "startdatetime": f"{span.start:{STAMP}}", "enddatetime": f"{span.end:{STAMP}}"}
+    _wait_turn(settings)
     response = get(url or DEFAULT_URL, settings, what="GDELT", params=query,
                    accept="application/json")
     kind = response.headers.get("content-type", "no content type")
@@ -170,10 +187,20 @@ def discover(url: str | None, params: dict[str, Any], state: dict[str, Any], set
         else:
             found.notes.append(f"GDELT returned {limit} articles, as many as asked for, all seen "
                                "at one moment: some may be missed (raise params.maxrecords)")
+    # articles are read within half the lease, so that the source is never run twice at once;
+    # the ones left are the next run's, from the first one's time on
+    deadline = time.monotonic() + settings.source_lease_seconds / 2
     before = {u for u in state.get("seen") or [] if isinstance(u, str)}
     seen: list[str] = []  # read: not fetched again (one that failed is, if it comes back)
     handled: set[str] = set()
     for number, article in enumerate(articles, start=1):
+        if time.monotonic() > deadline:
+            rest = _parse_stamp(article.get("seendate")) or span.start
+            end = min(max(rest, span.start), end)
+            found.notes.append(
+                f"{len(articles) - number + 1} articles left for the next run, from "
+                f"{end:%Y-%m-%d %H:%M:%S} UTC: reading pages took over half the source's lease")
+            break
         link = article.get("url")
         if not isinstance(link, str) or not link.startswith(("http://", "https://")):
             found.rejected.append(f"article {number}: no usable URL")
