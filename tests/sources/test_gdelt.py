@@ -14,11 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import SourceMisconfigured
+from app.errors import InvalidInput, SourceMisconfigured
 from app.reports.urls import canonical_url
 from app.settings import Settings
 from app.sources.fetchers.gdelt import STAMP, build_query, window
 from app.sources.models import Source
+from app.sources.schemas import validate_params, validate_url
 from app.sources.service import run_source
 from tests.fakeweb import FakeWeb, Handler, reply
 from tests.sources.conftest import add_source, attempts, fixture, reports_of, source_row
@@ -306,3 +307,17 @@ def test_the_query_and_the_window() -> None:
     # a source idle for months asks for what GDELT still has, not for what it forgot
     stale = window({"window_end": "20260101000000"}, {}, now)
     assert stale.start == now.replace(microsecond=0) - timedelta(days=90)
+
+
+def test_a_gdelt_source_is_declared_without_a_url_and_its_params_are_checked() -> None:
+    assert validate_url("gdelt", None, None) is None
+    checked = validate_params("gdelt", {"terms": ["displaced", " نازحين "],
+                                        "source_countries": ["LE"]})
+    assert checked["terms"] == ["displaced", "نازحين"]
+    assert (checked["overlap_minutes"], checked["maxrecords"]) == (15, 75)
+    for bad, says in (({}, "give terms or a query"),
+                      ({"terms": ["fled"], "maxrecords": 500}, "params.maxrecords"),
+                      ({"terms": ['say "no"']}, "cannot hold quotes"),
+                      ({"terms": ["fled"], "source_countries": ["LE OR 1"]}, "not a GDELT")):
+        with pytest.raises(InvalidInput, match=says):
+            validate_params("gdelt", bad)
