@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     sources_file: Path | None = Field(
         default=None, description="YAML file of sources declared at start (upserted by name)"
     )
+    gdelt_min_interval_seconds: float = Field(
+        default=5.0, ge=0, description="the least time between two GDELT API requests"
+    )
     # alerts and webhooks (app/alerts, app/webhooks)
     alert_quiet_hours: float = Field(
         default=72.0, gt=0, description="an alert with no new trigger for this long resolves itself"

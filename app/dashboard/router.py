@@ -30,7 +30,7 @@ from app.auth.service import (
     session_key,
     start_session,
 )
-from app.dashboard import service
+from app.dashboard import service, submit
 from app.dashboard.charts import Marker, people, series_chart, sparkline
 from app.dashboard.review import KINDS, QUALIFIERS, UNITS, Attempt, correction_of, explain, told
 from app.dashboard.security import (
@@ -41,8 +41,9 @@ from app.dashboard.security import (
     secure_cookies,
     signin_binding,
 )
+from app.dashboard.submit import FormRefused, Preview, ReportForm
 from app.dashboard.text import direction, mark_figures, mark_number
-from app.db import SessionDep
+from app.db import SessionDep, utcnow
 from app.demo import DemoFlag
 from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import current_gazetteer
@@ -50,8 +51,10 @@ from app.limits import MAX_PAGE, Id, PlaceId
 from app.notify import service as notify
 from app.redaction import redact_text, redact_url
 from app.reports import review as review_service
+from app.reports import service as reports_service
 from app.reports.models import ReviewAction
 from app.settings import Settings, SettingsDep
+from app.sources.models import CREDIBILITY_GRADES
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("app.dashboard") / "templates"))
@@ -116,6 +119,7 @@ def _viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Vie
 
 
 ViewerDep = Annotated[Viewer, Depends(_viewer)]
+FormText = Annotated[str, Form()]
 
 
 def _notice(request: Request, name: str) -> int | None:
@@ -242,6 +246,68 @@ def resolve(alert_id: Id, request: Request, _checked: CheckedPost, session: Sess
     return _alert_action(request, session, viewer, alert_id, "resolve")
 
 
+# -- the report form: field staff paste a text, see what it says, and file it -----------------
+
+@router.get("/reports/new", response_class=HTMLResponse)
+def report_form(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """A text to file as a report, with its source and the source's credibility."""
+    if not viewer.can_write:
+        return _page(request, "missing.html", viewer, 403,
+                     what="Only a signed-in key with write scope can submit reports.")
+    return _report_form(request, session, viewer, ReportForm())
+
+
+def _report_form(request: Request, session: Session, viewer: Viewer, form: ReportForm,
+                 preview: Preview | None = None) -> HTMLResponse:
+    return _page(request, "report_form.html", viewer, form.status, form=form, preview=preview,
+                 sources=service.real_sources(session),
+                 credibilities=CREDIBILITY_GRADES)
+
+
+@router.post("/reports/new")
+def submit_report(request: Request, _checked: CheckedPost, session: SessionDep,
+                  settings: SettingsDep, viewer: ViewerDep, step: FormText = "preview",
+                  text: FormText = "", title: FormText = "", url: FormText = "",
+                  published: FormText = "", lang: FormText = "", source: FormText = "",
+                  credibility: FormText = "") -> Response:
+    """`step=preview` shows the figures the extractor reads in the text and stores nothing;
+    `step=save` files the report through `pipeline.ingest`, as `POST /api/v1/reports` does, in
+    the signed-in key's right (an existing source's credibility changes for an admin only),
+    then opens it. A form that cannot be filed comes back as typed, with the reason."""
+    if viewer.key is None or not viewer.can_write:
+        return _page(request, "missing.html", viewer, 403,
+                     what="Only a signed-in key with write scope can submit reports.")
+    form = ReportForm(text, title, url, published, lang, source, credibility)
+    try:
+        body = form.body()
+    except FormRefused as exc:
+        return _report_form(request, session, viewer, form.refused(exc.message))
+    new = submit.new_report(body)
+    submitted = body.submitted_source()
+    name = submitted.name if submitted else "Manual submissions"
+    if step != "save":
+        existing = service.source_named(session, name)
+        try:
+            figures = submit.read_figures(settings, current_gazetteer(session), new,
+                                          existing.lang if existing else None)
+        except DispmonError as exc:
+            return _report_form(request, session, viewer, form.refused(exc.detail, exc.status))
+        return _report_form(request, session, viewer, form,
+                            Preview(figures, new, name, existing, utcnow().date()))
+    try:
+        with session.begin_nested():  # a refused report leaves nothing behind, its source too
+            filed_under = reports_service.manual_source(
+                session, submitted.name if submitted else None,
+                credibility=submitted.credibility if submitted else None,
+                may_change=viewer.is_admin)
+            result = pipeline.ingest(session, settings, filed_under, new)
+    except DispmonError as exc:
+        if exc.status >= 500:
+            raise
+        return _report_form(request, session, viewer, form.refused(exc.detail, exc.status))
+    return RedirectResponse(f"/reports/{result.report.id}", status_code=303)
+
+
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(report_id: Id, request: Request, session: SessionDep,
                 viewer: ViewerDep) -> HTMLResponse:
@@ -338,8 +404,6 @@ def _again(request: Request, session: Session, viewer: Viewer, back: str,
         return _report(request, session, viewer, whole, refused)
     return _alert(request, session, viewer, whole, refused)
 
-
-FormText = Annotated[str, Form()]
 
 
 @router.post("/figures/{figure_id}/review")

@@ -365,3 +365,13 @@ def retracted_alerts(session: Session, limit: int = 10, *,
     events = {e.alert_id: e for e in session.scalars(
         select(AlertEvent).where(AlertEvent.id.in_(latest)))}
     return [(a, events.get(a.id)) for a in alerts]
+
+
+def real_sources(session: Session, limit: int = 500) -> list[Source]:
+    """The sources a report may be filed under from the form (never the demo's), by name."""
+    return list(session.scalars(select(Source).where(Source.demo.is_(False))
+                                .order_by(Source.name).limit(limit)))
+
+
+def source_named(session: Session, name: str) -> Source | None:
+    return session.scalar(select(Source).where(Source.name == name))

@@ -52,6 +52,8 @@ class Source(Base):
     # conditional GET validators of the last successful fetch
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # what a fetcher carries to its next run (a GDELT query's window end), kept on success only
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class FetchAttempt(Base):

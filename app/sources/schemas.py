@@ -6,14 +6,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from app.errors import FetchFailed, InvalidInput
 from app.limits import InputModel, Moment, Name, NotNull, Text, Url
 from app.sources.fetchers.replay import confine
 from app.sources.models import Credibility, FetchStatus
 
-Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay"]
+Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay", "gdelt"]
 KINDS_NEEDING_URL = ("rss", "html", "hxl", "replay")
 
 
@@ -75,9 +83,53 @@ class ReplayParams(_Params):
     pass
 
 
+GdeltTerm = Annotated[str, Field(min_length=2, max_length=200)]
+
+
+class GdeltParams(_Params):
+    terms: list[GdeltTerm] = Field(
+        default_factory=list, max_length=100,
+        description="any of these words or phrases, in any language (phrases are quoted)")
+    query: str | None = Field(None, max_length=1000,
+                              description="more of the query in GDELT's syntax, ANDed")
+    source_countries: list[str] = Field(
+        default_factory=list, max_length=50,
+        description="outlets' countries, GDELT's FIPS codes (LE Lebanon, SY Syria) or names")
+    source_langs: list[str] = Field(default_factory=list, max_length=50,
+                                    description="outlets' languages (GDELT's names: arabic)")
+    first_window_hours: int = Field(24, ge=1, le=90 * 24,
+                                    description="how far back the first run looks")
+    overlap_minutes: int = Field(15, ge=0, le=24 * 60,
+                                 description="each window starts this long before the last end"
+                                             " (GDELT indexes some articles late)")
+    maxrecords: int = Field(75, ge=1, le=250, description="articles per run (GDELT's cap: 250)")
+
+    @field_validator("source_countries", "source_langs")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item.replace(" ", "").isalpha() or len(item) > 40:
+                raise ValueError(f"{item!r} is not a GDELT country or language name or code")
+        return value
+
+    @field_validator("terms")
+    @classmethod
+    def _no_quotes(cls, value: list[str]) -> list[str]:
+        for term in value:
+            if '"' in term.strip('"'):
+                raise ValueError(f"{term!r}: a term cannot hold quotes (phrases are quoted)")
+        return [t.strip() for t in value]
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> GdeltParams:
+        if not self.terms and not self.query:
+            raise ValueError("give terms or a query")
+        return self
+
+
 PARAMS: dict[str, type[_Params]] = {
     "rss": RssParams, "html": HtmlParams, "reliefweb": ReliefWebParams, "hxl": HxlParams,
-    "hapi": HapiParams, "replay": ReplayParams,
+    "hapi": HapiParams, "replay": ReplayParams, "gdelt": GdeltParams,
 }
 
 

@@ -114,6 +114,7 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         snapshot = SourceSnapshot(
             id=source.id, name=source.name, kind=source.kind, url=source.url, lang=source.lang,
             params=dict(source.params or {}), etag=source.etag, last_modified=source.last_modified,
+            state=dict(source.state or {}),
         )
         # we hold the lease: an attempt still running is a dead worker's, whose lease expired
         session.execute(
@@ -164,7 +165,8 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
     now = utcnow()
     status = (FetchStatus.ERROR if error else
               FetchStatus.NOT_MODIFIED if result and result.not_modified else FetchStatus.OK)
-    message = error.detail if error else ("; ".join(rejected[:20]) or None)
+    notes = result.notes if result and not error else []
+    message = error.detail if error else ("; ".join([*notes, *rejected[:20]]) or None)
     with factory.begin() as session:
         source = session.get_one(Source, snapshot.id)
         attempt = session.get_one(FetchAttempt, attempt_id)
@@ -181,6 +183,8 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
             source.last_success_at = now
             if result and (result.etag or result.last_modified):
                 source.etag, source.last_modified = result.etag, result.last_modified
+            if result and result.state is not None:
+                source.state = result.state
         source.next_fetch_at = _next_fetch(source, now, error)
         source.lease_until = None
         source.leased_by = None

@@ -34,6 +34,7 @@ class SourceSnapshot:
     params: dict[str, Any]
     etag: str | None = None
     last_modified: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -47,6 +48,10 @@ class FetchResult:
     not_modified: bool = False
     etag: str | None = None
     last_modified: str | None = None
+    # what the source carries to its next fetch (kept when this one succeeds); None: unchanged
+    state: dict[str, Any] | None = None
+    # what staff should know of a fetch that went well (an empty window), kept on the attempt
+    notes: list[str] = field(default_factory=list)
 
     @property
     def items_found(self) -> int:
@@ -114,5 +119,14 @@ def _hapi(source: SourceSnapshot, settings: Settings) -> FetchResult:
     return FetchResult(structured=rows, rejected=rejected, http_status=status)
 
 
+def _gdelt(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import gdelt
+
+    found = gdelt.discover(source.url, source.params, source.state, settings, source.lang)
+    return FetchResult(reports=found.reports, rejected=found.rejected, http_status=found.status,
+                       state=found.state, notes=found.notes)
+
+
 FETCHERS: dict[str, Fetcher] = {"replay": _replay, "rss": _rss, "html": _html,
-                                "reliefweb": _reliefweb, "hxl": _hxl, "hapi": _hapi}
+                                "reliefweb": _reliefweb, "hxl": _hxl, "hapi": _hapi,
+                                "gdelt": _gdelt}
