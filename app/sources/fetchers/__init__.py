@@ -4,7 +4,8 @@ A fetcher is a function `(SourceSnapshot, Settings) -> FetchResult`. It runs out
 database transaction, makes its requests through the outbound gate (`app.http`), raises
 `FetchFailed` (or `SourceMisconfigured`) for a failed fetch, and never stores anything itself:
 the scheduler ingests what it returns, one report per transaction. Text sources return
-reports for the extractor; structured sources (hxl, hapi) return rows with their figures.
+reports for the extractor; structured sources (hxl, hapi, dtm, unhcr, idmc) return rows with
+their figures.
 
 Each fetcher's module is imported when a source of its kind is first fetched: trafilatura,
 lxml and feedparser cost a worker's start half a second, and most deployments use few kinds.
@@ -114,5 +115,27 @@ def _hapi(source: SourceSnapshot, settings: Settings) -> FetchResult:
     return FetchResult(structured=rows, rejected=rejected, http_status=status)
 
 
+def _dtm(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import dtm
+
+    status, rows, rejected = dtm.fetch(source.url, source.params, settings)
+    return FetchResult(structured=rows, rejected=rejected, http_status=status)
+
+
+def _unhcr(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import unhcr
+
+    status, rows, rejected = unhcr.fetch(source.url, source.params, settings)
+    return FetchResult(structured=rows, rejected=rejected, http_status=status)
+
+
+def _idmc(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import idmc
+
+    status, rows, rejected = idmc.fetch(source.url, source.params, settings)
+    return FetchResult(structured=rows, rejected=rejected, http_status=status)
+
+
 FETCHERS: dict[str, Fetcher] = {"replay": _replay, "rss": _rss, "html": _html,
-                                "reliefweb": _reliefweb, "hxl": _hxl, "hapi": _hapi}
+                                "reliefweb": _reliefweb, "hxl": _hxl, "hapi": _hapi,
+                                "dtm": _dtm, "unhcr": _unhcr, "idmc": _idmc}
