@@ -50,6 +50,9 @@ MAX_BACKOFF = timedelta(hours=1)
 MISCONFIGURED_RETRY = timedelta(hours=24)
 DEMO_SOURCE_NAME = "DEMO: Syrian coast, March 2025 (fictional reports)"
 DEMO_SOURCE_URL = "package:demo/syrian_coast_2025.jsonl"
+# the agencies' figures beside the news in the demo: structured rows, as a dtm source gives them
+DEMO_AGENCY_SOURCE_NAME = "DEMO: agency counts, March 2025 (fictional, shaped like IOM DTM)"
+DEMO_AGENCY_SOURCE_URL = "package:demo/agencies_2025.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,15 +267,22 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def ensure_demo_source(session: Session) -> Source:
-    """The demo replay source (labelled as such wherever its figures show)."""
-    source = session.scalar(select(Source).where(Source.name == DEMO_SOURCE_NAME))
-    if source is None:
-        source = Source(name=DEMO_SOURCE_NAME, kind="replay", url=DEMO_SOURCE_URL,
-                        credibility="F", lang="en", demo=True, interval_seconds=86400, params={})
-        session.add(source)
-        session.flush()
-    return source
+def ensure_demo_sources(session: Session) -> list[Source]:
+    """The demo's sources, made on first use: the news (text reports for the extractor, of
+    unrated credibility) and an agency's counts (structured rows, graded A), so that a new user
+    sees both side by side on the demo's destinations."""
+    wanted = ((DEMO_SOURCE_NAME, DEMO_SOURCE_URL, "F"), (DEMO_AGENCY_SOURCE_NAME,
+                                                         DEMO_AGENCY_SOURCE_URL, "A"))
+    sources = []
+    for name, url, credibility in wanted:
+        source = session.scalar(select(Source).where(Source.name == name))
+        if source is None:
+            source = Source(name=name, kind="replay", url=url, credibility=credibility,
+                            lang="en", demo=True, interval_seconds=86400, params={})
+            session.add(source)
+            session.flush()
+        sources.append(source)
+    return sources
 
 
 def replay_source(session: Session, name: str, path: str) -> Source:

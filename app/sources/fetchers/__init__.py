@@ -62,6 +62,7 @@ def _replay(source: SourceSnapshot, settings: Settings) -> FetchResult:
 
     items = replay.read_path(replay.resolve(source.url), settings.replay_dir)
     return FetchResult(reports=[i.report for i in items if i.report is not None],
+                       structured=[i.row for i in items if i.row is not None],
                        rejected=[i.error for i in items if i.error is not None])
 
 
