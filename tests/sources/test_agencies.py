@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+from app.sources.fetchers import dtm
 from app.sources.schemas import SourceIn
 from app.sources.service import create_source, run_source
 from tests.fakeweb import FakeWeb, Handler, reply
@@ -222,3 +224,43 @@ def test_dtm_without_a_key_is_misconfigured(web: FakeWeb, factory: sessionmaker[
     assert outcome.status == "error" and outcome.error
     assert "DISPMON_DTM_API_KEY" in outcome.error
     assert web.hits("/v3/displacement/admin1") == []
+
+
+def test_a_replay_of_agency_rows_stores_them_as_structured_figures(
+        factory: sessionmaker[Session], settings: Settings, tmp_path: Path) -> None:
+    """A backfill of an agency's figures: replay lines with `figures` skip the extractor; a bad
+    line is recorded and the others land."""
+    lines = [
+        {"text": "DTM backfill: 3,300 IDPs present in Jablah (SY0602), reported 2025-02-20.",
+         "published": "2025-02-21", "method": "replay:dtm",
+         "figures": [{"count": 3300, "pcodes": ["SY0602"], "country": "SYR",
+                      "as_of": "2025-02-20"}]},
+        {"text": "UNHCR backfill: 750,000 refugees from Syria in Lebanon, end of 2024.",
+         "figures": [{"count": 750000, "country": "LBN", "origin_country": "SYR",
+                      "as_of": "2024-12-31"}]},
+        {"text": "a row with a negative count", "figures": [{"count": -5, "country": "LBN"}]},
+    ]
+    (tmp_path / "backfill.jsonl").write_text("\n".join(json.dumps(x) for x in lines),
+                                             encoding="utf-8")
+    source_id = add_source(factory, "DTM backfill", "replay", str(tmp_path / "backfill.jsonl"))
+    outcome = run_source(factory, settings.model_copy(update={"replay_dir": tmp_path}),
+                         source_id, "test")
+    assert (outcome.status, outcome.items_found, outcome.reports_new) == ("ok", 3, 2), outcome
+    assert outcome.error and "backfill.jsonl:3: figures.0.count" in outcome.error
+    landed = {(f.destination_id, f.origin_id, f.people, f.as_of, f.extractor_version)
+              for f in figures_of(factory, source_id)}
+    assert landed == {("pcode:SY0602", None, 3300, date(2025, 2, 20), "replay:dtm"),
+                      ("LB", "SY", 750000, date(2024, 12, 31), "replay")}
+
+
+def test_a_dtm_row_is_placed_at_its_own_level_or_not_at_all() -> None:
+    row = {"id": 1, "operation": "op", "admin0Pcode": "SYR", "admin1Pcode": "SY06",
+           "admin1Name": "Lattakia", "admin2Pcode": "SY0699", "admin2Name": "Nowhere",
+           "numPresentIdpInd": 10, "reportingDate": "2025-03-01T00:00:00", "roundNumber": 1}
+    [district], _ = dtm.read_rows([row], "https://dtm.example/admin2", "admin2")
+    assert (district.figures[0].pcodes, district.figures[0].names) == (("SY0699",), ("Nowhere",))
+    assert "Nowhere, Lattakia, SYR" in district.quote
+    [governorate], _ = dtm.read_rows([row], "https://dtm.example/admin1", "admin1")
+    assert governorate.figures[0].pcodes == ("SY06",)
+    [country], _ = dtm.read_rows([row], "https://dtm.example/admin0", "admin0")
+    assert (country.figures[0].pcodes, country.figures[0].country) == ((), "SYR")

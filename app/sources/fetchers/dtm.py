@@ -55,13 +55,17 @@ def read_rows(rows: list[Any], url: str, level: str
             latest[key] = row
     reports = []
     for row in latest.values():
-        pcodes = tuple(str(c) for c in (row.get("admin2Pcode"), row.get("admin1Pcode"))
-                       if c and level != "admin0")
-        names = tuple(str(n) for n in (row.get("admin2Name"), row.get("admin1Name"))
-                      if n and level != "admin0")
+        # the row's own level only: a district's count the gazetteer cannot place must not be
+        # filed as its governorate's own figure (it stays unplaced, and moves no series)
+        pcodes = (str(row[f"{level}Pcode"]),) if level != "admin0" and row.get(
+            f"{level}Pcode") else ()
+        names = (str(row[f"{level}Name"]),) if level != "admin0" and row.get(
+            f"{level}Name") else ()
         country = row.get("admin0Pcode")
         as_of = _day(row.get("reportingDate"))
-        where = ", ".join([*names, str(row.get("admin0Name") or country)])
+        shown = [str(row[k]) for k in ("admin2Name", "admin1Name") if row.get(k)
+                 and (level == "admin2" or k == "admin1Name") and level != "admin0"]
+        where = ", ".join([*shown, str(row.get("admin0Name") or country)])
         quote = (f"{row['numPresentIdpInd']:,} IDPs present in {where} "
                  f"({'/'.join(pcodes) or country}), {row.get('operation')}, round "
                  f"{row.get('roundNumber')}, reported {as_of.isoformat() if as_of else '?'} "
