@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pycountry
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
@@ -264,3 +266,21 @@ def test_a_dtm_row_is_placed_at_its_own_level_or_not_at_all() -> None:
     assert governorate.figures[0].pcodes == ("SY06",)
     [country], _ = dtm.read_rows([row], "https://dtm.example/admin0", "admin0")
     assert (country.figures[0].pcodes, country.figures[0].country) == ((), "SYR")
+
+
+def test_rows_are_stored_in_batches_one_transaction_each(
+        web: FakeWeb, factory: sessionmaker[Session], settings: Settings) -> None:
+    countries = sorted(c.alpha_3 for c in pycountry.countries)[:150]
+    items = [{"year": 2024, "coo_iso": "SYR", "coa_iso": code, "coa_name": code,
+              "refugees": 1000 + n, "asylum_seekers": 0} for n, code in enumerate(countries)]
+    url = web.route("/unhcr", reply(200, json.dumps(
+        {"page": 1, "maxPages": 1, "items": items}).encode(), JSON))
+    source_id = add_source(factory, "UNHCR everywhere", "unhcr", url)
+    commits: list[int] = []
+    # real commits on the connection (an alert's savepoint is no transaction of its own)
+    event.listen(factory.kw["bind"], "commit", lambda _conn: commits.append(1))
+    outcome = run_source(factory, settings, source_id, "test")
+    assert (outcome.status, outcome.reports_new) == ("ok", 150), outcome
+    # the attempt opened, two batches (100 + 50 rows), the attempt closed
+    assert len(commits) == 4
+    assert len(figures_of(factory, source_id)) == 150
