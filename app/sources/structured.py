@@ -91,13 +91,6 @@ def resolve_place(gazetteer: Gazetteer, fig: StructuredFigure) -> Place | None:
     return None
 
 
-def ingest_structured(session: Session, settings: Settings, source: Source,
-                      row: StructuredReport) -> Ingested:
-    """Stores one structured row with its figures and updates the series; an unchanged row
-    (same text from the same source) returns the stored report."""
-    return ingest_structured_many(session, settings, source, [row])[0]
-
-
 def ingest_structured_many(session: Session, settings: Settings, source: Source,
                            rows: Sequence[StructuredReport]) -> list[Ingested]:
     """Stores a batch of structured rows with their figures, then updates the series and
