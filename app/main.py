@@ -30,7 +30,7 @@ from app.security_headers import SecurityHeaders
 from app.series.router import router as series_router
 from app.settings import Settings, get_settings
 from app.sources.router import router as sources_router
-from app.sources.service import declare_configured_sources, ensure_demo_source, run_source
+from app.sources.service import declare_configured_sources, ensure_demo_sources, run_source
 from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,10 @@ def load_demo(factory: sessionmaker[Session], settings: Settings) -> None:
     `dispmon demo reset`), replays it at once: into the demo's own series and alerts, apart
     from any real data (app.demo)."""
     with factory.begin() as session:
-        source_id = ensure_demo_source(session).id
-        empty = session.scalar(select(Report.id).where(Report.source_id == source_id)
-                               .limit(1)) is None
-    if empty:
+        empty = [source.id for source in ensure_demo_sources(session)
+                 if session.scalar(select(Report.id).where(Report.source_id == source.id)
+                                   .limit(1)) is None]
+    for source_id in empty:  # the news, then the agency's counts beside them
         outcome = run_source(factory, settings, source_id, worker_id())
         log.info("demo data loaded: %s reports (labelled DEMO)", outcome.reports_new)
 

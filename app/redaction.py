@@ -2,8 +2,8 @@
 
 Source URLs and the URLs in fetch errors can carry a password (`user:pass@host`), an API key or
 token in the query, or an app identifier a provider approved for this installation (ReliefWeb's
-`appname`, HAPI's `app_identifier`). `redact_url` is the one function that removes them; admins
-see URLs as stored.
+`appname`, HAPI's `app_identifier`, IDMC's `client_id`). `redact_url` is the one function that
+removes them; admins see URLs as stored.
 
 Logs are read by more people than admins, and outlive the secrets' rotation: every log record
 is redacted as it is made (`install_log_redaction`), its message, arguments and traceback.
@@ -26,7 +26,7 @@ _SECRET_WORDS = frozenset({
 # ... or when all of its words run together are one of these ("app_identifier", "access-token")
 _SECRET_KEYS = frozenset({
     "appidentifier", "appname", "appid", "appkey", "apikey", "accesstoken", "refreshtoken",
-    "idtoken", "clientsecret", "privatekey", "sessionid", "authtoken",
+    "idtoken", "clientsecret", "clientid", "privatekey", "sessionid", "authtoken",
 })
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # a value that is a secret whatever its key: a JWT, or a long random-looking string

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     outbound_timeout_seconds: float = Field(default=20.0, gt=0)
     outbound_max_bytes: int = Field(default=10_000_000, ge=1_000)
     user_agent: str = "DisplacementMonitor/0.1 (+https://github.com/dispmon/dispmon)"
+    dtm_api_key: SecretStr | None = Field(
+        default=None, description="the IOM DTM API v3 subscription key dtm sources send "
+        "(Ocp-Apim-Subscription-Key); without it, dtm sources fail as misconfigured")
     source_lease_seconds: float = Field(
         default=600.0, ge=1, description="how long a worker's claim on a source lasts unrenewed"
     )

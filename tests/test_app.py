@@ -40,7 +40,8 @@ def test_demo_data_loads_once_and_is_labelled(settings: Settings) -> None:
         assert client.get("/api/v1/destinations/LB-BH/series").json()["points"] == []
         reports = client.get("/api/v1/reports",
                              params={"limit": 100, "demo": True}).json()["items"]
-        assert len(reports) == 12 and all(r["demo"] for r in reports)
+        # 12 news reports and 4 agency rows (app/sources/demo)
+        assert len(reports) == 16 and all(r["demo"] for r in reports)
         assert all("DEMO" in r["source"]["name"] for r in reports)
         figures = client.get("/api/v1/figures",
                              params={"limit": 100, "demo": True}).json()["items"]
@@ -55,7 +56,7 @@ def test_demo_data_loads_once_and_is_labelled(settings: Settings) -> None:
         assert max(p["estimate"] for p in base_series["points"]) >= 7000
     with TestClient(create_app(demo)) as client:  # a restart replays nothing new
         assert len(client.get("/api/v1/reports", params={"limit": 100, "demo": True})
-                   .json()["items"]) == 12
+                   .json()["items"]) == 16
 
 
 def test_a_real_server_takes_a_report_and_shows_it_in_the_series(

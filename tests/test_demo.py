@@ -114,6 +114,21 @@ def test_a_real_report_on_a_demo_destination_never_shows_demo_figures(
     assert "3,000" in page and "10,000" not in page and "DEMO DATA" not in page
 
 
+def test_the_demo_shows_news_and_an_agency_s_counts_side_by_side(
+        client: TestClient, factory: sessionmaker[Session]) -> None:
+    akkar = {p["date"]: p for p in _series(client, "LB-AK", True)}
+    # the agency's count (structured, placed by P-code LB7) beside the news read from text
+    on_16 = {s["source"] for s in akkar["2025-03-16"]["sources"]}
+    assert on_16 == {"DEMO: Syrian coast, March 2025 (fictional reports)",
+                     "DEMO: agency counts, March 2025 (fictional, shaped like IOM DTM)"}
+    assert akkar["2025-03-16"]["estimate"] == 12_000  # the news' "more than 12,000" leads
+    with factory() as session:
+        agency = session.scalars(select(Source).where(Source.name.startswith("DEMO: agency")))
+        assert [(s.demo, s.credibility) for s in agency] == [(True, "A")]
+    # and none of it in the real realm
+    assert _series(client, "LB-AK", False) == []
+
+
 def test_a_report_cannot_be_filed_under_the_demo_source(client: TestClient,
                                                          writer: dict[str, str]) -> None:
     demo_name = client.get("/api/v1/reports", params={"demo": True}).json()["items"][0][
@@ -215,7 +230,7 @@ def test_demo_reset_removes_the_demo_and_leaves_real_data_intact(
 
     done = run(["demo", "reset"], db_url)
     assert done.returncode == 0, done.stderr
-    assert "removed the demo: 1 sources, 12 reports" in done.stderr
+    assert "removed the demo: 2 sources, 16 reports" in done.stderr
     assert _demo_left(factory) == [0, 0, 0, 0]
     after = _real_state(factory)
     assert after == {**before, "deliveries": after["deliveries"]}

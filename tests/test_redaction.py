@@ -26,6 +26,9 @@ from tests.dashboard.forms import sign_in
     ("https://hapi.humdata.org/api/v2/affected-people/idps?app_identifier=ZGlzcG1vbjptZUB4Lm9yZw"
      "%3D%3D&location_code=SYR", "https://hapi.humdata.org/api/v2/affected-people/idps?"
      "location_code=SYR"),
+    ("https://helix-tools-api.idmcdb.org/external-api/idus/last-180-days/?client_id=idmcws1"
+     "&format=json", "https://helix-tools-api.idmcdb.org/external-api/idus/last-180-days/?"
+     "format=json"),
     ("https://x.example/a?api_key=1&apiKey=2&API-KEY=3&access_token=4&token=5&auth=6&sig=7&"
      "password=8&client_secret=9&X-Amz-Signature=10&X-Amz-Credential=11&sessionid=12&id=42",
      "https://x.example/a?id=42"),

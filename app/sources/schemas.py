@@ -21,7 +21,9 @@ from app.limits import InputModel, Moment, Name, NotNull, Text, Url
 from app.sources.fetchers.replay import confine
 from app.sources.models import Credibility, FetchStatus
 
-Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "replay", "gdelt"]
+Kind = Literal["rss", "reliefweb", "html", "hxl", "hapi", "dtm", "unhcr", "idmc", "replay", "gdelt"]
+# the agencies that count displaced people: their sources are graded A unless staff say otherwise
+AGENCY_KINDS = ("dtm", "unhcr", "idmc")
 KINDS_NEEDING_URL = ("rss", "html", "hxl", "replay")
 
 
@@ -79,6 +81,39 @@ class HapiParams(_Params):
     max_pages: int = Field(10, ge=1, le=100)
 
 
+class DtmParams(_Params):
+    level: Literal["admin0", "admin1", "admin2"] = "admin1"
+    filters: dict[str, str | int] = Field(
+        default_factory=dict, description="the API's query filters, e.g. Admin0Pcode, "
+        "Operation, FromReportingDate, ToReportingDate (one of Admin0Pcode, CountryName or "
+        "Operation is required by DTM)")
+
+
+UnhcrGroup = Literal["refugees", "asylum_seekers", "returned_refugees", "idps", "returned_idps",
+                     "stateless", "ooc", "oip", "hst"]
+
+
+class UnhcrParams(_Params):
+    yearFrom: int | None = Field(None, ge=1951, le=2100)  # the API's own names
+    yearTo: int | None = Field(None, ge=1951, le=2100)
+    coo: str | None = Field(None, min_length=3, max_length=3,
+                            description="country of origin, ISO 3166-1 alpha-3")
+    coa: str | None = Field(None, min_length=3, max_length=3,
+                            description="country of asylum, ISO 3166-1 alpha-3")
+    population_groups: list[UnhcrGroup] = Field(
+        default_factory=lambda: list[UnhcrGroup](["refugees", "asylum_seekers"]), min_length=1)
+    mid_year: bool = Field(False, description="mid-year statistics: figures as of 30 June")
+    limit: int = Field(1000, ge=1, le=10000)
+    max_pages: int = Field(10, ge=1, le=100)
+
+
+class IdmcParams(_Params):
+    client_id: Text = Field(min_length=4, max_length=200,
+                            description="the client id IDMC gave this installation")
+    countries: list[str] = Field(default_factory=list, max_length=300,
+                                 description="keep only events in these (ISO 3166-1 alpha-3)")
+
+
 class ReplayParams(_Params):
     pass
 
@@ -129,7 +164,8 @@ class GdeltParams(_Params):
 
 PARAMS: dict[str, type[_Params]] = {
     "rss": RssParams, "html": HtmlParams, "reliefweb": ReliefWebParams, "hxl": HxlParams,
-    "hapi": HapiParams, "replay": ReplayParams, "gdelt": GdeltParams,
+    "hapi": HapiParams, "dtm": DtmParams, "unhcr": UnhcrParams, "idmc": IdmcParams,
+    "replay": ReplayParams, "gdelt": GdeltParams,
 }
 
 

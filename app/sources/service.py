@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import ValidationError
@@ -31,14 +33,15 @@ from app.errors import (
 )
 from app.pipeline import ingest_many
 from app.reports.models import Report
-from app.reports.service import Checked, NewReport, check
+from app.reports.service import Checked, Ingested, NewReport, check
 from app.settings import Settings
 from app.sources.fetchers import FETCHERS, FetchResult, SourceSnapshot
 from app.sources.models import FetchAttempt, FetchStatus, Source
-from app.sources.schemas import SourceIn, SourcePatch, validate_params, validate_url
-from app.sources.structured import StructuredReport, ingest_structured
+from app.sources.schemas import AGENCY_KINDS, SourceIn, SourcePatch, validate_params, validate_url
+from app.sources.structured import StructuredReport, ingest_structured_many
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEASE = timedelta(minutes=10)
 INGEST_BATCH = 100  # reports per transaction
@@ -47,6 +50,9 @@ MAX_BACKOFF = timedelta(hours=1)
 MISCONFIGURED_RETRY = timedelta(hours=24)
 DEMO_SOURCE_NAME = "DEMO: Syrian coast, March 2025 (fictional reports)"
 DEMO_SOURCE_URL = "package:demo/syrian_coast_2025.jsonl"
+# the agencies' figures beside the news in the demo: structured rows, as a dtm source gives them
+DEMO_AGENCY_SOURCE_NAME = "DEMO: agency counts, March 2025 (fictional, shaped like IOM DTM)"
+DEMO_AGENCY_SOURCE_URL = "package:demo/agencies_2025.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +154,12 @@ def run_source(factory: sessionmaker[Session], settings: Settings, source_id: in
         for first in range(0, len(reports), INGEST_BATCH):
             reports_new += _store_batch(factory, settings, source, lease,
                                         reports[first:first + INGEST_BATCH], rejected)
-        for number, item in numbered:
-            if isinstance(item, StructuredReport):
-                try:
-                    with factory.begin() as session:
-                        lease.keep(session)
-                        reports_new += ingest_structured(session, settings, source, item).created
-                except Exception as exc:  # one item's failure is that item's, not the fetch's
-                    rejected.append(f"item {number}: {_reason(exc)}")
+        rows = [(n, item) for n, item in numbered if isinstance(item, StructuredReport)]
+        fetched = source
+        for first in range(0, len(rows), INGEST_BATCH):
+            reports_new += _land(
+                factory, fetched, lease, rows[first:first + INGEST_BATCH], rejected,
+                lambda session, batch: ingest_structured_many(session, settings, fetched, batch))
     except DispmonError as exc:
         error = exc
     except Exception as exc:  # a fetcher bug must not stop the scheduler: record and go on
@@ -223,27 +227,36 @@ def _store_batch(factory: sessionmaker[Session], settings: Settings, source: Sou
             checked.append((number, check(settings, item)))
         except DispmonError as exc:
             rejected.append(f"item {number}: {exc.detail}")
-    if not checked:
+    return _land(factory, source, lease, checked, rejected,
+                 lambda session, items: ingest_many(session, settings, source, items))
+
+
+def _land(factory: sessionmaker[Session], source: Source, lease: _Lease,
+          batch: list[tuple[int, T]], rejected: list[str],
+          ingest: Callable[[Session, list[T]], list[Ingested]]) -> int:
+    """Ingests a batch (reports or structured rows) in one transaction, else on what another
+    worker committed, else item by item; returns how many are new (see `_store_batch`)."""
+    if not batch:
         return 0
     for attempt in range(1, BATCH_ATTEMPTS + 1):
         try:
             with factory.begin() as session:
                 lease.keep(session)
-                stored = ingest_many(session, settings, source, [c for _, c in checked])
+                stored = ingest(session, [item for _, item in batch])
             return sum(s.created for s in stored)
         except DBAPIError as exc:
-            log.warning("a batch of %d reports from %s failed (attempt %d of %d): %s",
-                        len(checked), source.name, attempt, BATCH_ATTEMPTS, exc.orig)
+            log.warning("a batch of %d items from %s failed (attempt %d of %d): %s",
+                        len(batch), source.name, attempt, BATCH_ATTEMPTS, exc.orig)
         except Exception as exc:  # an item no retry will mend (a number too large): find it
-            log.warning("a batch of %d reports from %s failed: %s", len(checked), source.name,
+            log.warning("a batch of %d items from %s failed: %s", len(batch), source.name,
                         _reason(exc))
             break
     new = 0
-    for number, one in checked:
+    for number, one in batch:
         try:
             with factory.begin() as session:
                 lease.keep(session)
-                new += ingest_many(session, settings, source, [one])[0].created
+                new += ingest(session, [one])[0].created
         except Exception as exc:  # recorded against the item; the others land
             rejected.append(f"item {number}: {_reason(exc)}")
     return new
@@ -258,15 +271,22 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def ensure_demo_source(session: Session) -> Source:
-    """The demo replay source (labelled as such wherever its figures show)."""
-    source = session.scalar(select(Source).where(Source.name == DEMO_SOURCE_NAME))
-    if source is None:
-        source = Source(name=DEMO_SOURCE_NAME, kind="replay", url=DEMO_SOURCE_URL,
-                        credibility="F", lang="en", demo=True, interval_seconds=86400, params={})
-        session.add(source)
-        session.flush()
-    return source
+def ensure_demo_sources(session: Session) -> list[Source]:
+    """The demo's sources, made on first use: the news (text reports for the extractor, of
+    unrated credibility) and an agency's counts (structured rows, graded A), so that a new user
+    sees both side by side on the demo's destinations."""
+    wanted = ((DEMO_SOURCE_NAME, DEMO_SOURCE_URL, "F"), (DEMO_AGENCY_SOURCE_NAME,
+                                                         DEMO_AGENCY_SOURCE_URL, "A"))
+    sources = []
+    for name, url, credibility in wanted:
+        source = session.scalar(select(Source).where(Source.name == name))
+        if source is None:
+            source = Source(name=name, kind="replay", url=url, credibility=credibility,
+                            lang="en", demo=True, interval_seconds=86400, params={})
+            session.add(source)
+            session.flush()
+        sources.append(source)
+    return sources
 
 
 def replay_source(session: Session, name: str, path: str) -> Source:
@@ -300,7 +320,9 @@ def create_source(session: Session, settings: Settings, body: SourceIn) -> Sourc
     source = Source(
         name=body.name, kind=body.kind,
         url=validate_url(body.kind, body.url, settings.replay_dir),
-        interval_seconds=body.interval_seconds, credibility=body.credibility, lang=body.lang,
+        interval_seconds=body.interval_seconds, lang=body.lang,
+        credibility=(body.credibility if "credibility" in body.model_fields_set
+                     or body.kind not in AGENCY_KINDS else "A"),
         enabled=body.enabled, params=validate_params(body.kind, body.params), demo=False,
     )
     session.add(source)

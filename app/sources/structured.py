@@ -8,6 +8,7 @@ the series.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,6 +19,7 @@ from app.db import utcnow
 from app.errors import InvalidInput
 from app.gazetteer.index import Gazetteer, Place
 from app.gazetteer.service import current_gazetteer
+from app.limits import INT_MAX
 from app.pipeline import record_figures
 from app.reports.models import Figure, Report
 from app.reports.service import Ingested, content_hash, find_existing
@@ -26,6 +28,8 @@ from app.sources.models import Source
 
 UNITS = ("people", "households")
 KINDS = ("total", "new")
+MAX_HOUSEHOLD = 30  # people per household at most, as DISPMON_HOUSEHOLD_SIZE allows
+QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "less_than")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class StructuredFigure:
     count: int
     unit: str = "people"
     kind: str = "total"
+    qualifier: str = "exact"  # as a text figure's: exact, at_least, more_than, about, ...
     pcodes: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     country: str | None = None  # ISO 3166-1 alpha-3 or alpha-2
@@ -86,47 +91,67 @@ def resolve_place(gazetteer: Gazetteer, fig: StructuredFigure) -> Place | None:
     return None
 
 
-def ingest_structured(session: Session, settings: Settings, source: Source,
-                      row: StructuredReport) -> Ingested:
-    """Stores one structured row with its figures and updates the series; an unchanged row
-    (same text from the same source) returns the stored report."""
-    text = row.quote.strip()
-    if not text:
-        raise InvalidInput("a structured row needs a quote describing it")
-    text_hash = content_hash(text)
-    existing = find_existing(session, text_hash, None, source_id=source.id)
-    if existing is not None and existing.source_id == source.id:
-        return Ingested(existing, created=False)
+def ingest_structured_many(session: Session, settings: Settings, source: Source,
+                           rows: Sequence[StructuredReport]) -> list[Ingested]:
+    """Stores a batch of structured rows with their figures, then updates the series and
+    alerts they touch once for the whole batch (one unit of work: the caller commits). Per row,
+    in order: the report stored, or the one the source already stored with the same text.
+    A bad row raises InvalidInput, naming it, and nothing of the batch is kept."""
     gazetteer = current_gazetteer(session)
-    # canonical_url stays empty: every row of a dataset shares its URL, which must not make
-    # them duplicates of one another
-    report = Report(source_id=source.id, url=row.url, canonical_url=None, title=row.title,
-                    text=text, lang=source.lang or "en", published_at=row.published_at,
-                    content_hash=text_hash, extractor_version=row.method[:32])
-    session.add(report)
-    session.flush()
-    fallback_day = (row.published_at or utcnow()).date()
-    figures = []
-    for fig in row.figures:
-        if fig.unit not in UNITS or fig.kind not in KINDS or fig.count < 0:
-            raise InvalidInput(f"bad structured figure {fig!r}")
-        dest = resolve_place(gazetteer, fig)
-        origin = gazetteer.get(iso2(fig.origin_country) or "") if fig.origin_country else None
-        country = dest.country if dest else iso2(fig.country)
-        people = fig.count if fig.unit == "people" else (
-            fig.count * settings.household_size_for(country))
-        figures.append(Figure(
-            report_id=report.id, source_id=source.id, count=fig.count, low=None, high=None,
-            qualifier="exact", unit=fig.unit, people=people, kind=fig.kind,
-            destination_id=dest.id if dest else None,
-            destination_name=dest.name if dest else None,
-            destination_country=dest.country if dest else None,
-            destination_level=dest.level if dest else None,
-            origin_id=origin.id if origin else None, origin_name=origin.name if origin else None,
-            origin_country=origin.country if origin else None,
-            origin_level=origin.level if origin else None,
-            as_of=fig.as_of, observed_on=fig.as_of or fallback_day, span_start=0,
-            span_end=len(text), quote=text, extractor_version=row.method[:32],
-        ))
+    figures: list[Figure] = []
+    results: list[Ingested] = []
+    seen: dict[str, Report] = {}
+    for row in rows:
+        text = row.quote.strip()
+        if not text:
+            raise InvalidInput("a structured row needs a quote describing it")
+        for fig in row.figures:
+            # beyond what a figure's columns hold: a misread or corrupt row, never a count
+            most = INT_MAX // (1 if fig.unit == "people" else MAX_HOUSEHOLD)
+            if (fig.unit not in UNITS or fig.kind not in KINDS or fig.qualifier not in QUALIFIERS
+                    or not 0 <= fig.count <= most):
+                raise InvalidInput(f"bad structured figure in {text[:120]!r}: count "
+                                   f"{fig.count}, unit {fig.unit}, kind {fig.kind}, qualifier "
+                                   f"{fig.qualifier}")
+        text_hash = content_hash(text)
+        existing = seen.get(text_hash) or find_existing(session, text_hash, None,
+                                                        source_id=source.id)
+        if existing is not None and existing.source_id == source.id:
+            results.append(Ingested(existing, created=False))
+            continue
+        # canonical_url stays empty: every row of a dataset shares its URL, which must not make
+        # them duplicates of one another
+        report = Report(source_id=source.id, url=row.url, canonical_url=None, title=row.title,
+                        text=text, lang=source.lang or "en", published_at=row.published_at,
+                        content_hash=text_hash, extractor_version=row.method[:32])
+        session.add(report)
+        session.flush()
+        seen[text_hash] = report
+        results.append(Ingested(report, created=True))
+        figures += [_figure_row(settings, gazetteer, source, report, row, fig)
+                    for fig in row.figures]
     record_figures(session, settings, gazetteer, figures)
-    return Ingested(report, created=True)
+    return results
+
+
+def _figure_row(settings: Settings, gazetteer: Gazetteer, source: Source, report: Report,
+                row: StructuredReport, fig: StructuredFigure) -> Figure:
+    fallback_day = (row.published_at or utcnow()).date()
+    dest = resolve_place(gazetteer, fig)
+    origin = gazetteer.get(iso2(fig.origin_country) or "") if fig.origin_country else None
+    country = dest.country if dest else iso2(fig.country)
+    people = fig.count if fig.unit == "people" else (
+        fig.count * settings.household_size_for(country))
+    return Figure(
+        report_id=report.id, source_id=source.id, count=fig.count, low=None, high=None,
+        qualifier=fig.qualifier, unit=fig.unit, people=people, kind=fig.kind,
+        destination_id=dest.id if dest else None,
+        destination_name=dest.name if dest else None,
+        destination_country=dest.country if dest else None,
+        destination_level=dest.level if dest else None,
+        origin_id=origin.id if origin else None, origin_name=origin.name if origin else None,
+        origin_country=origin.country if origin else None,
+        origin_level=origin.level if origin else None,
+        as_of=fig.as_of, observed_on=fig.as_of or fallback_day, span_start=0,
+        span_end=len(report.text), quote=report.text, extractor_version=row.method[:32],
+    )

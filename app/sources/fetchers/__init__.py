@@ -4,7 +4,8 @@ A fetcher is a function `(SourceSnapshot, Settings) -> FetchResult`. It runs out
 database transaction, makes its requests through the outbound gate (`app.http`), raises
 `FetchFailed` (or `SourceMisconfigured`) for a failed fetch, and never stores anything itself:
 the scheduler ingests what it returns, one report per transaction. Text sources return
-reports for the extractor; structured sources (hxl, hapi) return rows with their figures.
+reports for the extractor; structured sources (hxl, hapi, dtm, unhcr, idmc) return rows with
+their figures.
 
 Each fetcher's module is imported when a source of its kind is first fetched: trafilatura,
 lxml and feedparser cost a worker's start half a second, and most deployments use few kinds.
@@ -66,6 +67,7 @@ def _replay(source: SourceSnapshot, settings: Settings) -> FetchResult:
 
     items = replay.read_path(replay.resolve(source.url), settings.replay_dir)
     return FetchResult(reports=[i.report for i in items if i.report is not None],
+                       structured=[i.row for i in items if i.row is not None],
                        rejected=[i.error for i in items if i.error is not None])
 
 
@@ -127,6 +129,27 @@ def _gdelt(source: SourceSnapshot, settings: Settings) -> FetchResult:
                        state=found.state, notes=found.notes)
 
 
+def _dtm(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import dtm
+
+    status, rows, rejected = dtm.fetch(source.url, source.params, settings)
+    return FetchResult(structured=rows, rejected=rejected, http_status=status)
+
+
+def _unhcr(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import unhcr
+
+    status, rows, rejected = unhcr.fetch(source.url, source.params, settings)
+    return FetchResult(structured=rows, rejected=rejected, http_status=status)
+
+
+def _idmc(source: SourceSnapshot, settings: Settings) -> FetchResult:
+    from app.sources.fetchers import idmc
+
+    status, rows, rejected = idmc.fetch(source.url, source.params, settings)
+    return FetchResult(structured=rows, rejected=rejected, http_status=status)
+
+
 FETCHERS: dict[str, Fetcher] = {"replay": _replay, "rss": _rss, "html": _html,
                                 "reliefweb": _reliefweb, "hxl": _hxl, "hapi": _hapi,
-                                "gdelt": _gdelt}
+                                "gdelt": _gdelt, "dtm": _dtm, "unhcr": _unhcr, "idmc": _idmc}

@@ -54,10 +54,11 @@ def raise_for_status(response: http.OutboundResponse, what: str) -> None:
 
 def get(url: str, settings: Settings, *, what: str, etag: str | None = None,
         last_modified: str | None = None, params: Mapping[str, Any] | None = None,
-        accept: str | None = None) -> http.OutboundResponse:
+        accept: str | None = None, headers: Mapping[str, str] | None = None
+        ) -> http.OutboundResponse:
     """A GET through the gate, one at a time per host, conditional when validators are known.
     Returns 304 answers as they are; raises for other non-2xx statuses."""
-    headers: dict[str, str] = {}
+    headers = dict(headers or {})
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

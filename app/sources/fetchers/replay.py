@@ -1,7 +1,11 @@
 """Replay: reports from a JSONL file or a folder of them, for the demo and for backfills.
 
 Each line is `{"text", "title"?, "url"?, "published" | "published_at"?, "lang"?}` (the
-extractor's input format is accepted as it is). Reports come back in date order.
+extractor's input format is accepted as it is). A line with `figures` is a structured row (an
+agency's figures, as the structured kinds give them): its `text` is the row's quote and each
+figure `{"count", "unit"?, "kind"?, "qualifier"?, "pcodes"?, "names"?, "country"?,
+"origin_country"?, "as_of"?}` is stored as it is, without the extractor. Reports and rows come
+back in date order.
 
 A replay source reads only inside DISPMON_REPLAY_DIR and the package's own demo folder, judged
 on the real path (symlinks and `..` resolved), when the source is declared and again on every
@@ -13,15 +17,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import FetchFailed, SourceMisconfigured
 from app.reports.schemas import ReportIn
 from app.reports.service import NewReport
+from app.sources.structured import StructuredFigure, StructuredReport
 
 PACKAGE_PREFIX = "package:"
 DEMO_FOLDER = "demo"
@@ -31,7 +37,42 @@ DEMO_FOLDER = "demo"
 class ReplayItem:
     where: str
     report: NewReport | None = None
+    row: StructuredReport | None = None
     error: str | None = None
+
+    @property
+    def published_at(self) -> datetime | None:
+        return (self.report.published_at if self.report else
+                self.row.published_at if self.row else None)
+
+
+class _FigureLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=0)
+    unit: Literal["people", "households"] = "people"
+    kind: Literal["total", "new"] = "total"
+    qualifier: Literal["exact", "at_least", "more_than", "about", "up_to", "less_than"] = "exact"
+    pcodes: list[str] = Field(default_factory=list, max_length=5)
+    names: list[str] = Field(default_factory=list, max_length=5)
+    country: str | None = Field(None, min_length=2, max_length=3)
+    origin_country: str | None = Field(None, min_length=2, max_length=3)
+    as_of: date | None = None
+
+    def figure(self) -> StructuredFigure:
+        return StructuredFigure(
+            count=self.count, unit=self.unit, kind=self.kind, qualifier=self.qualifier,
+            pcodes=tuple(self.pcodes), names=tuple(self.names), country=self.country,
+            origin_country=self.origin_country, as_of=self.as_of)
+
+
+class _RowLine(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+    title: str | None = Field(None, max_length=500)
+    url: str | None = Field(None, max_length=2000)
+    published_at: datetime | None = None
+    method: str = Field("replay", max_length=32)
+    figures: list[_FigureLine] = Field(min_length=1, max_length=100)
 
 
 def resolve(url: str | None) -> Path:
@@ -75,6 +116,8 @@ def _parse(line: str, where: str) -> ReplayItem:
         return ReplayItem(where, error=f"{where}: not JSON ({exc.msg})")
     if not isinstance(raw, dict):
         return ReplayItem(where, error=f"{where}: a line must be a JSON object")
+    if "figures" in raw:
+        return _parse_row(raw, where)
     fields = {k: raw.get(k) for k in ("text", "title", "url", "lang")}
     fields["published_at"] = raw.get("published_at", raw.get("published"))
     try:
@@ -86,6 +129,22 @@ def _parse(line: str, where: str) -> ReplayItem:
         text=report.text, title=report.title, url=report.url, published_at=report.published(),
         lang=report.lang,
     ))
+
+
+def _parse_row(raw: dict[str, Any], where: str) -> ReplayItem:
+    fields = {k: raw.get(k) for k in ("text", "title", "url", "method", "figures")}
+    fields["published_at"] = raw.get("published_at", raw.get("published"))
+    try:
+        line = _RowLine.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return ReplayItem(where, error=f"{where}: {problems}")
+    published = line.published_at
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return ReplayItem(where, row=StructuredReport(
+        quote=line.text, title=line.title, url=line.url, published_at=published,
+        method=line.method, figures=[f.figure() for f in line.figures]))
 
 
 def read_path(path: Path, replay_dir: Path | None) -> list[ReplayItem]:
@@ -110,5 +169,5 @@ def read_path(path: Path, replay_dir: Path | None) -> list[ReplayItem]:
             raise FetchFailed(f"cannot read {file}: {exc}") from exc
     oldest = datetime.min.replace(tzinfo=UTC)
     # stable sort: undated reports (and bad lines) first, in file order
-    items.sort(key=lambda i: (i.report.published_at or oldest) if i.report else oldest)
+    items.sort(key=lambda i: i.published_at or oldest)
     return items
