@@ -431,6 +431,17 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
                 figures[k] = (c, other[1], origin, lo, hi)
                 how[k] = Evidence.DEST_SHARED
                 break
+    scene = _scene(toks, mentions, lx) if any(f[1] is None for f in figures) else None
+    if scene is not None:
+        for k, (c, dest, origin, lo, hi) in enumerate(figures):
+            # "Au Burundi, ... plus de 9 000 personnes ont traversé la rivière": the fronted
+            # locative sets the scene for every figure that names no place of its own
+            # (not the speaker's place: "In Geneva, a spokesman said N had fled"; not for a
+            # figure that names where it came from: the scene is then the origin's setting)
+            if dest is None and origin is None and scene.place is not None and not any(
+                    t.norm in lx.speech for t in toks[scene.last + 1:cands[0].amount.first]):
+                figures[k] = (c, scene.place, origin, lo, hi)
+                how[k] = Evidence.DEST_RELATIVE
     out: list[ExtractedFigure] = []
     seen: set[tuple[int, str, str | None]] = set()
     sentence_date = as_of(toks, 0, n, published, lx)
@@ -749,6 +760,20 @@ def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> boo
     if not any(t.text == "," for t in toks[m.last + 1:c.amount.first]):
         return False
     return any(t.norm in lx.front_subordinators for t in toks[max(0, m.first - 12):m.first])
+
+
+def _scene(toks: list[Token], mentions: list[pl.Mention], lx: Lexicon) -> pl.Mention | None:
+    """The place of a fronted scene-setting locative opening the sentence: "In Chad, ...",
+    "À Goris, première ville arménienne après ..., les autorités ont recensé N"."""
+    if not toks or toks[0].norm not in lx.static_preps:
+        return None
+    m = next((m for m in mentions if not m.anaphor), None)
+    if m is None or m.place is None or m.first > 3 or m.last + 1 >= len(toks) or (
+            toks[m.last + 1].text != ","):
+        return None
+    if any(t.norm not in lx.articles and t.norm not in lx.place_fillers for t in toks[1:m.first]):
+        return None
+    return m
 
 
 def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
