@@ -390,17 +390,25 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
                 dest, origin = _places_in(doc, toks, mentions, after[0], after[1], c, lx)
         if dest is None:
             dest = _speaker_goes_on(toks, mentions, bounds, c.amount.first, lx) or dest
-        if dest is None and origin is not None and any(
-                t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
-            # "fled into the bush", "a la selva": inside the country they fled within
-            dest = doc.gaz.get(origin.country) or dest
+        borrowed = False  # the destination comes from another clause's place
+        if dest is None and any(t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
+            # "fled into the bush", "a la selva": inside the country they fled within; "...
+            # evacuated from X, while thousands more fled into the forest": the sentence's
+            # origin before the figure when its clause names none
+            source = origin or next((f[2] for f in reversed(figures) if f[2] is not None),
+                                    None) or next((m.place for m in reversed(mentions) if (
+                                        m.role == "origin" and m.last < c.amount.first)), None)
+            if source is not None:
+                dest = doc.gaz.get(source.country) or dest
+                borrowed = source is not origin
         if k:  # a running total names its own place when it has one ("bringing ... in X to N")
             own = next((j for j in range(cands[k - 1].noun_end + 1, c.amount.first)
                         if toks[j].norm in lx.bringing), None)
             if own is not None:
                 own_dest, _ = _places_in(doc, toks, mentions, own, seg_hi, c, lx)
                 dest = own_dest or dest
-        how.append(Evidence.DEST_ROLE if dest is not None else Evidence.NONE)
+        how.append(Evidence.NONE if dest is None else Evidence.DEST_SHARED if borrowed
+                   else Evidence.DEST_ROLE)
         if dest is not None and any(m.anaphor and m.place is dest for m in mentions):
             how[k] |= Evidence.DEST_ANAPHOR
         if dest is None and (has_displacement or c.displaced_noun):
@@ -528,7 +536,7 @@ def _mentions(doc: _Doc, toks: list[Token], lx: Lexicon) -> list[pl.Mention]:
             m.place = m.candidates[0]
         else:
             # the report-wide scan only matters when a name is shared by several places
-            pl.resolve(m, doc.gaz, doc.scan.context)
+            pl.resolve(m, doc.gaz, doc.scan.context, doc.scan.neighbours)
     return mentions
 
 

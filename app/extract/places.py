@@ -459,6 +459,10 @@ class Scan:
     """Every place named in a report, by position, and the countries the report is about."""
     names: list[tuple[int, str, list[Place]]]   # (offset, key, candidates)
     context: Counter[str]
+    # the countries of the names that have one (any level, a town too): what a name shared by
+    # places in several countries is read by when the report names no country ("evacuated
+    # from Palma ... reached Pemba": the Mozambican Palma)
+    neighbours: frozenset[str] = frozenset()
 
 
 def _fold_word(w: str) -> str:
@@ -569,12 +573,15 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
         if found and not (k == 1 and _common_noun(key, lx)):
             pos = start + len(" ".join(words[:k]))
             spans.append((start, pos, key, found))
+    neighbours: set[str] = set()
     for start, _, key, found in _whole_spans(original, spans):
         names.append((start, key, found))
         countries = {p.country for p in found}
-        if len(countries) == 1 and any(p.level != "city" for p in found):
-            ctx[next(iter(countries))] += 1
-    return Scan(names, ctx)
+        if len(countries) == 1:
+            neighbours |= countries
+            if any(p.level != "city" for p in found):
+                ctx[next(iter(countries))] += 1
+    return Scan(names, ctx, frozenset(neighbours))
 
 
 def _whole_spans(original: str, spans: list[tuple[int, int, str, list[Place]]]
@@ -593,9 +600,16 @@ def _whole_spans(original: str, spans: list[tuple[int, int, str, list[Place]]]
     return [x for k, x in enumerate(spans) if k not in drop]
 
 
-def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str]) -> None:
+def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str],
+            neighbours: frozenset[str] = frozenset()) -> None:
     if m.candidates:
-        m.place = gaz.rank(m.candidates, m.key, ctx)[0]
+        ranked = gaz.rank(m.candidates, m.key, ctx)
+        best = ranked[0]
+        if best.level != "country" and best.country not in ctx and (
+                best.country not in neighbours):
+            # no country of the report's: the one of a place named beside it
+            best = next((p for p in ranked if p.country in neighbours), best)
+        m.place = best
 
 
 def antecedent(m: Mention, history: list[Place], lx: Lexicon) -> Place | None:
