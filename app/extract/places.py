@@ -397,7 +397,8 @@ def _border(toks: list[Token], m: Mention, lx: Lexicon) -> bool:
 def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
     """A hosting verb within a few words from `start`, before any number."""
     for k in range(start, min(start + 8, len(toks))):
-        if toks[k].norm in lx.hosting:
+        if toks[k].norm in lx.hosting or any(
+                tuple(t.norm for t in toks[k:k + len(p)]) == p for p in lx.hosting_phrases):
             return True
         if toks[k].kind == "num":
             return False

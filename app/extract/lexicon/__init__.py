@@ -84,6 +84,7 @@ class Lexicon:
     register: frozenset[str] = frozenset()
     not_triggers: frozenset[str] = frozenset()
     hosting: frozenset[str] = frozenset()
+    hosting_phrases: tuple[Phrase, ...] = ()      # "has taken in N": a phrasal hosting verb
     carried_out: frozenset[str] = frozenset()
     done_before: frozenset[str] = frozenset()     # "after the evacuation of N": it happened
     aux: frozenset[str] = frozenset()
