@@ -241,8 +241,11 @@ def _anaphor_at(toks: list[Token], i: int, lx: Lexicon) -> Mention | None:
     if not word.startswith(lx.article_prefixes) and prev not in lx.articles and not (
             prev in lx.place_fillers and i > 1 and toks[i - 2].norm in lx.articles):
         return None
-    # "the base at Hmeimim", "la base russe de Hmeimim": the name itself follows
-    for k in range(i + 1, min(i + 5, len(toks))):
+    # "the base at Hmeimim", "la base russe de Hmeimim": the name itself follows (not in
+    # Arabic after a word with its own article: "المخيم يضم", a name there is its construct
+    # without the article, "مخيم الزعتري")
+    own_article = is_arabic(word) and word.startswith(lx.article_prefixes)
+    for k in range(i + 1, min(i + 5, len(toks)) if not own_article else 0):
         if toks[k].kind == "word" and (toks[k].upper or is_arabic(toks[k].text)):
             return None
         if toks[k].norm not in lx.place_fillers and toks[k].norm not in lx.name_links:
@@ -397,8 +400,8 @@ def _border(toks: list[Token], m: Mention, lx: Lexicon) -> bool:
 def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
     """A hosting verb within a few words from `start`, before any number."""
     for k in range(start, min(start + 8, len(toks))):
-        if toks[k].norm in lx.hosting or any(
-                tuple(t.norm for t in toks[k:k + len(p)]) == p for p in lx.hosting_phrases):
+        if toks[k].norm in lx.hosting or (lx.hosting_phrases and any(
+                tuple(t.norm for t in toks[k:k + len(p)]) == p for p in lx.hosting_phrases)):
             return True
         if toks[k].kind == "num":
             return False
