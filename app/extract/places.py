@@ -307,6 +307,17 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             continue
         if w in lx.container_preps and j > 0 and toks[j - 1].norm not in lx.place_fillers:
             return "container"
+        if t.upper and t.kind == "word" and j + 1 < m.first and _filler(toks[j + 1].norm, lx):
+            # "en la plaza Simón Bolívar de Boa Vista": back over the site's own name to its
+            # kind word; the phrase's role is the place's
+            k = j
+            while k > j - 3 and k > 0 and toks[k].upper and toks[k].kind == "word" and (
+                    k not in starts):
+                k -= 1
+            if k < j and toks[k].norm in lx.named_sites:
+                steps += j - k
+                j = k - 1
+                continue
         if _filler(w, lx) or w in lx.articles or w in lx.place_nouns or (
                 w in lx.translit_articles) or (
                 t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (

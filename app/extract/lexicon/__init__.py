@@ -163,6 +163,7 @@ class Lexicon:
     not_places: frozenset[str] = frozenset()
     sentence_starters: frozenset[str] = frozenset()
     place_nouns: frozenset[str] = frozenset()
+    named_sites: frozenset[str] = frozenset()  # "la plaza Simón Bolívar de X": a named site in X
     name_heads: frozenset[str] = frozenset()
     translit_articles: frozenset[str] = frozenset()
     name_clitics: tuple[str, ...] = ()
