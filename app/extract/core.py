@@ -401,6 +401,14 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             if source is not None:
                 dest = doc.gaz.get(source.country) or dest
                 borrowed = source is not origin
+        if dest is None and origin is not None and c.displaced_noun and not c.dwelling and (
+                sentence_words.isdisjoint(lx.crossing)):
+            # "la cifra de desplazados por la violencia en el Catatumbo": the displaced of a
+            # region (read as where the violence is, not as whence they fled) are in its country
+            region = _located(toks, mentions, seg_lo, seg_hi, lx)
+            if region is not None:
+                dest = doc.gaz.get(region.country) or dest
+                borrowed = dest is not None
         if k:  # a running total names its own place when it has one ("bringing ... in X to N")
             own = next((j for j in range(cands[k - 1].noun_end + 1, c.amount.first)
                         if toks[j].norm in lx.bringing), None)
@@ -768,6 +776,20 @@ def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> boo
     if not any(t.text == "," for t in toks[m.last + 1:c.amount.first]):
         return False
     return any(t.norm in lx.front_subordinators for t in toks[max(0, m.first - 12):m.first])
+
+
+def _located(toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
+             lx: Lexicon) -> Place | None:
+    """An origin named by a static preposition ("violence in X"), not by a word of leaving
+    ("fled X", "from X")."""
+    for m in mentions:
+        if m.role == "origin" and m.place is not None and lo <= m.first < hi:
+            j = m.first - 1
+            while j >= 0 and (toks[j].norm in lx.articles or toks[j].norm in lx.place_fillers):
+                j -= 1
+            if j >= 0 and toks[j].norm in lx.static_preps and toks[j].norm not in lx.origin_preps:
+                return m.place
+    return None
 
 
 def _scene(toks: list[Token], mentions: list[pl.Mention], lx: Lexicon) -> pl.Mention | None:
