@@ -203,6 +203,12 @@ def _speaker(r: Reading, gaz: Gazetteer, fig: int) -> Place | None:
     Armenian government put the number at N")."""
     acting = r.lx.speech | r.lx.hosting | r.lx.displacement | r.lx.register | r.lx.stock_verbs
     for i, t in enumerate(r.toks):
+        if t.norm in r.lx.speakers and i + 1 < fig:
+            # "le gouvernement tchadien", "الحكومة الأردنية": the adjective after its noun
+            word = r.toks[i + 1].norm
+            iso = r.lx.country_adjectives.get(word) or gaz.adjectives.get(word)
+            if iso:
+                return gaz.get(iso)
         if t.norm in r.lx.speakers and i >= 1 and i < fig:
             # "Egyptian officials", "Colombian migration officials": over one common word
             for j in (i - 1, i - 2):
