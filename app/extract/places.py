@@ -411,9 +411,12 @@ def _border(toks: list[Token], m: Mention, lx: Lexicon) -> bool:
 def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
     """A hosting verb within a few words from `start`, before any number."""
     for k in range(start, min(start + 8, len(toks))):
-        if toks[k].norm in lx.hosting or (lx.hosting_phrases and any(
-                tuple(t.norm for t in toks[k:k + len(p)]) == p for p in lx.hosting_phrases)):
+        w = toks[k].norm
+        if w in lx.hosting:
             return True
+        for p in lx.hosting_phrases:  # "has taken in": few, and rarely past the first word
+            if p[0] == w and tuple(t.norm for t in toks[k:k + len(p)]) == p:
+                return True
         if toks[k].kind == "num":
             return False
     return False
