@@ -390,17 +390,33 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
                 dest, origin = _places_in(doc, toks, mentions, after[0], after[1], c, lx)
         if dest is None:
             dest = _speaker_goes_on(toks, mentions, bounds, c.amount.first, lx) or dest
-        if dest is None and origin is not None and any(
-                t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
-            # "fled into the bush", "a la selva": inside the country they fled within
-            dest = doc.gaz.get(origin.country) or dest
+        borrowed = False  # the destination comes from another clause's place
+        if dest is None and any(t.norm in lx.wild_places for t in toks[seg_lo:seg_hi]):
+            # "fled into the bush", "a la selva": inside the country they fled within; "...
+            # evacuated from X, while thousands more fled into the forest": the sentence's
+            # origin before the figure when its clause names none
+            source = origin or next((f[2] for f in reversed(figures) if f[2] is not None),
+                                    None) or next((m.place for m in reversed(mentions) if (
+                                        m.role == "origin" and m.last < c.amount.first)), None)
+            if source is not None:
+                dest = doc.gaz.get(source.country) or dest
+                borrowed = source is not origin
+        if dest is None and origin is not None and c.displaced_noun and not c.dwelling and (
+                sentence_words.isdisjoint(lx.crossing)):
+            # "la cifra de desplazados por la violencia en el Catatumbo": the displaced of a
+            # region (read as where the violence is, not as whence they fled) are in its country
+            region = _located(toks, mentions, seg_lo, seg_hi, lx)
+            if region is not None:
+                dest = doc.gaz.get(region.country) or dest
+                borrowed = dest is not None
         if k:  # a running total names its own place when it has one ("bringing ... in X to N")
             own = next((j for j in range(cands[k - 1].noun_end + 1, c.amount.first)
                         if toks[j].norm in lx.bringing), None)
             if own is not None:
                 own_dest, _ = _places_in(doc, toks, mentions, own, seg_hi, c, lx)
                 dest = own_dest or dest
-        how.append(Evidence.DEST_ROLE if dest is not None else Evidence.NONE)
+        how.append(Evidence.NONE if dest is None else Evidence.DEST_SHARED if borrowed
+                   else Evidence.DEST_ROLE)
         if dest is not None and any(m.anaphor and m.place is dest for m in mentions):
             how[k] |= Evidence.DEST_ANAPHOR
         if dest is None and (has_displacement or c.displaced_noun):
@@ -431,6 +447,17 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
                 figures[k] = (c, other[1], origin, lo, hi)
                 how[k] = Evidence.DEST_SHARED
                 break
+    scene = _scene(toks, mentions, lx) if any(f[1] is None for f in figures) else None
+    if scene is not None:
+        for k, (c, dest, origin, lo, hi) in enumerate(figures):
+            # "Au Burundi, ... plus de 9 000 personnes ont traversé la rivière": the fronted
+            # locative sets the scene for every figure that names no place of its own
+            # (not the speaker's place: "In Geneva, a spokesman said N had fled"; not for a
+            # figure that names where it came from: the scene is then the origin's setting)
+            if dest is None and origin is None and scene.place is not None and not any(
+                    t.norm in lx.speech for t in toks[scene.last + 1:cands[0].amount.first]):
+                figures[k] = (c, scene.place, origin, lo, hi)
+                how[k] = Evidence.DEST_RELATIVE
     out: list[ExtractedFigure] = []
     seen: set[tuple[int, str, str | None]] = set()
     sentence_date = as_of(toks, 0, n, published, lx)
@@ -517,7 +544,7 @@ def _mentions(doc: _Doc, toks: list[Token], lx: Lexicon) -> list[pl.Mention]:
             m.place = m.candidates[0]
         else:
             # the report-wide scan only matters when a name is shared by several places
-            pl.resolve(m, doc.gaz, doc.scan.context)
+            pl.resolve(m, doc.gaz, doc.scan.context, doc.scan.neighbours)
     return mentions
 
 
@@ -749,6 +776,34 @@ def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> boo
     if not any(t.text == "," for t in toks[m.last + 1:c.amount.first]):
         return False
     return any(t.norm in lx.front_subordinators for t in toks[max(0, m.first - 12):m.first])
+
+
+def _located(toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
+             lx: Lexicon) -> Place | None:
+    """An origin named by a static preposition ("violence in X"), not by a word of leaving
+    ("fled X", "from X")."""
+    for m in mentions:
+        if m.role == "origin" and m.place is not None and lo <= m.first < hi:
+            j = m.first - 1
+            while j >= 0 and (toks[j].norm in lx.articles or toks[j].norm in lx.place_fillers):
+                j -= 1
+            if j >= 0 and toks[j].norm in lx.static_preps and toks[j].norm not in lx.origin_preps:
+                return m.place
+    return None
+
+
+def _scene(toks: list[Token], mentions: list[pl.Mention], lx: Lexicon) -> pl.Mention | None:
+    """The place of a fronted scene-setting locative opening the sentence: "In Chad, ...",
+    "À Goris, première ville arménienne après ..., les autorités ont recensé N"."""
+    if not toks or toks[0].norm not in lx.static_preps:
+        return None
+    m = next((m for m in mentions if not m.anaphor), None)
+    if m is None or m.place is None or m.first > 3 or m.last + 1 >= len(toks) or (
+            toks[m.last + 1].text != ","):
+        return None
+    if any(t.norm not in lx.articles and t.norm not in lx.place_fillers for t in toks[1:m.first]):
+        return None
+    return m
 
 
 def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from app.extract.lexicon import Lexicon
 from app.extract.places import Mention
-from app.extract.text import Token
+from app.extract.text import Token, is_arabic
 from app.gazetteer.index import Gazetteer, Place
 
 _NEXT_REACH = 6       # a majority word opening the next sentence, within this many tokens
@@ -203,6 +203,16 @@ def _speaker(r: Reading, gaz: Gazetteer, fig: int) -> Place | None:
     Armenian government put the number at N")."""
     acting = r.lx.speech | r.lx.hosting | r.lx.displacement | r.lx.register | r.lx.stock_verbs
     for i, t in enumerate(r.toks):
+        if t.norm in r.lx.speakers:
+            # "le gouvernement tchadien", "الحكومة الأردنية": the adjective after its noun; in
+            # Arabic over the nouns it governs ("إدارة الكوارث والطوارئ التركية")
+            for j in range(i + 1, min(i + 4, fig)):
+                word = r.toks[j].norm
+                iso = r.lx.country_adjectives.get(word) or gaz.adjectives.get(word)
+                if iso:
+                    return gaz.get(iso)
+                if r.toks[j].kind != "word" or not is_arabic(word):
+                    break
         if t.norm in r.lx.speakers and i >= 1 and i < fig:
             # "Egyptian officials", "Colombian migration officials": over one common word
             for j in (i - 1, i - 2):

@@ -241,8 +241,11 @@ def _anaphor_at(toks: list[Token], i: int, lx: Lexicon) -> Mention | None:
     if not word.startswith(lx.article_prefixes) and prev not in lx.articles and not (
             prev in lx.place_fillers and i > 1 and toks[i - 2].norm in lx.articles):
         return None
-    # "the base at Hmeimim", "la base russe de Hmeimim": the name itself follows
-    for k in range(i + 1, min(i + 5, len(toks))):
+    # "the base at Hmeimim", "la base russe de Hmeimim": the name itself follows (not in
+    # Arabic after a word with its own article: "المخيم يضم", a name there is its construct
+    # without the article, "مخيم الزعتري")
+    own_article = is_arabic(word) and word.startswith(lx.article_prefixes)
+    for k in range(i + 1, min(i + 5, len(toks)) if not own_article else 0):
         if toks[k].kind == "word" and (toks[k].upper or is_arabic(toks[k].text)):
             return None
         if toks[k].norm not in lx.place_fillers and toks[k].norm not in lx.name_links:
@@ -304,6 +307,17 @@ def _role(toks: list[Token], m: Mention, mentions: list[Mention], gaz: Gazetteer
             continue
         if w in lx.container_preps and j > 0 and toks[j - 1].norm not in lx.place_fillers:
             return "container"
+        if t.upper and t.kind == "word" and j + 1 < m.first and _filler(toks[j + 1].norm, lx):
+            # "en la plaza Simón Bolívar de Boa Vista": back over the site's own name to its
+            # kind word; the phrase's role is the place's
+            k = j
+            while k > j - 3 and k > 0 and toks[k].upper and toks[k].kind == "word" and (
+                    k not in starts):
+                k -= 1
+            if k < j and toks[k].norm in lx.named_sites:
+                steps += j - k
+                j = k - 1
+                continue
         if _filler(w, lx) or w in lx.articles or w in lx.place_nouns or (
                 w in lx.translit_articles) or (
                 t.text == "-" and j > 0 and toks[j - 1].end == t.start) or (
@@ -397,8 +411,12 @@ def _border(toks: list[Token], m: Mention, lx: Lexicon) -> bool:
 def _hosts(toks: list[Token], start: int, lx: Lexicon) -> bool:
     """A hosting verb within a few words from `start`, before any number."""
     for k in range(start, min(start + 8, len(toks))):
-        if toks[k].norm in lx.hosting:
+        w = toks[k].norm
+        if w in lx.hosting:
             return True
+        for p in lx.hosting_phrases:  # "has taken in": few, and rarely past the first word
+            if p[0] == w and tuple(t.norm for t in toks[k:k + len(p)]) == p:
+                return True
         if toks[k].kind == "num":
             return False
     return False
@@ -459,6 +477,10 @@ class Scan:
     """Every place named in a report, by position, and the countries the report is about."""
     names: list[tuple[int, str, list[Place]]]   # (offset, key, candidates)
     context: Counter[str]
+    # the countries of the names that have one (any level, a town too): what a name shared by
+    # places in several countries is read by when the report names no country ("evacuated
+    # from Palma ... reached Pemba": the Mozambican Palma)
+    neighbours: frozenset[str] = frozenset()
 
 
 def _fold_word(w: str) -> str:
@@ -569,12 +591,15 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
         if found and not (k == 1 and _common_noun(key, lx)):
             pos = start + len(" ".join(words[:k]))
             spans.append((start, pos, key, found))
+    neighbours: set[str] = set()
     for start, _, key, found in _whole_spans(original, spans):
         names.append((start, key, found))
         countries = {p.country for p in found}
-        if len(countries) == 1 and any(p.level != "city" for p in found):
-            ctx[next(iter(countries))] += 1
-    return Scan(names, ctx)
+        if len(countries) == 1:
+            neighbours |= countries
+            if any(p.level != "city" for p in found):
+                ctx[next(iter(countries))] += 1
+    return Scan(names, ctx, frozenset(neighbours))
 
 
 def _whole_spans(original: str, spans: list[tuple[int, int, str, list[Place]]]
@@ -593,9 +618,16 @@ def _whole_spans(original: str, spans: list[tuple[int, int, str, list[Place]]]
     return [x for k, x in enumerate(spans) if k not in drop]
 
 
-def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str]) -> None:
+def resolve(m: Mention, gaz: Gazetteer, ctx: Counter[str],
+            neighbours: frozenset[str] = frozenset()) -> None:
     if m.candidates:
-        m.place = gaz.rank(m.candidates, m.key, ctx)[0]
+        ranked = gaz.rank(m.candidates, m.key, ctx)
+        best = ranked[0]
+        if best.level != "country" and best.country not in ctx and (
+                best.country not in neighbours):
+            # no country of the report's: the one of a place named beside it
+            best = next((p for p in ranked if p.country in neighbours), best)
+        m.place = best
 
 
 def antecedent(m: Mention, history: list[Place], lx: Lexicon) -> Place | None:

@@ -84,6 +84,7 @@ class Lexicon:
     register: frozenset[str] = frozenset()
     not_triggers: frozenset[str] = frozenset()
     hosting: frozenset[str] = frozenset()
+    hosting_phrases: tuple[Phrase, ...] = ()      # "has taken in N": a phrasal hosting verb
     carried_out: frozenset[str] = frozenset()
     done_before: frozenset[str] = frozenset()     # "after the evacuation of N": it happened
     aux: frozenset[str] = frozenset()
@@ -162,6 +163,7 @@ class Lexicon:
     not_places: frozenset[str] = frozenset()
     sentence_starters: frozenset[str] = frozenset()
     place_nouns: frozenset[str] = frozenset()
+    named_sites: frozenset[str] = frozenset()  # "la plaza Simón Bolívar de X": a named site in X
     name_heads: frozenset[str] = frozenset()
     translit_articles: frozenset[str] = frozenset()
     name_clitics: tuple[str, ...] = ()
