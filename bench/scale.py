@@ -44,6 +44,7 @@ from app.settings import Settings
 from app.sources.service import INGEST_BATCH
 
 START = date(2025, 1, 1)
+failures: Counter[str] = Counter()  # requests that got no answer, by what went wrong
 
 
 def build(factory: sessionmaker[Session], settings: Settings, figures: int, days: int,
@@ -89,8 +90,9 @@ async def _reader(connection: Connection, path: str, until: float,
         started = time.monotonic()
         try:
             status = await asyncio.wait_for(connection.get(path), timeout=60)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             status = 0
+            failures[type(exc).__name__] += 1
             await connection.close()
         out.append((time.monotonic() - started, status))
     await connection.close()
@@ -146,6 +148,8 @@ def main() -> None:
     ok = {name: sum(1 for _, s in rows if s == 200) / args.seconds
           for name, rows in results.items()}
     health = ok["healthz"] or 1.0
+    if failures:
+        print(f"  no answer (status 0): {dict(failures)}")
     for name, rows in results.items():
         times = [t for t, _ in rows]
         failed = Counter(s for _, s in rows if s != 200)  # status 0: no answer
