@@ -1,6 +1,7 @@
 """Benchmarks a worker's ingest from a local feed server, with 10,000 then 100,000 reports stored.
 
     .venv/bin/python bench/ingest.py [--database-url URL] [--items 1500] [--sizes 10000,100000]
+                                     [--profile 25]
 
 Each run serves an RSS feed of new items on 127.0.0.1 and times `run_source` on it: the real
 path of a worker (fetch through the outbound gate, exact and near-duplicate checks, extraction,
@@ -9,12 +10,15 @@ run the database is filled up to the size with bulk inserts: reports of another 
 their MinHash index and, for a share of them, figures at the same destinations the feed talks
 about. It prints reports/s at each size and the ratio of the last to the first. SQLite in a
 temporary folder by default; `--database-url` names a PostgreSQL server database, beside which
-a scratch database is created and dropped.
+a scratch database is created and dropped. `--profile N` runs each timed ingest under cProfile
+and prints its N most costly functions by cumulative and by own time (the rate is then lower).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import random
 import secrets
 import threading
@@ -199,6 +203,8 @@ def main() -> None:
     parser.add_argument("--figure-share", type=float, default=0.25,
                         help="share of reports that carry a displacement figure")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="profile each timed run and print its N top functions")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(args.seed)
@@ -235,9 +241,15 @@ def main() -> None:
                                    today)
                 with factory.begin() as session:
                     session.get_one(Source, wire_id).url = base + path
-                started = time.perf_counter()
+                profiler = cProfile.Profile() if args.profile else None
+                started, cpu = time.perf_counter(), time.process_time()
+                if profiler is not None:
+                    profiler.enable()
                 outcome = run_source(factory, settings, wire_id, "bench")
+                if profiler is not None:
+                    profiler.disable()
                 elapsed = time.perf_counter() - started
+                cpu = time.process_time() - cpu
                 if outcome.status != "ok":
                     raise SystemExit(f"the run failed: {outcome.error}")
                 with factory() as session:
@@ -247,9 +259,17 @@ def main() -> None:
                 rate = outcome.items_found / elapsed
                 rates.append((size, rate))
                 print(f"{size:>7,} stored (seeded in {seeded_in:.0f} s): {outcome.items_found:,}"
-                      f" items, {outcome.reports_new:,} new, in {elapsed:.1f} s = "
+                      f" items, {outcome.reports_new:,} new, in {elapsed:.1f} s ({cpu:.1f} s of "
+                      f"this process's CPU) = "
                       f"{rate:,.0f} reports/s; {total:,} reports now, {duplicates:,} of the "
                       "wire's marked as duplicates so far")
+                if profiler is not None:
+                    stats = pstats.Stats(profiler).strip_dirs()
+                    stats.sort_stats("cumulative").print_stats(args.profile)
+                    stats.sort_stats("tottime").print_stats(args.profile)
+                    # the route's stages, each with what it calls
+                    stats.sort_stats("cumulative").print_callees(
+                        r"\((ingest_many|store_reports|extract_figures|record_figures)\)")
         engine.dispose()
     backend = make_url(url).get_backend_name()
     first, last = rates[0], rates[-1]

@@ -16,10 +16,22 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import numpy as np
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Table, insert, select, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    ForeignKey,
+    LargeBinary,
+    Table,
+    any_,
+    bindparam,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base
@@ -80,14 +92,24 @@ class Fingerprint:
         return float(np.mean(theirs == self.signature))
 
 
-@lru_cache(maxsize=1)
-def _permutations() -> tuple[str, Any]:
-    """The hashing scheme and permutations of (NUM_PERM, _SEED), made once: making them is most
-    of the cost of a new MinHash."""
-    from datasketch import MinHash  # its package imports scipy: a second, paid at first use
+# MurmurHash3's 32-bit finalizer: shifts and multipliers
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
 
-    model = MinHash(num_perm=NUM_PERM, seed=_SEED)
-    return model.scheme, model.permutations
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The NUM_PERM affine permutations h -> a * h + b (mod 2^32, `a` odd) of datasketch's
+    MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32"), drawn as it draws them: the
+    signatures stored are datasketch's, and stay comparable (a test holds the two equal)."""
+    gen = np.random.RandomState(_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _hash32(gram: str) -> int:
+    """datasketch's default hash of a value: the first 4 bytes of its SHA-1, little-endian."""
+    return int.from_bytes(hashlib.sha1(gram.encode()).digest()[:4], "little")
 
 
 def shingles(text: str) -> set[str]:
@@ -102,12 +124,17 @@ def fingerprint(text: str) -> Fingerprint | None:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    scheme, permutations = _permutations()
-    from datasketch import MinHash
-
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=scheme, permutations=permutations)
-    minhash.update_batch([g.encode() for g in grams])
-    signature = np.asarray(minhash.hashvalues, dtype=np.uint64).astype(np.uint32)
+    # datasketch's MinHash.update_batch, without its import (scipy: a second) nor its object:
+    # the grams' hashes, mixed, through every permutation at once, the least per permutation
+    a, b = _permutations()
+    hv = np.fromiter(map(_hash32, grams), dtype=np.uint32, count=len(grams))[:, np.newaxis]
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv ^= hv >> s1
+    hv *= np.uint32(m1)
+    hv ^= hv >> s2
+    hv *= np.uint32(m2)
+    hv ^= hv >> s3
+    signature = (hv * a + b).min(axis=0)
     bands = tuple(
         int.from_bytes(hashlib.blake2b(bytes([band]) + signature[band * ROWS:(band + 1) * ROWS]
                                        .tobytes(), digest_size=8).digest(), "big", signed=True)
@@ -128,7 +155,7 @@ def near_duplicates(session: Session, prints: Mapping[K, Fingerprint], *,
     # the band index alone answers this (no join), so the plan stays an index lookup
     holders: dict[int, list[int]] = defaultdict(list)
     for key, report_id in session.execute(
-            select(ReportBand.band_key, ReportBand.report_id).where(ReportBand.band_key.in_(keys))):
+            select(ReportBand.band_key, ReportBand.report_id).where(_among(session, keys))):
         holders[key].append(report_id)
     shortlists: dict[K, list[int]] = {}
     for item, print_ in prints.items():
@@ -152,6 +179,15 @@ def near_duplicates(session: Session, prints: Mapping[K, Fingerprint], *,
         if similar:
             found[item] = stored[similar[0]][1] or similar[0]
     return found
+
+
+def _among(session: Session, keys: set[int]) -> ColumnElement[bool]:
+    """`band_key IN keys`; on PostgreSQL as `= ANY(array)`, one parameter instead of a batch's
+    thousands (16 a report), which PostgreSQL parses and plans in a third less time."""
+    if session.get_bind().dialect.name == "postgresql":
+        return ReportBand.band_key == any_(
+            bindparam("band_keys", sorted(keys), type_=ARRAY(BigInteger)))
+    return ReportBand.band_key.in_(keys)
 
 
 def copies_within(prints: Mapping[int, Fingerprint]) -> dict[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
@@ -176,3 +177,19 @@ def test_near_duplicates_within_a_batch_need_the_similarity_threshold() -> None:
     prints = {i: p for i, text in enumerate((ARRIVALS, OTHER, ARRIVALS_COPY, STORY))
               if (p := dedup.fingerprint(text)) is not None}
     assert dedup.copies_within(prints) == {2: 0}
+
+
+def test_a_fingerprint_is_datasketchs_minhash_of_the_shingles() -> None:
+    # signatures stored by earlier versions were datasketch's: new ones must compare with them
+    from datasketch import MinHash
+
+    words = ["camp", "fled", "Akkar", "نزوح", "déplacés", "9,000", "the", "of"]
+    rng = random.Random(7)
+    texts = [STORY, COPY, OTHER] + [" ".join(rng.choices(words, k=n)) for n in (20, 60, 300)]
+    for text in texts:
+        print_ = dedup.fingerprint(text)
+        assert print_ is not None
+        reference = MinHash(num_perm=dedup.NUM_PERM, seed=7)
+        reference.update_batch([g.encode() for g in dedup.shingles(text)])
+        assert print_.signature.tobytes() == reference.hashvalues.astype("uint32").tobytes()
+    assert dedup.fingerprint("too few words to compare") is None
