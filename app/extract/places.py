@@ -470,6 +470,7 @@ def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
 # Capitalised Latin words and Arabic words: the only ones that can start a place name.
 _NAME_START = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]+)")
 _NAME_RUN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:[ -][^\W\d_]+(?:'[^\W\d_]+)?){0,5}")
+_RUN_SPLIT = re.compile(r"[ -]")
 
 
 @dataclass(slots=True)
@@ -559,6 +560,9 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     cache = gaz.word_cache
     if len(cache) > 100_000:
         cache.clear()
+    runs = gaz.run_cache
+    if len(runs) > 100_000:
+        runs.clear()
     # words are listed in C (findall) and classified once per distinct word; only those that
     # may start a name are then located (str.find), so the Python loop is over few words
     maybe: dict[str, tuple[int, str, int, str, list[Place]]] = {}
@@ -581,13 +585,21 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
         words = [fw]
         if state == _NAME:
             w = folded[start:start + len(word)]
-            arabic = is_arabic(w)
             run = _NAME_RUN.match(folded, start)
-            if run:
-                words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
-            k, key, found = _match(gaz, words, w, fw, arabic, lx)
-            if not found and gaz.adjectives.get(fw):
-                ctx[gaz.adjectives[fw]] += 1  # "Syrian refugees" (a "Syrian coast" begins so)
+            # the same name run reads the same way wherever it stands: decided once
+            run_key = (w, run.group() if run else "")
+            got_run = runs.get(run_key)
+            if got_run is None:
+                arabic = is_arabic(w)
+                if run:
+                    words = [x if arabic else _fold_word(x)
+                             for x in _RUN_SPLIT.split(run.group())]
+                k, key, found = _match(gaz, words, w, fw, arabic, lx)
+                adj = "" if found else gaz.adjectives.get(fw) or ""
+                got_run = runs[run_key] = (words, k, key, found, adj)
+            words, k, key, found, adj = got_run
+            if adj:
+                ctx[adj] += 1  # "Syrian refugees" (a "Syrian coast" begins so)
         if found and not (k == 1 and _common_noun(key, lx)):
             pos = start + len(" ".join(words[:k]))
             spans.append((start, pos, key, found))
