@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 # Every mapping is one character to one character, so offsets in the folded copy are
 # offsets in the original text: spans and quotes come straight from the report.
@@ -23,6 +23,8 @@ _FOLD = str.maketrans({
 
 
 _FOLD_PAIRS = [(chr(k), v) for k, v in _FOLD.items() if isinstance(v, str)]
+# every character fold replaces, as one class: one C scan finds which occur
+_FOLD_CHARS = re.compile("[" + "".join(re.escape(src) for src, _ in _FOLD_PAIRS) + "]")
 
 
 def fold(text: str) -> str:
@@ -30,9 +32,11 @@ def fold(text: str) -> str:
     # str.translate with a dict costs ~50 ns a character: replace only what occurs
     out = text
     if not text.isascii():
-        for src, dst in _FOLD_PAIRS:
-            if src in out:
-                out = out.replace(src, dst)
+        present = set(_FOLD_CHARS.findall(text))
+        if present:
+            for src, dst in _FOLD_PAIRS:
+                if src in present:
+                    out = out.replace(src, dst)
     low = out.lower()
     if len(low) == len(out):
         return low
@@ -161,11 +165,17 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
                                   original[m.start()].isupper(), "word"))
                 toks.append(Token(tail, strip_accents(tail), cut, m.end(), True, "word"))
                 continue
-        norm = strip_accents(t).replace("'", "").replace("ـ", "") if kind == "word" else t
+        norm = _word_norm(t) if kind == "word" else t
         if not norm:  # a lone vowel mark or tatweel
             kind, norm = "punct", t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks
+
+
+@lru_cache(maxsize=65536)
+def _word_norm(t: str) -> str:
+    """A word's lookup key: accents, apostrophes and tatweels dropped (cached per word)."""
+    return strip_accents(t).replace("'", "").replace("ـ", "")
 
 
 def _split_hyphenated(toks: list[Token], original: str, start: int, t: str,
