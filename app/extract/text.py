@@ -149,14 +149,8 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
             toks.append(Token(t[2:], strip_accents(t[2:]).replace("'", ""), s0 + 2, m.end(),
                               True, "word"))
             continue
-        c = t[0]
-        if c.isdigit():
-            kind = "num"
-        elif c.isalpha():
-            kind = "word"
-        else:
-            kind = "punct"
-        if kind == "word" and "'" in t:
+        kind, norm = _kind_norm(t)
+        if "'" in t and not t[0].isdigit() and t[0].isalpha():
             head, _, tail = t.partition("'")
             cut = m.start() + len(head) + 1
             if tail and original[cut].isupper() and head in _elisions():
@@ -165,17 +159,23 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
                                   original[m.start()].isupper(), "word"))
                 toks.append(Token(tail, strip_accents(tail), cut, m.end(), True, "word"))
                 continue
-        norm = _word_norm(t) if kind == "word" else t
-        if not norm:  # a lone vowel mark or tatweel
-            kind, norm = "punct", t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks
 
 
 @lru_cache(maxsize=65536)
-def _word_norm(t: str) -> str:
-    """A word's lookup key: accents, apostrophes and tatweels dropped (cached per word)."""
-    return strip_accents(t).replace("'", "").replace("ـ", "")
+def _kind_norm(t: str) -> tuple[str, str]:
+    """A token's kind and lookup key (a word's without accents, apostrophes and tatweels),
+    decided once per distinct token."""
+    c = t[0]
+    if c.isdigit():
+        return "num", t
+    if not c.isalpha():
+        return "punct", t
+    norm = strip_accents(t).replace("'", "").replace("ـ", "")
+    if not norm:  # a lone vowel mark or tatweel
+        return "punct", t
+    return "word", norm
 
 
 def _split_hyphenated(toks: list[Token], original: str, start: int, t: str,
