@@ -74,6 +74,22 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
         else:
             break
         j += 1
+    # the answer depends only on the words' norms and texts: decided once per run of words
+    cache_key = (lx, tuple((toks[x].norm, toks[x].text) for x in words))
+    cache = gaz.name_cache
+    got = cache.get(cache_key)
+    if got is None:
+        if len(cache) > 100_000:
+            cache.clear()
+        got = cache[cache_key] = _longest_name(toks, words, gaz, lx)
+    used, key, found, possessive = got
+    return (words[used - 1] if used else -1), key, found, possessive
+
+
+def _longest_name(toks: list[Token], words: list[int], gaz: Gazetteer,
+                  lx: Lexicon) -> tuple[int, str, list[Place], bool]:
+    """_name_at over the word tokens `words`: (how many make the name, key, places,
+    possessive); (0, "", [], False) when none does."""
     for k in range(len(words), 0, -1):
         idx = words[:k]
         norms = [toks[x].norm for x in idx]
@@ -97,8 +113,8 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
         if found:
             if k == 1 and _common_noun(key, lx):
                 continue  # "معبر" (crossing) alone is a common noun, not Ma'bar in Yemen
-            return idx[-1], key, found, possessive
-    return -1, "", [], False
+            return k, key, found, possessive
+    return 0, "", [], False
 
 
 def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mention]:
