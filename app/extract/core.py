@@ -737,6 +737,12 @@ def _dated(toks: list[Token], amt: Amount, lx: Lexicon) -> bool:
     return any(t.norm in lx.months or t.norm in lx.percent or t.norm in lx.money for t in near)
 
 
+@cache
+def _qualifier_words_of(lx: Lexicon) -> frozenset[str]:
+    """Every word of the lexicon's qualifier phrases."""
+    return frozenset(w for q in lx.qualifiers for w in q)
+
+
 def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
     """`hi` moved back over the next figure's own leading words ("and another 2,000", "y
     otras 2.000"): they are not this figure's period or qualifier. At a clause break no
@@ -745,7 +751,7 @@ def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
         return hi
     while hi - 1 > amt.last and toks[hi - 1].kind == "word" and (
             toks[hi - 1].norm in lx.new_markers or toks[hi - 1].norm in lx.another
-            or any(toks[hi - 1].norm in q for q in lx.qualifiers)):
+            or toks[hi - 1].norm in _qualifier_words_of(lx)):
         hi -= 1
     return hi
 

@@ -462,8 +462,25 @@ def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
     return j >= 0 and toks[j].kind == "num"
 
 
-def death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
+@cache
+def _death_phrases_by_first(lx: Lexicon) -> tuple[bool, dict[str, tuple[tuple[str, ...], ...]]]:
+    """The lexicon's death phrases by their first word, so a token is tried only against
+    its own; and whether an empty phrase (one that matches anywhere) is among them."""
+    by_first: dict[str, list[tuple[str, ...]]] = {}
     for phrase in lx.death_phrases:
+        if phrase:
+            by_first.setdefault(phrase[0], []).append(tuple(phrase))
+    return (any(not p for p in lx.death_phrases),
+            {w: tuple(ps) for w, ps in by_first.items()})
+
+
+def death_phrase(toks: list[Token], k: int, lx: Lexicon) -> bool:
+    anywhere, by_first = _death_phrases_by_first(lx)
+    if anywhere:
+        return True
+    if k >= len(toks):
+        return False
+    for phrase in by_first.get(toks[k].norm, ()):
         if all(k + m < len(toks) and toks[k + m].norm == w for m, w in enumerate(phrase)):
             return True
     return False

@@ -74,6 +74,22 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
         else:
             break
         j += 1
+    # the answer depends only on the words' norms and texts: decided once per run of words
+    cache_key = (lx, tuple((toks[x].norm, toks[x].text) for x in words))
+    cache = gaz.name_cache
+    got = cache.get(cache_key)
+    if got is None:
+        if len(cache) > 100_000:
+            cache.clear()
+        got = cache[cache_key] = _longest_name(toks, words, gaz, lx)
+    used, key, found, possessive = got
+    return (words[used - 1] if used else -1), key, found, possessive
+
+
+def _longest_name(toks: list[Token], words: list[int], gaz: Gazetteer,
+                  lx: Lexicon) -> tuple[int, str, list[Place], bool]:
+    """_name_at over the word tokens `words`: (how many make the name, key, places,
+    possessive); (0, "", [], False) when none does."""
     for k in range(len(words), 0, -1):
         idx = words[:k]
         norms = [toks[x].norm for x in idx]
@@ -97,8 +113,8 @@ def _name_at(toks: list[Token], i: int, gaz: Gazetteer,
         if found:
             if k == 1 and _common_noun(key, lx):
                 continue  # "معبر" (crossing) alone is a common noun, not Ma'bar in Yemen
-            return idx[-1], key, found, possessive
-    return -1, "", [], False
+            return k, key, found, possessive
+    return 0, "", [], False
 
 
 def find_mentions(toks: list[Token], gaz: Gazetteer, lx: Lexicon) -> list[Mention]:
@@ -470,6 +486,7 @@ def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
 # Capitalised Latin words and Arabic words: the only ones that can start a place name.
 _NAME_START = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]+)")
 _NAME_RUN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:[ -][^\W\d_]+(?:'[^\W\d_]+)?){0,5}")
+_RUN_SPLIT = re.compile(r"[ -]")
 
 
 @dataclass(slots=True)
@@ -559,6 +576,9 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     cache = gaz.word_cache
     if len(cache) > 100_000:
         cache.clear()
+    runs = gaz.run_cache
+    if len(runs) > 100_000:
+        runs.clear()
     # words are listed in C (findall) and classified once per distinct word; only those that
     # may start a name are then located (str.find), so the Python loop is over few words
     maybe: dict[str, tuple[int, str, int, str, list[Place]]] = {}
@@ -581,13 +601,21 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
         words = [fw]
         if state == _NAME:
             w = folded[start:start + len(word)]
-            arabic = is_arabic(w)
             run = _NAME_RUN.match(folded, start)
-            if run:
-                words = [x if arabic else _fold_word(x) for x in re.split(r"[ -]", run.group())]
-            k, key, found = _match(gaz, words, w, fw, arabic, lx)
-            if not found and gaz.adjectives.get(fw):
-                ctx[gaz.adjectives[fw]] += 1  # "Syrian refugees" (a "Syrian coast" begins so)
+            # the same name run reads the same way wherever it stands: decided once
+            run_key = (w, run.group() if run else "")
+            got_run = runs.get(run_key)
+            if got_run is None:
+                arabic = is_arabic(w)
+                if run:
+                    words = [x if arabic else _fold_word(x)
+                             for x in _RUN_SPLIT.split(run.group())]
+                k, key, found = _match(gaz, words, w, fw, arabic, lx)
+                adj = "" if found else gaz.adjectives.get(fw) or ""
+                got_run = runs[run_key] = (words, k, key, found, adj)
+            words, k, key, found, adj = got_run
+            if adj:
+                ctx[adj] += 1  # "Syrian refugees" (a "Syrian coast" begins so)
         if found and not (k == 1 and _common_noun(key, lx)):
             pos = start + len(" ".join(words[:k]))
             spans.append((start, pos, key, found))

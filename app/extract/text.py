@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 # Every mapping is one character to one character, so offsets in the folded copy are
 # offsets in the original text: spans and quotes come straight from the report.
@@ -23,6 +23,8 @@ _FOLD = str.maketrans({
 
 
 _FOLD_PAIRS = [(chr(k), v) for k, v in _FOLD.items() if isinstance(v, str)]
+# every character fold replaces, as one class: one C scan finds which occur
+_FOLD_CHARS = re.compile("[" + "".join(re.escape(src) for src, _ in _FOLD_PAIRS) + "]")
 
 
 def fold(text: str) -> str:
@@ -30,9 +32,11 @@ def fold(text: str) -> str:
     # str.translate with a dict costs ~50 ns a character: replace only what occurs
     out = text
     if not text.isascii():
-        for src, dst in _FOLD_PAIRS:
-            if src in out:
-                out = out.replace(src, dst)
+        present = set(_FOLD_CHARS.findall(text))
+        if present:
+            for src, dst in _FOLD_PAIRS:
+                if src in present:
+                    out = out.replace(src, dst)
     low = out.lower()
     if len(low) == len(out):
         return low
@@ -145,14 +149,8 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
             toks.append(Token(t[2:], strip_accents(t[2:]).replace("'", ""), s0 + 2, m.end(),
                               True, "word"))
             continue
-        c = t[0]
-        if c.isdigit():
-            kind = "num"
-        elif c.isalpha():
-            kind = "word"
-        else:
-            kind = "punct"
-        if kind == "word" and "'" in t:
+        kind, norm = _kind_norm(t)
+        if "'" in t and not t[0].isdigit() and t[0].isalpha():
             head, _, tail = t.partition("'")
             cut = m.start() + len(head) + 1
             if tail and original[cut].isupper() and head in _elisions():
@@ -161,11 +159,23 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
                                   original[m.start()].isupper(), "word"))
                 toks.append(Token(tail, strip_accents(tail), cut, m.end(), True, "word"))
                 continue
-        norm = strip_accents(t).replace("'", "").replace("ـ", "") if kind == "word" else t
-        if not norm:  # a lone vowel mark or tatweel
-            kind, norm = "punct", t
         toks.append(Token(t, norm, m.start(), m.end(), original[m.start()].isupper(), kind))
     return toks
+
+
+@lru_cache(maxsize=65536)
+def _kind_norm(t: str) -> tuple[str, str]:
+    """A token's kind and lookup key (a word's without accents, apostrophes and tatweels),
+    decided once per distinct token."""
+    c = t[0]
+    if c.isdigit():
+        return "num", t
+    if not c.isalpha():
+        return "punct", t
+    norm = strip_accents(t).replace("'", "").replace("ـ", "")
+    if not norm:  # a lone vowel mark or tatweel
+        return "punct", t
+    return "word", norm
 
 
 def _split_hyphenated(toks: list[Token], original: str, start: int, t: str,

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 from app.extract.lexicon import Lexicon
 from app.extract.text import Token
+
+
+@cache
+def _total_phrases_by_first(lx: Lexicon) -> tuple[bool, dict[str, tuple[tuple[str, ...], ...]]]:
+    """The lexicon's stock phrases by their first word, so a token is tried only against its
+    own; and whether an empty phrase (one that matches anywhere) is among them."""
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in lx.total_phrases:
+        if phrase:
+            by_first.setdefault(phrase[0], []).append(tuple(phrase))
+    return (any(not p for p in lx.total_phrases),
+            {w: tuple(ps) for w, ps in by_first.items()})
 
 
 def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: int,
@@ -41,6 +54,7 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
             t.norm in lx.count_verbs for t in toks[lo:amount_first]):
         return "total"  # a statistic noun counts a stock: "put the number ... at 100,417"
     window = toks[lo:hi]
+    anywhere, by_first = _total_phrases_by_first(lx)
     for k, t in enumerate(window):
         w = t.norm
         if w in lx.since:
@@ -49,7 +63,9 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
                     for x in window[k + 1:k + 6]):
                 return "new"  # "since the beginning of the week", "منذ بداية الأسبوع"
             return "total"
-        for phrase in lx.total_phrases:
+        if anywhere:
+            return "total"
+        for phrase in by_first.get(w, ()):
             if tuple(x.norm for x in window[k:k + len(phrase)]) == phrase:
                 return "total"
     after = end + 1  # over raising verbs: "another 1,500 are reported to be sheltering"

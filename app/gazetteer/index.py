@@ -157,6 +157,12 @@ class Gazetteer:
         # per-word decisions of the extractor's report scan (see app.extract.places.scan);
         # emptied whenever a place is added, so staff additions are seen at once
         self.word_cache: dict[str, tuple[int, str, int, str, list[Place]]] = {}
+        # and its per-run decisions: (word, name run) -> (words, k, key, places, adjective)
+        self.run_cache: dict[tuple[str, str], tuple[list[str], int, str, list[Place], str]] = {}
+        # and the longest name over a sentence's words: (lexicon, (norm, text) of the words)
+        # -> (words used, key, places, possessive)
+        self.name_cache: dict[tuple[object, tuple[tuple[str, str], ...]],
+                              tuple[int, str, list[Place], bool]] = {}
         for place in places:
             self._insert(place)
 
@@ -212,6 +218,8 @@ class Gazetteer:
         with self._lock:
             self._insert(place)
             self.word_cache.clear()
+            self.run_cache.clear()
+            self.name_cache.clear()
 
     def export(self) -> Export:
         """Everything an in-memory gazetteer holds (one over an index holds what it added)."""
