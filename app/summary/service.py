@@ -162,10 +162,13 @@ def recent_points(session: Session, place_ids: Sequence[str], *, demo: bool
     return out
 
 
-def refresh(session: Session, place_ids: Iterable[str], *, demo: bool) -> int:
+def refresh(session: Session, place_ids: Iterable[str], *, demo: bool,
+            changed: bool = True) -> int:
     """Rewrites the summaries of `place_ids` from their stored points (the caller flushed the
-    points and owns the transaction); a row whose values change gets the next version. Returns
-    the number of rows written."""
+    points and owns the transaction). Each row gets the next version, as their series `changed`
+    (a point long before the last 60 days changes the answers the version tags, not the
+    summary); with `changed` False (a rebuild) only rows whose values differ do. Returns the
+    number of rows written."""
     ids = sorted(set(place_ids))
     if not ids:
         return 0
@@ -185,7 +188,7 @@ def refresh(session: Session, place_ids: Iterable[str], *, demo: bool) -> int:
             _assign(row, value)
             session.add(row)
             written += 1
-        elif summary_of(row) != value:
+        elif changed or summary_of(row) != value:
             _assign(row, value)
             row.version += 1
             written += 1
@@ -208,7 +211,7 @@ def rebuild(session: Session) -> int:
                                   .where(SeriesPoint.demo == demo)))
         ids |= set(session.scalars(select(DestinationSummary.destination_id)
                                    .where(DestinationSummary.demo == demo)))
-        written += refresh(session, sorted(ids), demo=demo)
+        written += refresh(session, sorted(ids), demo=demo, changed=False)
     return written
 
 
