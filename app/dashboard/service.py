@@ -148,6 +148,25 @@ def _spark(p: SparkPoint) -> ChartPoint:
                       p["new_arrivals"], day(p["fresh_until"]), day(p["last_report"]))
 
 
+def overview_state(session: Session, *, demo: bool) -> tuple[tuple[object, ...], datetime]:
+    """What the overview shows depends on, cheaply (aggregates over indexed columns, not the
+    series): the realms' summaries, the alerts, the review queue's length and the sources' last
+    fetches; with when it last changed (never before today's start, as "stale" is by today)."""
+    real, shown = summary.state(session, None, demo=False), summary.state(session, None, demo=True)
+    alerts = session.execute(select(func.count(), func.max(Alert.updated_at))
+                             .where(Alert.demo == demo)).one()
+    events = session.scalar(select(func.max(AlertEvent.id)))
+    sources = session.execute(select(func.count(), func.max(Source.last_fetch_at),
+                                     func.sum(Source.consecutive_failures))).one()
+    attempts = session.scalar(select(func.max(FetchAttempt.id)))
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    moments = [m for m in (real.updated_at, shown.updated_at, alerts[1], sources[1]) if m]
+    modified = max([today, *(m if m.tzinfo else m.replace(tzinfo=today.tzinfo) for m in moments)])
+    parts = (real.tag, shown.tag, tuple(alerts), events, waiting_count(session), tuple(sources),
+             attempts, today.date().isoformat())
+    return parts, modified
+
+
 def open_alerts(session: Session, limit: int = 20, *, demo: bool = False) -> list[Alert]:
     return list(session.scalars(
         select(Alert).where(Alert.status.in_(OPEN_STATUSES), Alert.demo == demo)

@@ -27,7 +27,7 @@ from app.demo import DemoFlag
 from app.errors import PROBLEM_RESPONSES, InvalidInput
 from app.gazetteer.index import Gazetteer, Place
 from app.gazetteer.router import destination_out
-from app.gazetteer.service import current_gazetteer, get_place
+from app.gazetteer.service import additions_mark, current_gazetteer, get_place
 from app.limits import Day, PlaceId, Text
 from app.pagination import MAX_CURSOR, decode_cursor, encode_cursor
 from app.series.models import PointSource, SeriesPoint
@@ -155,7 +155,8 @@ def read_series(place_id: PlaceId, request: Request, session: SessionDep,
     place = get_place(session, place_id)
     row = summary.summaries(session, [place.id], demo=demo).get(place.id)
     tag = conditional.etag("series", place.id, demo, row.version if row else 0,
-                           row.updated_at if row else None, request.url.query)
+                           row.updated_at if row else None, additions_mark(session),
+                           request.url.query)
     modified = row.updated_at if row else None
     if (cached := conditional.not_modified(request, tag, modified)) is not None:
         return cached
@@ -186,7 +187,8 @@ def read_many(request: Request, session: SessionDep, settings: SettingsDep, _key
     places = _places(session, destination)
     rows = summary.summaries(session, [p.id for p in places], demo=demo)
     state = summary.state(session, [p.id for p in places], demo=demo)
-    tag = conditional.etag("series", demo, state.tag, request.url.query)
+    tag = conditional.etag("series", demo, state.tag, additions_mark(session),
+                           request.url.query)
     if (cached := conditional.not_modified(request, tag, state.updated_at)) is not None:
         return cached
     last = max((r.latest_day for r in rows.values() if r.latest_day), default=None)
@@ -275,7 +277,7 @@ def read_csv(request: Request, session: SessionDep, _key: ReadAccess,
     order = ([p.id for p in places] if places
              else places_with_points(session, start, end, demo=demo))
     state = summary.state(session, order, demo=demo)
-    tag = conditional.etag("csv", demo, state.tag, request.url.query)
+    tag = conditional.etag("csv", demo, state.tag, additions_mark(session), request.url.query)
     if (cached := conditional.not_modified(request, tag, state.updated_at)) is not None:
         return cached
     response = StreamingResponse(
