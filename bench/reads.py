@@ -24,12 +24,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from alembic import command
 from fastapi.testclient import TestClient
 from scratch import scratch_database
 from sqlalchemy.orm import Session, sessionmaker
 
+import app
 from app.auth.service import create_key
 from app.cli import alembic_config
 from app.db import make_engine, make_sessionmaker
@@ -126,6 +128,7 @@ def main() -> None:
                 "overview /": "/",
             }
             backend = "postgresql" if args.database_url else "sqlite"
+            print(f"code: {Path(app.__file__).parent.parent}")
             print(f"{backend}: {args.figures} figures over {args.places} places, "
                   f"filled in {filled:.1f} s; {args.requests} requests each")
             print(f"{'read':24} {'p50 ms':>8} {'p99 ms':>8} | {'again, p50':>10} "
