@@ -145,7 +145,7 @@ def _spark(p: SparkPoint) -> ChartPoint:
         return date.fromisoformat(value) if value else None
 
     return ChartPoint(date.fromisoformat(p["day"]), p["estimate"], p["low"], p["high"],
-                      p["new_arrivals"], day(p["fresh_until"]), day(p["last_report"]))
+                      p["new_arrivals"], day(p["fresh_until"]))
 
 
 def overview_state(session: Session, *, demo: bool) -> tuple[tuple[object, ...], datetime]:

@@ -20,7 +20,6 @@ class SparkPoint(TypedDict):
     high: int
     new_arrivals: int
     fresh_until: str | None
-    last_report: str | None
 
 
 class DestinationSummary(Base):

@@ -120,13 +120,9 @@ def summarize(points: Sequence[PointLike]) -> Summary:
         points=tuple(SparkPoint(
             day=p.day.isoformat(), estimate=p.estimate, low=p.low, high=p.high,
             new_arrivals=p.new_arrivals,
-            fresh_until=p.fresh_until.isoformat() if p.fresh_until else None,
-            last_report=_iso(last_report(p.sources))) for p in shown),
+            fresh_until=p.fresh_until.isoformat() if p.fresh_until else None)
+            for p in shown),
     )
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def summary_of(row: DestinationSummary) -> Summary:
@@ -135,9 +131,25 @@ def summary_of(row: DestinationSummary) -> Summary:
     return Summary(**values, points=tuple(row.points or ()))
 
 
+@dataclass(frozen=True, slots=True)
+class _Point:
+    """A point's columns a summary reads; the figures behind it only on the last point (the
+    day of the last report), as they are the heavy part."""
+
+    day: date
+    estimate: int
+    low: int
+    high: int
+    new_arrivals: int
+    fresh_until: date | None
+    stale: bool
+    sources: list[PointSource]
+
+
 def recent_points(session: Session, place_ids: Sequence[str], *, demo: bool
                   ) -> dict[str, list[Any]]:
-    """The points of each place's last 60 days, by day: two queries per chunk of places."""
+    """The points of each place's last 60 days, by day (the figures behind the last one only):
+    three queries per chunk of places, each on the (destination_id, day, demo) index."""
     out: dict[str, list[Any]] = defaultdict(list)
     ids = sorted(set(place_ids))
     for at in range(0, len(ids), _CHUNK):
@@ -148,17 +160,24 @@ def recent_points(session: Session, place_ids: Sequence[str], *, demo: bool
             .group_by(SeriesPoint.destination_id)).all())
         if not latest:
             continue
+        behind: dict[str, list[PointSource]] = dict(session.execute(
+            select(SeriesPoint.destination_id, SeriesPoint.sources)
+            .where(SeriesPoint.demo == demo, or_(*(
+                and_(SeriesPoint.destination_id == pid, SeriesPoint.day == day)
+                for pid, day in sorted(latest.items()))))).all())
         rows = session.execute(
             select(SeriesPoint.destination_id, SeriesPoint.day, SeriesPoint.estimate,
                    SeriesPoint.low, SeriesPoint.high, SeriesPoint.new_arrivals,
-                   SeriesPoint.fresh_until, SeriesPoint.stale, SeriesPoint.sources)
+                   SeriesPoint.fresh_until, SeriesPoint.stale)
             .where(SeriesPoint.demo == demo, or_(*(
                 and_(SeriesPoint.destination_id == pid,
                      SeriesPoint.day >= day - timedelta(days=RECENT_DAYS))
                 for pid, day in sorted(latest.items()))))
             .order_by(SeriesPoint.destination_id, SeriesPoint.day)).all()
-        for row in rows:
-            out[row.destination_id].append(row)
+        for place_id, day, estimate, low, high, new_arrivals, fresh_until, stale in rows:
+            out[place_id].append(_Point(
+                day, estimate, low, high, new_arrivals, fresh_until, stale,
+                behind.get(place_id, []) if day == latest[place_id] else []))
     return out
 
 

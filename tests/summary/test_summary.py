@@ -7,15 +7,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.dashboard.service import recent_destinations
+from app.db import make_engine, make_sessionmaker
 from app.gazetteer.index import load_gazetteer
 from app.main import create_app
 from app.series import router as series_router
@@ -23,6 +25,7 @@ from app.series.service import by_interval, series_of
 from app.settings import Settings
 from app.summary.models import DestinationSummary
 from app.summary.service import rebuild, summarize, summary_of
+from tests.conftest import TemplateDatabase, drop_pg_database, migrate, new_empty_database
 
 D = date(2025, 3, 10)  # a Monday
 AKKAR_STOCK = "At least 5,000 displaced people are sheltering in Akkar, officials said."
@@ -291,3 +294,31 @@ def test_without_a_start_a_series_covers_its_last_days(
                        headers=reader).json()
     assert older["points"][0]["date"] == D.isoformat()
 
+
+
+def test_the_migration_fills_the_summaries_of_the_series_already_stored(
+        template_db: TemplateDatabase, tmp_path: Path) -> None:
+    url, server = new_empty_database(template_db.backend, tmp_path)
+    engine = make_engine(url)
+    try:
+        migrate(url, "0009")
+        with engine.begin() as conn:
+            for k in range(20):
+                conn.execute(text(
+                    "INSERT INTO series_points (destination_id, parent_id, day, demo, estimate, "
+                    "low, high, new_arrivals, sources, fresh_until, stale, updated_at) VALUES "
+                    "(:place, 'LB', :day, :demo, :estimate, :estimate, :estimate, 0, '[]', "
+                    ":fresh, :stale, :now)"),
+                    {"place": "LB-AK" if k % 2 else "LB-BH", "day": D + timedelta(days=k),
+                     "demo": k >= 16, "estimate": 1000 + 100 * k,
+                     "fresh": D + timedelta(days=13), "stale": k > 13,
+                     "now": datetime.now(UTC)})
+        migrate(url, "head")
+        factory = make_sessionmaker(engine)
+        assert assert_summaries_recomputed(factory) == {"LB-AK", "LB-BH"}
+        with factory() as session:
+            assert len(session.scalars(select(DestinationSummary)).all()) == 4  # two realms
+    finally:
+        engine.dispose()
+        if server:
+            drop_pg_database(server, url.rsplit("/", 1)[-1])
