@@ -233,6 +233,9 @@ def _csv_rows(factory: sessionmaker[Session], gazetteer: Gazetteer, order: list[
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([name for name, _ in CSV_COLUMNS])
     writer.writerow([tag for _, tag in CSV_COLUMNS])
+    yield out.getvalue()
+    out.seek(0)
+    out.truncate()
     with factory() as session:
         for place_id in order:
             place = gazetteer.get(place_id)

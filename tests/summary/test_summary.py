@@ -322,3 +322,10 @@ def test_the_migration_fills_the_summaries_of_the_series_already_stored(
         engine.dispose()
         if server:
             drop_pg_database(server, url.rsplit("/", 1)[-1])
+
+
+def test_a_csv_with_no_points_is_its_two_header_rows(
+        client: TestClient, reader: dict[str, str]) -> None:
+    body = client.get("/api/v1/series.csv", headers=reader).text
+    assert body.splitlines() == [",".join(n for n, _ in series_router.CSV_COLUMNS),
+                                 ",".join(t for _, t in series_router.CSV_COLUMNS)]
