@@ -1,5 +1,5 @@
 """The `dispmon` command: serve, worker, migrate, extract, fetch, replay, rekey, apikey, demo,
-gazetteer, corpus.
+summary, gazetteer, corpus.
 
 A command imports what it uses when it runs (the database layer, alembic, FastAPI, the
 extractor), never at this module's import: `dispmon apikey create` should not pay for the API
@@ -32,6 +32,8 @@ demo_cli = typer.Typer(help="The demo's data, kept apart from real data", no_arg
 cli.add_typer(demo_cli, name="demo")
 gazetteer_cli = typer.Typer(help="The shipped gazetteer's index", no_args_is_help=True)
 cli.add_typer(gazetteer_cli, name="gazetteer")
+summary_cli = typer.Typer(help="The per-destination summaries reads use", no_args_is_help=True)
+cli.add_typer(summary_cli, name="summary")
 corpus_cli = typer.Typer(help="Staff's judgements as an annotated corpus", no_args_is_help=True)
 cli.add_typer(corpus_cli, name="corpus")
 
@@ -305,6 +307,22 @@ def demo_reset() -> None:
         engine.dispose()
     typer.echo(f"removed the demo: {removed.sources} sources, {removed.reports} reports, "
                f"{removed.series_points} series points, {removed.alerts} alerts", err=True)
+
+
+@summary_cli.command("rebuild")
+def summary_rebuild() -> None:
+    """Recomputes every destination's summary (what the overview and /api/v1/destinations
+    read) from the stored series; the migration that adds them runs it once. Safe to rerun."""
+    from app.summary.service import rebuild
+
+    settings = _settings(secrets=False)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            written = rebuild(session)
+    finally:
+        engine.dispose()
+    typer.echo(f"rebuilt {written} destination summaries", err=True)
 
 
 @gazetteer_cli.command("build")

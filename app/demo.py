@@ -35,6 +35,7 @@ from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.series.service import update_series
 from app.sources.models import FetchAttempt, Source
+from app.summary.service import forget_realm, refresh
 from app.webhooks.models import WebhookEvent
 
 
@@ -95,6 +96,7 @@ def reset(session: Session, gazetteer: Gazetteer, freshness_days: int) -> Remove
     _delete(session, delete(WebhookEvent).where(WebhookEvent.alert_id.in_(alerts)))
     n_alerts = _delete(session, delete(Alert).where(Alert.demo.is_(True)))
     n_points = _delete(session, delete(SeriesPoint).where(SeriesPoint.demo.is_(True)))
+    forget_realm(session, demo=True)
     _delete(session, delete(Figure).where(Figure.source_id.in_(sources)))
     n_reports = _delete(session, delete(Report).where(Report.source_id.in_(sources)))
     _delete(session, delete(FetchAttempt).where(FetchAttempt.source_id.in_(sources)))
@@ -102,7 +104,8 @@ def reset(session: Session, gazetteer: Gazetteer, freshness_days: int) -> Remove
     session.flush()
     mixed = _mixed_points(session, gazetteer, demo_figures)
     if mixed:
-        update_series(session, gazetteer, mixed.items(), freshness_days, demo=False)
+        changed = update_series(session, gazetteer, mixed.items(), freshness_days, demo=False)
+        refresh(session, changed, demo=False)
     return Removed(n_sources, n_reports, n_points, n_alerts)
 
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders, https=settings.https)
+    # outermost: the security headers see (and hash the docs' scripts in) the plain body, and
+    # only large answers are worth the CPU; streamed answers are compressed as they stream
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.include_router(health.router)
     app.include_router(reports_router)
     app.include_router(places_router)

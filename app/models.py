@@ -9,10 +9,11 @@ from app.reports.dedup import ReportBand, ReportFingerprint
 from app.reports.models import Figure, FigureReview, Report
 from app.series.models import SeriesPoint
 from app.sources.models import FetchAttempt, Source
+from app.summary.models import DestinationSummary
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-__all__ = ["Alert", "AlertEvent", "AlertRule", "AliasAddition", "ApiKey", "Base", "FetchAttempt",
-           "Figure", "FigureReview", "Notification", "NotificationAttempt", "PlaceAddition",
-           "Report", "ReportBand", "ReportFingerprint", "SeriesPoint", "Silence", "Source",
-           "Subscription", "WebSession", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
-           "WebhookEvent"]
+__all__ = ["Alert", "AlertEvent", "AlertRule", "AliasAddition", "ApiKey", "Base",
+           "DestinationSummary", "FetchAttempt", "Figure", "FigureReview", "Notification",
+           "NotificationAttempt", "PlaceAddition", "Report", "ReportBand", "ReportFingerprint",
+           "SeriesPoint", "Silence", "Source", "Subscription", "WebSession", "WebhookAttempt",
+           "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]

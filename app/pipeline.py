@@ -1,10 +1,10 @@
 """The route of a report, from its text to the webhook outbox, in one place.
 
     ingest_many  store reports -> extract figures -> record_figures
-    record_figures  store figures -> hold for review -> update series -> assess alerts
-                    -> publish to the outbox
-    apply_review  review a figure -> update series -> revise alerts -> assess alerts
-                  -> publish to the outbox
+    record_figures  store figures -> hold for review -> update series -> summarize
+                    -> assess alerts -> publish to the outbox
+    apply_review  review a figure -> update series -> summarize -> revise alerts
+                  -> assess alerts -> publish to the outbox
 
 A report, or a batch of a fetch's reports, is one unit of work: the caller opens the transaction
 and commits it, every stage only flushes, so the reports, their figures, the series points and
@@ -49,6 +49,7 @@ from app.reports.service import (
 from app.series.service import update_series
 from app.settings import Settings
 from app.sources.models import Source
+from app.summary.service import refresh as refresh_summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +121,19 @@ def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
         if settings.review == "alerting":
             realm, alerting = hold_alerting(session, settings, gazetteer, ours, realm, demo=demo)
             held += alerting
+        summarize(session, realm, demo=demo)
         evaluation = assess(session, gazetteer, realm, demo=demo)
         deliveries += publish(session, gazetteer, evaluation)
         alerts += evaluation.alerts
         for place_id, days in realm.items():
             changed.setdefault(place_id, set()).update(days)
     return Recorded(figures, changed, alerts, deliveries, held)
+
+
+def summarize(session: Session, changed: dict[str, set[date]], *, demo: bool) -> int:
+    """Rewrites the summaries of the destinations whose series changed (what the overview and
+    /api/v1/destinations read, and what their ETags come from), in the same transaction."""
+    return refresh_summaries(session, changed, demo=demo)
 
 
 def hold_for_review(session: Session, settings: Settings, figures: list[Figure]) -> list[Figure]:
@@ -200,6 +208,7 @@ def apply_review(session: Session, settings: Settings, gazetteer: Gazetteer, fig
     # a review moves the series and alerts of its figure's realm, the demo's or the real one
     demo = bool(demo_source_ids(session, {reviewed.figure.source_id}))
     changed = update_series(session, gazetteer, touched, settings.freshness_days, demo=demo)
+    summarize(session, changed, demo=demo)
     who = f"review by {by}"
     revision = revise(session, gazetteer, changed, by=who, reason=reason, demo=demo)
     evaluation = assess(session, gazetteer, changed, skip=revision.checked, demo=demo)

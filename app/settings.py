@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     max_report_bytes: int = Field(default=1_000_000, ge=1_000)
     max_request_bytes: int = Field(default=2_000_000, ge=1_000)
     page_size: int = Field(default=50, ge=1, le=500)
+    # reads whose cost is bounded by the answer (app/series/router.py)
+    series_days: int = Field(default=90, ge=1, le=36_600, description="the days a series answer "
+                             "covers when no `start` is given: up to its last point")
+    series_max_points: int = Field(default=1000, ge=7, le=100_000, description="the most points "
+                                   "one series answer carries; a cursor gives the rest")
+    gzip_min_bytes: int = Field(default=1000, ge=0, description="answers this large or larger "
+                                "are gzipped for clients that accept it")
     log_level: str = "info"
     # database connections under load (app/db.py): requests wait for a slot without a thread
     db_pool_size: int = Field(

@@ -46,7 +46,7 @@ from app.dashboard.text import direction, mark_figures, mark_number
 from app.db import SessionDep, utcnow
 from app.demo import DemoFlag
 from app.errors import DispmonError, NotAuthenticated, NotFound
-from app.gazetteer.service import current_gazetteer
+from app.gazetteer.service import additions_mark, current_gazetteer
 from app.limits import MAX_PAGE, Id, PlaceId
 from app.notify import service as notify
 from app.redaction import redact_text, redact_url
@@ -55,6 +55,7 @@ from app.reports import service as reports_service
 from app.reports.models import ReviewAction
 from app.settings import Settings, SettingsDep
 from app.sources.models import CREDIBILITY_GRADES
+from app.summary import conditional
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("app.dashboard") / "templates"))
@@ -151,20 +152,28 @@ def signin_redirect(request: Request, _exc: Exception) -> Response:
 def overview(request: Request, session: SessionDep, viewer: ViewerDep,
              demo: Annotated[bool | None, Query(
                  description="the demo's data, or the real (never both); absent: the real "
-                             "once there is any, the demo until then")] = None) -> HTMLResponse:
+                             "once there is any, the demo until then")] = None) -> Response:
     """The real destinations and alerts, or the demo's: never both at once. A new install shows
     its demo until the first real figure makes a series, saying so."""
     gazetteer = current_gazetteer(session)
     if demo is None:
         demo = not service.has_series(session, demo=False) and service.has_series(session,
                                                                                   demo=True)
-    return _page(request, "overview.html", viewer,
+    # a 304 when nothing the page shows changed for this viewer (its forms' token included)
+    parts, modified = service.overview_state(session, demo=demo)
+    tag = conditional.etag("overview", demo, parts, additions_mark(session), request.url.query,
+                           viewer.key.id if viewer.key else None, viewer.csrf, viewer.can_read)
+    if (cached := conditional.not_modified(request, tag, modified)) is not None:
+        return cached
+    page = _page(request, "overview.html", viewer,
                  destinations=service.recent_destinations(session, gazetteer, demo=demo),
                  alerts=service.open_alerts(session, demo=demo),
                  retracted=service.retracted_alerts(session, demo=demo),
                  waiting=service.waiting_count(session),
                  sources=service.source_states(session), demo=demo,
                  has_demo=demo or service.has_series(session, demo=True))
+    conditional.stamp(page, tag, modified)
+    return page
 
 
 FiguresPage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of figures")]

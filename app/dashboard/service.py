@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from itertools import pairwise
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -24,8 +22,9 @@ from app.series.models import SeriesPoint
 from app.series.service import series_points
 from app.sources.fetchers import FETCHERS
 from app.sources.models import FetchAttempt, FetchStatus, Source
+from app.summary import service as summary
+from app.summary.models import SparkPoint
 
-RECENT_DAYS = 60
 FIGURES_PER_PAGE = 50
 _IN_CHUNK = 500  # ids per IN (...) list: far under SQLite's and psycopg's parameter limits
 
@@ -97,34 +96,9 @@ def _chart(points: list[SeriesPoint]) -> list[ChartPoint]:
                        last_report(p)) for p in points]
 
 
-def _moved(points: list[SeriesPoint]) -> date:
-    """The last day the estimate changed or people arrived: the destination's "as of"."""
-    last = points[0].day
-    for before, point in pairwise(points):
-        if point.estimate != before.estimate or point.new_arrivals:
-            last = point.day
-    return last
-
-
-def _value_on(points: list[SeriesPoint], day: date) -> int | None:
-    """The last fresh estimate on or before `day`: a held (stale) value is no reading."""
-    known = [p.estimate for p in points if p.day <= day and not p.stale]
-    return known[-1] if known else None
-
-
-def _change(points: list[SeriesPoint], current: SeriesPoint, days: int) -> int | None:
-    """How much the fresh estimate moved over the `days` before `current`; none for a held
-    point, which no new report backs."""
-    if current.stale:
-        return None
-    before = _value_on(points, current.day - timedelta(days=days))
-    return current.estimate - before if before is not None else None
-
-
 def last_report(point: SeriesPoint) -> date | None:
     """The day of the newest figure behind a point."""
-    days = [str(s["day"]) for s in point.sources if s.get("day")]
-    return date.fromisoformat(max(days)) if days else None
+    return summary.last_report(point.sources)
 
 
 def quiet_since(points: list[ChartPoint], today: date | None = None) -> date | None:
@@ -146,40 +120,51 @@ def recent_destinations(session: Session, gazetteer: Gazetteer, limit: int = 12,
                         today: date | None = None, *, demo: bool = False) -> list[DestinationRow]:
     """Destinations ordered by their latest movement, newest first, with 3- and 7-day changes
     of fresh values; a destination with no fresh figure `today` says since when instead. The
-    real series, or the demo's when `demo` (app.demo)."""
+    real series, or the demo's when `demo` (app.demo). One row per destination, from the
+    summaries the series updates keep (app.summary)."""
     today = today or utcnow().date()
-    newest = session.scalar(select(func.max(SeriesPoint.day)).where(SeriesPoint.demo == demo))
-    if newest is None:
-        return []
-    rows = session.scalars(
-        select(SeriesPoint).where(SeriesPoint.demo == demo,
-                                  SeriesPoint.day >= newest - timedelta(days=RECENT_DAYS))
-        .order_by(SeriesPoint.destination_id, SeriesPoint.day)
-    ).all()
-    by_place: dict[str, list[SeriesPoint]] = defaultdict(list)
-    for p in rows:
-        by_place[p.destination_id].append(p)
     out = []
-    for place_id, points in by_place.items():
-        place = gazetteer.get(place_id)
-        if place is None:
+    for row in summary.overview(session, limit, demo=demo):
+        place = gazetteer.get(row.destination_id)
+        if place is None or row.as_of is None:
             continue
-        as_of = _moved(points)
-        current = next(p for p in points if p.day == as_of)
-        shown = [p for p in points if p.day <= as_of]
-        latest = points[-1]
-        stale = latest.fresh_until is not None and latest.fresh_until < today
-        if stale:
-            # no change to show: the estimate holds, and the row says since when no one reported
-            current = latest
+        stale = row.fresh_until is not None and row.fresh_until < today
+        # stale: no change to show, the estimate holds, and the row says since when no one
+        # reported
+        estimate, low, high = ((row.latest_estimate, row.latest_low, row.latest_high) if stale
+                               else (row.estimate, row.low, row.high))
         out.append(DestinationRow(
-            place, as_of, current.estimate, current.low, current.high,
-            None if stale else _change(points, current, 3),
-            None if stale else _change(points, current, 7),
-            _chart(shown), demo,
-            stale, last_report(latest)))
-    out.sort(key=lambda r: (r.as_of, r.estimate), reverse=True)
-    return out[:limit]
+            place, row.as_of, estimate, low, high,
+            None if stale else row.change_3d, None if stale else row.change_7d,
+            [_spark(p) for p in row.points], demo, stale, row.last_report))
+    return out
+
+
+def _spark(p: SparkPoint) -> ChartPoint:
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    return ChartPoint(date.fromisoformat(p["day"]), p["estimate"], p["low"], p["high"],
+                      p["new_arrivals"], day(p["fresh_until"]))
+
+
+def overview_state(session: Session, *, demo: bool) -> tuple[tuple[object, ...], datetime]:
+    """What the overview shows depends on, cheaply (aggregates over indexed columns, not the
+    series): the realms' summaries, the alerts, the review queue's length and the sources' last
+    fetches; with when it last changed (never before today's start, as "stale" is by today)."""
+    real, shown = summary.state(session, None, demo=False), summary.state(session, None, demo=True)
+    alerts = session.execute(select(func.count(), func.max(Alert.updated_at))
+                             .where(Alert.demo == demo)).one()
+    events = session.scalar(select(func.max(AlertEvent.id)))
+    sources = session.execute(select(func.count(), func.max(Source.last_fetch_at),
+                                     func.sum(Source.consecutive_failures))).one()
+    attempts = session.scalar(select(func.max(FetchAttempt.id)))
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    moments = [m for m in (real.updated_at, shown.updated_at, alerts[1], sources[1]) if m]
+    modified = max([today, *(m if m.tzinfo else m.replace(tzinfo=today.tzinfo) for m in moments)])
+    parts = (real.tag, shown.tag, tuple(alerts), events, waiting_count(session), tuple(sources),
+             attempts, today.date().isoformat())
+    return parts, modified
 
 
 def open_alerts(session: Session, limit: int = 20, *, demo: bool = False) -> list[Alert]:

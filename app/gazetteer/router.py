@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
-from sqlalchemy import func, select
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.auth.deps import AdminAccess, ReadAccess
@@ -17,29 +17,20 @@ from app.gazetteer.index import Place
 from app.gazetteer.schemas import AliasIn, DestinationOut, LatestPoint, PlaceIn
 from app.limits import MAX_NAME, MAX_PAGE, PlaceId, Text
 from app.pagination import MAX_CURSOR, Page, decode_int_cursor, encode_cursor
-from app.series.models import SeriesPoint
 from app.settings import SettingsDep
+from app.summary import conditional
+from app.summary import service as summary
 
 router = APIRouter(prefix="/api/v1", tags=["places"], responses=PROBLEM_RESPONSES)
 
 
 def _latest(session: Session, ids: list[str], demo: bool) -> dict[str, LatestPoint]:
-    if not ids:
-        return {}
-    last_day = (
-        select(SeriesPoint.destination_id, func.max(SeriesPoint.day).label("day"))
-        .where(SeriesPoint.destination_id.in_(ids), SeriesPoint.demo == demo)
-        .group_by(SeriesPoint.destination_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(SeriesPoint).join(
-            last_day, (last_day.c.destination_id == SeriesPoint.destination_id)
-            & (last_day.c.day == SeriesPoint.day)
-        ).where(SeriesPoint.demo == demo)
-    )
-    return {p.destination_id: LatestPoint(date=p.day, estimate=p.estimate, low=p.low,
-                                          high=p.high) for p in rows}
+    """The last point of each destination, from its summary (app.summary): one indexed row
+    each, whatever the length of its history."""
+    return {pid: LatestPoint(date=row.latest_day, estimate=row.latest_estimate,
+                             low=row.latest_low, high=row.latest_high)
+            for pid, row in summary.summaries(session, ids, demo=demo).items()
+            if row.latest_day is not None}
 
 
 def destination_out(place: Place, latest: LatestPoint | None = None) -> DestinationOut:
@@ -50,15 +41,21 @@ def destination_out(place: Place, latest: LatestPoint | None = None) -> Destinat
 
 @router.get("/destinations", response_model=Page[DestinationOut])
 def list_destinations(
-    session: SessionDep, settings: SettingsDep, _key: ReadAccess,
+    request: Request, session: SessionDep, settings: SettingsDep, _key: ReadAccess,
     q: Annotated[Text | None, Query(max_length=MAX_NAME,
                                     description="matches names and aliases")] = None,
     country: Annotated[Text | None, Query(min_length=2, max_length=2)] = None,
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR)] = None,
     limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE)] = None,
     demo: DemoFlag = False,
-) -> Page[DestinationOut]:
-    """Places matching `q` or `country`; with neither, the destinations that have a series."""
+) -> Page[DestinationOut] | Response:
+    """Places matching `q` or `country`; with neither, the destinations that have a series.
+    An ETag and Last-Modified from the realm's summaries: asked again unchanged, a 304."""
+    state = summary.state(session, None, demo=demo)
+    tag = conditional.etag("destinations", demo, state.tag, service.additions_mark(session),
+                           settings.page_size, request.url.query)
+    if (cached := conditional.not_modified(request, tag, state.updated_at)) is not None:
+        return cached
     size = limit or settings.page_size
     offset = decode_int_cursor(cursor) or 0
     gazetteer = service.current_gazetteer(session)
@@ -66,18 +63,17 @@ def list_destinations(
         found = gazetteer.search(q, country.upper() if country else None, limit=offset + size + 1)
         more, window = len(found) > offset + size, found[offset: offset + size]
     else:
-        ids = session.scalars(
-            select(SeriesPoint.destination_id).distinct().where(SeriesPoint.demo == demo)
-            .order_by(SeriesPoint.destination_id)
-            .offset(offset).limit(size + 1)
-        ).all()
+        ids = summary.with_series(session, offset, size + 1, demo=demo)
         more = len(ids) > size
         window = [p for p in map(gazetteer.get, ids[:size]) if p is not None]
     latest = _latest(session, [p.id for p in window], demo)
-    return Page(
+    page: Page[DestinationOut] = Page(
         items=[destination_out(p, latest.get(p.id)) for p in window],
         next_cursor=encode_cursor(offset + size) if more else None,
     )
+    response = Response(page.model_dump_json(), media_type="application/json")
+    conditional.stamp(response, tag, state.updated_at)
+    return response
 
 
 @router.get("/destinations/{place_id}", response_model=DestinationOut)

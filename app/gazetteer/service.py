@@ -117,6 +117,14 @@ def current_gazetteer(session: Session) -> Gazetteer:
     return load_gazetteer()
 
 
+def additions_mark(session: Session) -> Marks:
+    """The last place and alias staff added that the gazetteer holds, brought up to date: it
+    changes when a name or alias does, so an ETag made with it changes too."""
+    current_gazetteer(session)
+    with _lock:
+        return _Applied.places, _Applied.aliases
+
+
 def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")

@@ -24,7 +24,11 @@ class PointOut(BaseModel):
     low: int
     high: int
     new_arrivals: int
-    sources: list[SeriesSource]
+    source_count: int = Field(description="how many figures the point rests on")
+    sources: list[SeriesSource] = Field(
+        description="the figures of the source whose word sets the estimate (its latest total "
+                    "and the arrivals it reported since, the newest few); every figure with "
+                    "`sources=all`")
     # datetime.date: `date` is the name of a field here
     fresh_until: datetime.date | None = Field(
         default=None, description="the last day the newest figure behind the point is fresh")
@@ -37,7 +41,13 @@ class SeriesOut(BaseModel):
     destination: DestinationOut
     points: list[PointOut]
     demo: bool = False
+    next_cursor: str | None = Field(
+        default=None, description="more points than one answer carries: pass it as `cursor` "
+                                  "with the same parameters for the next ones")
 
 
 class MultiSeriesOut(BaseModel):
     series: list[SeriesOut]
+    next_cursor: str | None = Field(
+        default=None, description="more points than one answer carries: pass it as `cursor` "
+                                  "with the same parameters for the next ones")

@@ -429,6 +429,30 @@ def series_of(session: Session, place_ids: list[str] | None, start: date | None,
     return out
 
 
+def series_page(session: Session, place_id: str, start: date | None, end: date | None,
+                limit: int, *, demo: bool = False) -> list[SeriesPoint]:
+    """At most `limit` points of one destination from `start` to `end` (either open), by day:
+    one range scan of the (destination_id, day, demo) index, however long the history."""
+    query = select(SeriesPoint).where(SeriesPoint.destination_id == place_id,
+                                      SeriesPoint.demo == demo)
+    if start:
+        query = query.where(SeriesPoint.day >= start)
+    if end:
+        query = query.where(SeriesPoint.day <= end)
+    return list(session.scalars(query.order_by(SeriesPoint.day).limit(limit)))
+
+
+def places_with_points(session: Session, start: date | None, end: date | None, *,
+                       demo: bool = False) -> list[str]:
+    """The destinations with a point between `start` and `end` (either open), by id."""
+    query = select(SeriesPoint.destination_id).distinct().where(SeriesPoint.demo == demo)
+    if start:
+        query = query.where(SeriesPoint.day >= start)
+    if end:
+        query = query.where(SeriesPoint.day <= end)
+    return list(session.scalars(query.order_by(SeriesPoint.destination_id)))
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """A point of a series at some interval: a day, or an ISO week starting on its Monday."""

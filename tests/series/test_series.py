@@ -10,6 +10,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from app.gazetteer.index import load_gazetteer
+from app.pipeline import summarize
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.series.service import series_points, update_series
@@ -52,7 +53,9 @@ class World:
             extractor_version="test"))
         self.session.flush()
         if update:
-            update_series(self.session, self.gazetteer, [(place, day)], WINDOW)
+            # as the pipeline does: the series, then the summaries of what changed
+            changed = update_series(self.session, self.gazetteer, [(place, day)], WINDOW)
+            summarize(self.session, changed, demo=False)
         return report
 
     def at(self, place: str, day: date) -> SeriesPoint | None:

@@ -1,0 +1,1 @@
+"""Per-destination summaries: what the overview and the destinations list read, one row each."""
