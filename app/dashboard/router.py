@@ -46,6 +46,7 @@ from app.db import SessionDep
 from app.demo import DemoFlag
 from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import current_gazetteer
+from app.incidents.service import open_incidents
 from app.limits import MAX_PAGE, Id, PlaceId
 from app.notify import service as notify
 from app.redaction import redact_text, redact_url
@@ -156,7 +157,9 @@ def overview(request: Request, session: SessionDep, viewer: ViewerDep,
                                                                                   demo=True)
     return _page(request, "overview.html", viewer,
                  destinations=service.recent_destinations(session, gazetteer, demo=demo),
-                 alerts=service.open_alerts(session, demo=demo),
+                 alerts=[a for a in service.open_alerts(session, demo=demo)
+                         if a.incident_id is None],
+                 incidents=open_incidents(session, demo=demo),
                  retracted=service.retracted_alerts(session, demo=demo),
                  waiting=service.waiting_count(session),
                  sources=service.source_states(session), demo=demo,

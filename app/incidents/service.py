@@ -8,6 +8,7 @@ place among its parents (the incident then narrows to the deeper place); else it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -95,18 +96,23 @@ def link(session: Session, gazetteer: Gazetteer, alerts: Sequence[Alert], now: d
 
 def alerts_of(session: Session, incident_ids: Sequence[int]) -> dict[int, list[tuple[Alert,
                                                                                 AlertRule]]]:
-    """The alerts of each incident with their rules, the most severe and largest first."""
+    """The alerts of each incident with their rules: the most severe first, and of those the
+    incident's own place's before its parents', then the largest."""
     out: dict[int, list[tuple[Alert, AlertRule]]] = {i: [] for i in incident_ids}
     if not incident_ids:
         return out
     rows = session.execute(
-        select(Alert, AlertRule).join(AlertRule, AlertRule.id == Alert.rule_id)
+        select(Alert, AlertRule, Incident.destination_id)
+        .join(AlertRule, AlertRule.id == Alert.rule_id)
+        .join(Incident, Incident.id == Alert.incident_id)
         .where(Alert.incident_id.in_(incident_ids)))
-    for alert, rule in rows:
-        out[alert.incident_id or 0].append((alert, rule))
-    for items in out.values():
-        items.sort(key=lambda ar: (-SEVERITY_RANK.get(ar[0].severity, 0), -ar[0].value,
-                                   ar[0].id))
+    ranked: dict[int, list[tuple[tuple[int, bool, int, int], Alert, AlertRule]]] = {}
+    for alert, rule, place in rows:
+        key = (-SEVERITY_RANK.get(alert.severity, 0), alert.destination_id != place,
+               -alert.value, alert.id)
+        ranked.setdefault(alert.incident_id or 0, []).append((key, alert, rule))
+    for incident_id, items in ranked.items():
+        out[incident_id] = [(a, r) for _, a, r in sorted(items, key=lambda t: t[0])]
     return out
 
 
@@ -117,3 +123,34 @@ def recent(session: Session, limit: int = 10, *, demo: bool = False) -> list[Inc
     return list(session.scalars(
         select(Incident).where(Incident.demo.is_(demo), Incident.id.in_(open_ids))
         .order_by(Incident.last_joined_at.desc(), Incident.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIncident:
+    """An incident as the overview shows it: its open alerts with their rules, and its places
+    (the deepest first)."""
+
+    incident: Incident
+    alerts: list[tuple[Alert, AlertRule]]
+
+    @property
+    def places(self) -> list[str]:
+        return list(dict.fromkeys(a.destination_name for a, _ in self.alerts))
+
+    @property
+    def lead(self) -> Alert:
+        return self.alerts[0][0]
+
+
+def open_incidents(session: Session, limit: int = 20, *,
+                   demo: bool = False) -> list[OpenIncident]:
+    """The incidents with open alerts, the latest joined first, each with its open alerts:
+    two queries."""
+    found = recent(session, limit, demo=demo)
+    alerts = alerts_of(session, [i.id for i in found])
+    out = []
+    for incident in found:
+        still = [(a, r) for a, r in alerts[incident.id] if a.status in OPEN_STATUSES]
+        if still:
+            out.append(OpenIncident(incident, still))
+    return out
