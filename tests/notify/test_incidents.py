@@ -146,3 +146,19 @@ def test_the_overview_shows_the_demo_story_as_incidents_with_rules_and_places_fo
     for alert in alerts:
         assert f'href="/alerts/{alert.id}"' in section  # folded inside its incident
     assert "at 2 places (Baalbek-Hermel, Lebanon)" in section
+
+
+def test_an_incident_message_shows_only_the_alerts_the_filters_let_through(
+        client: TestClient, admin: dict[str, str], factory: sessionmaker[Session],
+        settings: Settings) -> None:
+    with receiver(respond=lambda _h, _b: (200, {})) as r:
+        add(client, admin, "mattermost", r.url, rule_kinds=["new_destination", "jump"],
+            destinations=["LB-BH"])
+        _story(factory, settings)
+        assert send(factory, settings) == 2  # the address check, the incident
+        [text] = _texts(r)
+    alerts = [a for a in _alerts(factory) if a.destination_id == "LB-BH" and a.rule_id in (1, 2)]
+    assert len(alerts) == 2
+    assert "2 alerts at 1 place" in text
+    for alert in _alerts(factory):
+        assert (alert.summary in text) == (alert.id in {a.id for a in alerts})
