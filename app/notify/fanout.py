@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.alerts.models import Alert
+from app.db import utcnow
 from app.incidents.service import opened_here
 from app.notify.models import Notification, Rhythm, Subscription
 from app.reports.models import Figure
@@ -93,6 +95,8 @@ def matching(session: Session, event_type: str, data: Mapping[str, Any], *,
 
 
 _WAITING = "notify.incident_notifications"
+_CREATED = "_dispmon_created_here"
+"""Marks, in a notification's `__dict__`, one this transaction wrote (no worker can claim it)."""
 
 
 def _of_incident(session: Session, incident_id: int) -> dict[int, list[Notification]]:
@@ -127,6 +131,28 @@ def _waiting(rows: Sequence[Notification]) -> Notification | None:
                  and n.lease_until is None), None)
 
 
+def _join(session: Session, event: WebhookEvent, waiting: Sequence[Notification]) -> set[int]:
+    """Points the waiting messages of earlier transactions at `event`, but those a worker
+    claimed meanwhile (one conditional UPDATE: on PostgreSQL it waits for the claim's lock and
+    then sees the lease); returns the ids it could not join."""
+    ids = [n.id for n in waiting]
+    result = session.execute(
+        update(Notification).where(Notification.id.in_(ids), Notification.status == "pending",
+                                   Notification.attempts == 0,
+                                   Notification.lease_until.is_(None))
+        .values(event_id=event.id).execution_options(synchronize_session=False))
+    taken: set[int] = set()
+    if not (isinstance(result, CursorResult) and result.rowcount == len(ids)):
+        taken = set(session.scalars(select(Notification.id).where(
+            Notification.id.in_(ids), Notification.event_id != event.id)))
+    for n in waiting:
+        if n.id in taken:  # sent or being sent: no later change joins it
+            set_committed_value(n, "lease_until", utcnow())
+        else:
+            set_committed_value(n, "event_id", event.id)
+    return taken
+
+
 def write(session: Session, event: WebhookEvent, subscriptions: Sequence[Subscription],
           *, is_test: bool = False) -> list[Notification]:
     """One pending notification per subscription, but per incident for an alert's change: a
@@ -142,14 +168,25 @@ def write(session: Session, event: WebhookEvent, subscriptions: Sequence[Subscri
     else:
         known = _of_incident(session, incident_id)
         rows = []
+        joining: dict[int, Notification] = {}  # subscription -> its message of a commit before
         for s in subscriptions:
             earlier = known.setdefault(s.id, [])
-            if (waiting := _waiting(earlier)) is not None:
-                waiting.event_id = event.id
+            if (waiting := _waiting(earlier)) is None:
+                continue
+            if waiting.id is None or waiting in session.new or _CREATED in waiting.__dict__:
+                waiting.event_id = event.id  # written by this transaction: no one else sees it
+            else:
+                joining[s.id] = waiting
+        taken = _join(session, event, list(joining.values())) if joining else set()
+        for s in subscriptions:
+            earlier = known[s.id]
+            waiting = _waiting(earlier) if s.id not in joining else joining[s.id]
+            if waiting is not None and waiting.id not in taken:
                 continue
             row = Notification(subscription_id=s.id, event_id=event.id, status="pending",
                                next_attempt_at=event.created_at, incident_id=incident_id,
                                is_update=bool(earlier))
+            row.__dict__[_CREATED] = True
             earlier.append(row)
             rows.append(row)
     session.add_all(rows)

@@ -162,3 +162,24 @@ def test_an_incident_message_shows_only_the_alerts_the_filters_let_through(
     assert "2 alerts at 1 place" in text
     for alert in _alerts(factory):
         assert (alert.summary in text) == (alert.id in {a.id for a in alerts})
+
+
+def test_a_change_does_not_join_a_message_a_worker_has_claimed(
+        client: TestClient, admin: dict[str, str], factory: sessionmaker[Session],
+        settings: Settings) -> None:
+    add(client, admin, "mattermost", "http://127.0.0.1:9/hook")
+    raise_alerts(factory, settings, *STORY[0])
+    raise_alerts(factory, settings, *STORY[1])  # joins the message still waiting
+    with factory() as session:
+        [waiting] = session.scalars(select(Notification).where(
+            Notification.incident_id.is_not(None))).all()
+        assert not waiting.is_update
+    with factory.begin() as session:  # a worker takes it and is sending it
+        session.execute(update(Notification).where(Notification.id == waiting.id).values(
+            lease_until=utcnow() + timedelta(minutes=1), leased_by="w9"))
+    raise_alerts(factory, settings, *STORY[2])
+    with factory() as session:
+        told = list(session.scalars(select(Notification).where(
+            Notification.incident_id.is_not(None)).order_by(Notification.id)))
+    assert [(n.id == waiting.id, n.is_update) for n in told] == [(True, False), (False, True)]
+    assert told[0].event_id == waiting.event_id  # the claimed message is left as it was
