@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from sqlalchemy.types import TypeDecorator
 if TYPE_CHECKING:
     from app.deps import DbSlots as DbSlots
     from app.deps import SessionDep as SessionDep
+    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +147,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:
+    """Sessions that carry what their stages read of the settings in `session.info` (the
+    incidents' grouping window, app.incidents.service.WINDOW_KEY)."""
+    info: dict[str, Any] = {}
+    if settings is not None:
+        info["dispmon.incident_window"] = timedelta(minutes=settings.incident_window_minutes)
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 POOL_RESERVE = 10

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(default=8, ge=1, le=64,
                                      description="deliveries one process sends at once")
     # e-mail and chat subscriptions (app/notify)
+    incident_window_minutes: float = Field(
+        default=60, gt=0, le=7 * 24 * 60, description="alerts of one destination and its "
+        "parents that open within this long of an incident's first join it (app/incidents)")
+    incident_wait_seconds: float = Field(
+        default=30, ge=0, le=3600, description="a subscription's message of an incident, or of "
+        "its update, waits this long for further alerts to join it")
     smtp_host: str | None = Field(default=None, description="the mail relay e-mail goes through; "
                                   "without it, e-mail subscriptions cannot be sent")
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -86,11 +86,14 @@ class _Receiver:
                         figures = payload["data"].get("evidence", {}).get("figures", [])
                         for f in figures:
                             receiver.arrivals.setdefault(int(f["report_id"]), now)
-                    else:  # a chat message: "New alert (warning) – Place, Country: ..."
+                    else:  # a chat message: "New alert (warning) – Place, Country: ...";
+                        # "New incident"/"Incident updated (...) – Place" when its country's
+                        # alert is of the same incident (app/incidents)
                         headline = str(payload.get("text", "")).split("\n", 1)[0]
                         place = headline.split(" – ", 1)[-1].split(",", 1)[0]
                         key = names.get(place)
-                        if key is not None and "New alert" in headline:
+                        if key is not None and any(word in headline for word in (
+                                "New alert", "New incident", "Incident updated")):
                             receiver.counts[key] = receiver.counts.get(key, 0) + 1
                             if receiver.counts[key] == wanted:
                                 receiver.arrivals[key] = now
@@ -131,7 +134,10 @@ def main() -> None:
     env = {**os.environ, "DISPMON_DATABASE_URL": url, "DISPMON_SCHEDULER": "embedded",
            "DISPMON_SCHEDULER_TICK_SECONDS": str(args.tick), "DISPMON_DEMO": "false",
            "DISPMON_OUTBOUND_ALLOWLIST": "127.0.0.1/32", "DISPMON_LOG_LEVEL": "warning",
-           "DISPMON_SECRET_KEY": secrets.token_urlsafe(32)}
+           "DISPMON_SECRET_KEY": secrets.token_urlsafe(32),
+           # the send path, not the grouping wait (app/incidents: an incident waits for more
+           # alerts to join it, DISPMON_INCIDENT_WAIT_SECONDS, 30 s by default)
+           "DISPMON_INCIDENT_WAIT_SECONDS": os.environ.get("DISPMON_INCIDENT_WAIT_SECONDS", "0")}
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     gazetteer = load_gazetteer()

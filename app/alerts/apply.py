@@ -23,6 +23,7 @@ from app.alerts.lifecycle import Outcome
 from app.alerts.models import Alert, AlertRule
 from app.alerts.rules import Trigger
 from app.gazetteer.index import Gazetteer
+from app.incidents import service as incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,11 @@ def apply_triggers(
             notices.append(Notice(alert, trigger.rule, event))
         for column in lifecycle.REWRITTEN:
             flag_modified(alert, column)
+    # an alert that (re)opens joins its incident (its later changes stay with it), in the
+    # flush below
+    incidents.link(
+        session, gazetteer, [n.alert for n in notices if n.event_type == AlertEvent.FIRING], now
+    )
     # before the outbox's queries, which would flush the alerts one by one
     session.flush()
     history.record(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.alerts.enums import AlertChange, AlertStatus, RuleKind, Severity
 from app.db import Base, one_of, utcnow
+from app.incidents.models import Incident
 
 
 class AlertRule(Base):
@@ -66,6 +67,9 @@ class Alert(Base):
     # app.alerts.evidence.Evidence, as written; read it through parse_evidence
     evidence: Mapped[Mapping[str, Any]] = mapped_column(JSON, default=dict)
     episode: Mapped[int] = mapped_column(default=1)
+    # the incident it joined when it last (re)opened (app.incidents)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_triggered_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column()
@@ -75,6 +79,7 @@ class Alert(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     rule: Mapped[AlertRule] = relationship(lazy="raise")
+    incident: Mapped[Incident | None] = relationship(lazy="raise")
 
 
 class Silence(Base):

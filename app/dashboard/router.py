@@ -30,6 +30,7 @@ from app.auth.service import (
     session_key,
     start_session,
 )
+from app.crypto import secret_box
 from app.dashboard import service, submit
 from app.dashboard.charts import Marker, people, series_chart, sparkline
 from app.dashboard.review import KINDS, QUALIFIERS, UNITS, Attempt, correction_of, explain, told
@@ -42,13 +43,16 @@ from app.dashboard.security import (
     signin_binding,
 )
 from app.dashboard.submit import FormRefused, Preview, ReportForm
+from app.dashboard.subscription_forms import RULE_KINDS, Typed, TypedForm, refusal, typed_of
 from app.dashboard.text import direction, mark_figures, mark_number
 from app.db import SessionDep, utcnow
 from app.demo import DemoFlag
 from app.errors import DispmonError, NotAuthenticated, NotFound
 from app.gazetteer.service import additions_mark, current_gazetteer
+from app.incidents.service import open_incidents
 from app.limits import MAX_PAGE, Id, PlaceId
 from app.notify import service as notify
+from app.notify.models import ChannelKind
 from app.redaction import redact_text, redact_url
 from app.reports import review as review_service
 from app.reports import service as reports_service
@@ -167,7 +171,9 @@ def overview(request: Request, session: SessionDep, viewer: ViewerDep,
         return cached
     page = _page(request, "overview.html", viewer,
                  destinations=service.recent_destinations(session, gazetteer, demo=demo),
-                 alerts=service.open_alerts(session, demo=demo),
+                 alerts=[a for a in service.open_alerts(session, demo=demo)
+                         if a.incident_id is None],
+                 incidents=open_incidents(session, demo=demo),
                  retracted=service.retracted_alerts(session, demo=demo),
                  waiting=service.waiting_count(session),
                  sources=service.source_states(session), demo=demo,
@@ -519,9 +525,103 @@ def subscriptions_page(request: Request, session: SessionDep,
     if not viewer.is_admin:
         return _page(request, "missing.html", viewer, 403,
                      what="Only a signed-in admin can see the subscriptions.")
-    return _page(request, "subscriptions.html", viewer,
+    return _subscriptions(request, session, viewer)
+
+
+def _subscriptions(request: Request, session: Session, viewer: Viewer, status: int = 200,
+                   error: str | None = None, typed: Typed | None = None) -> HTMLResponse:
+    """The page; a refused form is shown again as typed, with why (`status` 4xx)."""
+    return _page(request, "subscriptions.html", viewer, status,
                  subscriptions=notify.list_subscriptions(session, None, MAX_PAGE),
-                 error=request.query_params.get("error"))
+                 error=error or request.query_params.get("error"), typed=typed,
+                 edit_form=typed_of, rule_kinds=RULE_KINDS, channels=list(ChannelKind),
+                 blank=Typed())
+
+
+def _admin_only(request: Request, viewer: Viewer) -> HTMLResponse | None:
+    if viewer.is_admin:
+        return None
+    return _page(request, "missing.html", viewer, 403,
+                 what="Only a signed-in admin can change the subscriptions.")
+
+
+@router.post("/subscriptions")
+def add_subscription(request: Request, _checked: CheckedPost, form: TypedForm,
+                     session: SessionDep, settings: SettingsDep,
+                     viewer: ViewerDep) -> Response:
+    """Adds a subscription through the API's service; its address gets a test message."""
+    if (refused := _admin_only(request, viewer)) is not None:
+        return refused
+    try:
+        body = form.create()
+    except ValidationError as exc:
+        return _subscriptions(request, session, viewer, 422, refusal(exc), form)
+    try:
+        with session.begin_nested():  # a refused subscription leaves nothing behind
+            notify.create_subscription(
+                session, secret_box(settings), current_gazetteer(session), name=body.name,
+                channel=body.channel, address=body.address, token=body.token,
+                destinations=body.destinations, countries=body.countries,
+                rule_kinds=body.rule_kinds, min_severity=body.min_severity, demo=body.demo,
+                rhythm=body.rhythm, digest_hour=body.digest_hour, timezone=body.timezone,
+                digest_when_quiet=body.digest_when_quiet)
+    except DispmonError as exc:
+        return _subscriptions(request, session, viewer, exc.status, exc.detail, form)
+    return RedirectResponse("/subscriptions", status_code=303)
+
+
+@router.post("/subscriptions/{subscription_id}")
+def edit_subscription(subscription_id: Id, request: Request, _checked: CheckedPost,
+                      form: TypedForm, session: SessionDep, settings: SettingsDep,
+                      viewer: ViewerDep) -> Response:
+    """Changes a subscription as the API's PATCH does; a blank address keeps the old one."""
+    if (refused := _admin_only(request, viewer)) is not None:
+        return refused
+    typed = Typed(form.values, form.rule_kinds, subscription_id)
+    try:
+        changes = typed.patch()
+    except ValidationError as exc:
+        return _subscriptions(request, session, viewer, 422, refusal(exc), typed)
+    try:
+        with session.begin_nested():
+            notify.update_subscription(session, secret_box(settings),
+                                       current_gazetteer(session), subscription_id, changes)
+    except DispmonError as exc:
+        return _subscriptions(request, session, viewer, exc.status, exc.detail, typed)
+    return RedirectResponse(f"/subscriptions#subscription-{subscription_id}", 303)
+
+
+@router.post("/subscriptions/{subscription_id}/enabled")
+def enable_subscription(subscription_id: Id, request: Request, _checked: CheckedPost,
+                        session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+                        enabled: Annotated[bool, Form()]) -> Response:
+    """Turns a subscription off (it hears of nothing) or on again."""
+    if (refused := _admin_only(request, viewer)) is not None:
+        return refused
+    try:
+        with session.begin_nested():
+            notify.update_subscription(session, secret_box(settings),
+                                       current_gazetteer(session), subscription_id,
+                                       {"enabled": enabled})
+            if not enabled:
+                notify.get_subscription(session, subscription_id).disabled_reason = (
+                    f"turned off by {viewer.key.name if viewer.key else 'an admin'}")
+    except DispmonError as exc:
+        return _subscriptions(request, session, viewer, exc.status, exc.detail)
+    return RedirectResponse(f"/subscriptions#subscription-{subscription_id}", 303)
+
+
+@router.post("/subscriptions/{subscription_id}/delete")
+def remove_subscription(subscription_id: Id, request: Request, _checked: CheckedPost,
+                        session: SessionDep, viewer: ViewerDep) -> Response:
+    if (refused := _admin_only(request, viewer)) is not None:
+        return refused
+    try:
+        with session.begin_nested():
+            notify.delete_subscription(session, subscription_id)
+    except DispmonError as exc:
+        return _subscriptions(request, session, viewer, exc.status, exc.detail)
+    return RedirectResponse("/subscriptions", status_code=303)
 
 
 @router.post("/subscriptions/{subscription_id}/test")

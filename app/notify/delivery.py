@@ -11,21 +11,38 @@ notification at once; a dead worker's lease expires and its notification is sent
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.alerts.enums import OPEN_STATUSES, AlertEvent
+from app.alerts.outbox import alert_out
 from app.crypto import SecretBox, secret_box
 from app.dashboard.service import series_of
 from app.db import utcnow
 from app.errors import SecretUnreadable
 from app.gazetteer.service import current_gazetteer
+from app.incidents import service as incidents
 from app.notify.channels import CHANNELS, Sent, Target
-from app.notify.fanout import figure_ids, is_demo
-from app.notify.messages import DIGEST_EVENT, TEST_EVENT, Context, Message, build
+from app.notify.fanout import figure_ids, is_demo, matches
+from app.notify.messages import (
+    DIGEST_EVENT,
+    INCIDENT_OPENED,
+    INCIDENT_RESOLVED,
+    INCIDENT_UPDATED,
+    TEST_EVENT,
+    Context,
+    IncidentAlert,
+    Message,
+    build,
+    incident_message,
+)
 from app.notify.models import (
     ChannelKind,
     Notification,
@@ -42,35 +59,55 @@ from app.webhooks.service import UNREADABLE_SECRET_WAIT, next_delay
 log = logging.getLogger(__name__)
 
 
-def _claimable(now: datetime) -> list[ColumnElement[bool]]:
+def _claimable(now: datetime, wait: timedelta = timedelta(0)) -> list[ColumnElement[bool]]:
     return [
         Notification.status == "pending",
         Notification.next_attempt_at <= now,
         or_(Notification.lease_until.is_(None), Notification.lease_until < now),
+        # an incident's message waits for the alerts that join it
+        or_(Notification.incident_id.is_(None), Notification.created_at <= now - wait),
     ]
 
 
 def claim(session: Session, worker: str, now: datetime, lease: timedelta,
-          limit: int) -> list[int]:
+          limit: int, wait: timedelta = timedelta(0)) -> list[int]:
+    """Leases up to `limit` due notifications to `worker`: three statements, however many. The
+    lease is one UPDATE only rows still claimable take, marked with a token of this claim, so
+    the rows read back are exactly those this worker won."""
     candidates = session.scalars(
-        select(Notification.id).where(*_claimable(now))
+        select(Notification.id).where(*_claimable(now, wait))
         .order_by(Notification.next_attempt_at, Notification.id)
         .limit(limit).with_for_update(skip_locked=True)).all()
-    claimed = []
-    for notification_id in candidates:
-        result = session.execute(
-            update(Notification).where(Notification.id == notification_id, *_claimable(now))
-            .values(lease_until=now + lease, leased_by=worker))
-        if isinstance(result, CursorResult) and result.rowcount == 1:
-            claimed.append(notification_id)
-    return claimed
+    if not candidates:
+        return []
+    token = f"{worker[:80]}#{secrets.token_hex(8)}"
+    result = session.execute(
+        update(Notification).where(Notification.id.in_(candidates), *_claimable(now, wait))
+        .values(lease_until=now + lease, leased_by=token)
+        .execution_options(synchronize_session=False))
+    if isinstance(result, CursorResult) and result.rowcount == 0:
+        return []
+    claimed = list(session.scalars(
+        select(Notification).where(Notification.id.in_(candidates),
+                                   Notification.leased_by == token)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .execution_options(populate_existing=True)))
+    # the subscriptions of the batch, in the identity map for `_prepare` and `_record`
+    subscriptions = {n.subscription_id for n in claimed}
+    if subscriptions:
+        session.scalars(select(Subscription).where(Subscription.id.in_(subscriptions))).all()
+    return [n.id for n in claimed]
 
 
 def context_of(session: Session, settings: Settings, event: WebhookEvent) -> Context:
     """What the database adds to the event's data (see `messages.Context`)."""
     if event.type in (TEST_EVENT, DIGEST_EVENT):
         return Context(demo=settings.demo or bool(event.data.get("demo")))
-    data = event.data
+    return context_of_alert(session, settings, event.data)
+
+
+def context_of_alert(session: Session, settings: Settings, data: Mapping[str, Any]) -> Context:
+    """What the database adds to an alert's data (see `messages.Context`)."""
     destination = data.get("destination") or {}
     gazetteer = current_gazetteer(session)
     place_id = str(destination.get("id") or "")
@@ -99,7 +136,8 @@ class _Outgoing:
 
 
 def _prepare(session: Session, settings: Settings, box: SecretBox, notification_id: int,
-             messages: dict[int, Message]) -> _Outgoing | None:
+             messages: dict[MessageKey, Message],
+             secrets_of: dict[int, tuple[str, str | None]]) -> _Outgoing | None:
     notification = session.get_one(Notification, notification_id)
     sub = session.get_one(Subscription, notification.subscription_id)
     if not sub.enabled:
@@ -108,21 +146,69 @@ def _prepare(session: Session, settings: Settings, box: SecretBox, notification_
         notification.lease_until = notification.leased_by = None
         return None
     try:
-        address = box.decrypt(sub.address_encrypted)
-        token = box.decrypt(sub.token_encrypted) if sub.token_encrypted else None
+        if sub.id not in secrets_of:  # once per subscription and batch
+            secrets_of[sub.id] = (box.decrypt(sub.address_encrypted), box.decrypt(
+                sub.token_encrypted) if sub.token_encrypted else None)
+        address, token = secrets_of[sub.id]
     except SecretUnreadable as exc:
         log.error("subscription %s: %s; notification %s waits", sub.id, exc.detail,
                   notification.id)
         notification.next_attempt_at = utcnow() + UNREADABLE_SECRET_WAIT
         notification.lease_until = notification.leased_by = None
         return None
-    if notification.event_id not in messages:
+    key = (notification.event_id, notification.incident_id, notification.is_update,
+           _filters(sub) if notification.incident_id is not None else None)
+    if key not in messages:
         event = session.get_one(WebhookEvent, notification.event_id)
-        messages[event.id] = build(event.type, event.data, context_of(session, settings, event),
-                                   settings.public_url)
+        messages[key] = (incident(session, settings, notification.incident_id,
+                                  notification.is_update, event, sub)
+                         if notification.incident_id is not None else
+                         build(event.type, event.data, context_of(session, settings, event),
+                               settings.public_url))
     return _Outgoing(notification.id, notification.attempts + 1, ChannelKind(sub.channel),
                      Target(address, token, f"dispmon-notification-{notification.id}"),
-                     messages[notification.event_id])
+                     messages[key])
+
+
+Filters = tuple[tuple[str, ...] | None, tuple[str, ...] | None, tuple[str, ...] | None, str,
+                bool | None]
+MessageKey = tuple[int, int | None, bool, Filters | None]
+
+
+def _filters(sub: Subscription) -> Filters:
+    """What of a subscription decides which of an incident's alerts its message shows."""
+    def of(values: list[str] | None) -> tuple[str, ...] | None:
+        return tuple(values) if values is not None else None
+    return (of(sub.destinations), of(sub.countries), of(sub.rule_kinds), sub.min_severity,
+            sub.demo)
+
+
+def incident(session: Session, settings: Settings, incident_id: int, is_update: bool,
+             event: WebhookEvent, sub: Subscription) -> Message:
+    """An incident's message, as it stands: an incident of one alert reads as that alert's
+    latest event. One of several opens with its most severe alert, every rule and place folded
+    in; an update leads with the alert whose change it tells (a rule that joined reads as the
+    incident updated), and the incident reads as resolved once none of its alerts is open."""
+    gazetteer = current_gazetteer(session)
+    # only the alerts the subscription's filters let through
+    rows = [(a, rule) for a, rule in incidents.alerts_of(session, [incident_id])[incident_id]
+            if matches(sub, {"destination": {"country": a.country}, "rule": {"kind": rule.kind}},
+                       [a.destination_id, *(p.id for p in gazetteer.ancestors(a.destination_id))],
+                       a.severity, a.demo)]
+    if len(rows) <= 1:
+        return build(event.type, event.data, context_of(session, settings, event),
+                     settings.public_url)
+    if all(a.status not in OPEN_STATUSES for a, _ in rows):
+        event_type, lead = INCIDENT_RESOLVED, event.data
+    elif is_update:
+        event_type = INCIDENT_UPDATED if event.type == AlertEvent.FIRING else event.type
+        lead = event.data
+    else:
+        event_type, lead = INCIDENT_OPENED, alert_out(*rows[0]).model_dump(mode="json")
+    listed = [IncidentAlert(rule.name, rule.kind, a.destination_name, a.severity, a.status,
+                            a.value, a.summary) for a, rule in rows]
+    return incident_message(event_type, lead, listed, context_of_alert(session, settings, lead),
+                            settings.public_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,26 +288,34 @@ def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome
 
 
 def deliver_notifications(factory: sessionmaker[Session], settings: Settings, worker: str,
-                          now: datetime | None = None, limit: int = 20) -> int:
+                          now: datetime | None = None, limit: int = 100) -> int:
     """One run of the job: claim and send until nothing is due; returns the sends made.
     `now` replaces the clock for scheduling (tests walk through the retries with it)."""
     lease = timedelta(seconds=max(settings.webhook_lease_seconds,
                                   settings.smtp_timeout_seconds + 1))
     box = secret_box(settings)
+    wait = timedelta(seconds=settings.incident_wait_seconds)
     sent = 0
     with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
                             thread_name_prefix="notify") as pool:
         while True:
             with factory.begin() as session:
-                claimed = claim(session, worker, now or utcnow(), lease, limit)
+                claimed = claim(session, worker, now or utcnow(), lease, limit, wait)
                 session.flush()
-                messages: dict[int, Message] = {}
-                prepared = [_prepare(session, settings, box, n, messages) for n in claimed]
+                messages: dict[MessageKey, Message] = {}
+                decrypted: dict[int, tuple[str, str | None]] = {}
+                prepared = [_prepare(session, settings, box, n, messages, decrypted)
+                            for n in claimed]
                 outgoing = [o for o in prepared if o is not None]
             if not claimed:
                 return sent
             outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))
             with factory.begin() as session:
+                ids = [o.outgoing.notification_id for o in outcomes]
+                # the batch's rows in two queries, not two per notification
+                rows = session.scalars(select(Notification).where(Notification.id.in_(ids)))
+                subs = {n.subscription_id for n in rows}
+                session.scalars(select(Subscription).where(Subscription.id.in_(subs))).all()
                 for outcome in outcomes:
                     _record(session, settings, worker, outcome, now)
             sent += len(outcomes)

@@ -8,8 +8,8 @@ into what its platform renders well; `plain_text` is the fallback every channel 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,9 @@ STATES = {
     "alert.updated": ("updated", "Updated"),
     "alert.retracted": ("retracted", "Retracted"),
     "alert.resolved": ("resolved", "Resolved"),
+    "incident.opened": ("firing", "New incident"),
+    "incident.updated": ("updated", "Incident updated"),
+    "incident.resolved": ("resolved", "Incident resolved"),
     "subscription.test": ("test", "Test"),
     "digest.daily": ("digest", "Daily digest"),
 }
@@ -213,6 +216,42 @@ def build(event_type: str, data: Mapping[str, Any], context: Context,
         link=f"{public_url}/alerts/{alert_id}" if public_url and alert_id else None,
         demo=context.demo, alert_id=alert_id, series=context.series,
     )
+
+
+INCIDENT_OPENED = "incident.opened"
+INCIDENT_UPDATED = "incident.updated"
+INCIDENT_RESOLVED = "incident.resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentAlert:
+    """One alert of an incident, as its message lists it."""
+
+    rule: str
+    kind: str
+    place: str
+    severity: str
+    status: str
+    value: int
+    summary: str
+
+
+def incident_message(event_type: str, lead: Mapping[str, Any], alerts: Sequence[IncidentAlert],
+                     context: Context, public_url: str | None) -> Message:
+    """An incident's message: its lead alert's facts (`lead`, the alert as webhooks carry it:
+    the most severe, the largest), then every rule that fired and every place, folded in."""
+    base = build(event_type, lead, context, public_url)
+    rules = tuple(f"{a.rule} ({a.kind}) at {a.place}: {a.summary} [{a.status}, {a.severity}]"
+                  for a in alerts)
+    places = tuple(dict.fromkeys(a.place for a in alerts))
+    summary = (f"{len(alerts)} alerts at {_count(len(places), 'place')}: {base.summary}"
+               if len(alerts) > 1 else base.summary)
+    return replace(base, rule=", ".join(dict.fromkeys(a.rule for a in alerts)), summary=summary,
+                   sections=(("Rules that fired", rules), ("Places", places)))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def cut(text: str, limit: int) -> str:

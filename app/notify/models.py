@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -100,6 +100,12 @@ class Notification(Base):
         ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"),
                                           index=True)
+    # the incident it tells (app.incidents): later changes of the incident's alerts join it
+    # while it waits; null for the address check and the digest
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    # the subscription heard of this incident before: the message reads as its update
+    is_update: Mapped[bool] = mapped_column(default=False, server_default=false())
     # the address check: its outcome is written on the subscription
     is_test: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -71,7 +71,7 @@ def notify_settings(db_url: str, smtp_port: int, **extra: Any) -> Settings:
         "smtp_host": "127.0.0.1", "smtp_port": smtp_port, "smtp_security": "none",
         "smtp_from": "Displacement Monitor <alerts@dispmon.example.org>",
         "smtp_timeout_seconds": 2, "public_url": PUBLIC_URL,
-        "telegram_api_url": "http://127.0.0.1:9", **extra}
+        "telegram_api_url": "http://127.0.0.1:9", "incident_wait_seconds": 0, **extra}
     return hook_settings(db_url, **values)
 
 

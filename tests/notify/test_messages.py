@@ -90,10 +90,16 @@ def test_an_alert_resolved_by_staff_is_told_as_resolved(
         settings: Settings, mailbox: Mailbox) -> None:
     add(client, admin, "email", "officer@example.org")
     raise_alerts(factory, settings)
+    assert send(factory, settings) == 2  # the test, the incident of two alerts
     alerts = client.get("/api/v1/alerts", headers=admin).json()["items"]
     critical = next(a for a in alerts if a["severity"] == "critical")
     response = client.post(f"/api/v1/alerts/{critical['id']}/resolve", headers=admin)
     assert response.status_code == 200, response.text
-    assert send(factory, settings) == 4  # the test, two alerts, one resolution
-    subjects = [m["Subject"] for m in mailbox.wait(4)]
-    assert "Resolved (critical) – Baalbek-Hermel, Lebanon: 12,000 people" in subjects
+    assert send(factory, settings) == 1  # the incident's update
+    resolved = mailbox.wait(3)[2]
+    assert resolved["Subject"] == "Resolved (critical) – Baalbek-Hermel, Lebanon: 12,000 people"
+    plain = resolved.get_body(preferencelist=("plain",))
+    assert plain is not None
+    # the incident's other alert, still open, is listed beside it
+    assert "[resolved, critical]" in plain.get_content()
+    assert "[firing, warning]" in plain.get_content()

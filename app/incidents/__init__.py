@@ -1,0 +1,1 @@
+"""Incidents: the alerts of one destination and its parents that fire within a grouping window."""
