@@ -63,7 +63,9 @@ def _post_real(client: TestClient, writer: dict[str, str]) -> list[int]:
 
 
 def _series(client: TestClient, place: str, demo: bool) -> list[dict[str, Any]]:
-    response = client.get(f"/api/v1/destinations/{place}/series", params={"demo": demo})
+    # every figure behind each point (by default a point lists those that set its estimate)
+    response = client.get(f"/api/v1/destinations/{place}/series",
+                          params={"demo": demo, "sources": "all"})
     assert response.status_code == 200 and response.json()["demo"] is demo
     points: list[dict[str, Any]] = response.json()["points"]
     return points
