@@ -50,7 +50,7 @@ from tests.servers import free_port  # noqa: E402
 PUBLISHED = date(2025, 3, 10)
 
 
-def _reports(n: int) -> list[tuple[str, str]]:
+def region_reports(n: int) -> list[tuple[str, str]]:
     """(place id, text) for n regions whose report the extractor files under that region."""
     gazetteer = load_gazetteer()
     out: list[tuple[str, str]] = []
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=50)
     args = parser.parse_args()
 
-    reports = _reports(args.reports)
+    reports = region_reports(args.reports)
     tmp = Path(tempfile.mkdtemp(prefix="dispmon-bench-"))
     url = f"sqlite:///{tmp / 'bench.db'}"
     env = {**os.environ, "DISPMON_DATABASE_URL": url, "DISPMON_SCHEDULER": "embedded",

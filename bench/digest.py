@@ -16,16 +16,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from alert_latency import PUBLISHED, region_reports  # noqa: E402 (the same reports)
+
 from app.crypto import SecretBox  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
-from app.extract import extract  # noqa: E402
-from app.gazetteer.index import Place, load_gazetteer  # noqa: E402
+from app.gazetteer.index import load_gazetteer  # noqa: E402
 from app.models import Base  # noqa: E402, F401 (every table, for the foreign keys)
 from app.notify.digest import send_digests  # noqa: E402
 from app.notify.models import Rhythm  # noqa: E402
@@ -34,27 +35,10 @@ from app.pipeline import ingest  # noqa: E402
 from app.reports.service import NewReport, manual_source  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
-PUBLISHED = date(2025, 3, 10)
-
 SEVERITIES = ("info", "warning", "critical")
 
 
-def _reports(n: int) -> list[tuple[str, str]]:
-    """(place id, text) for n regions whose report the extractor files under that region (as
-    bench/alert_latency.py builds them)."""
-    gazetteer = load_gazetteer()
-    out: list[tuple[str, str]] = []
-    regions: list[Place] = sorted(
-        (p for p in gazetteer.search(None, None, limit=100_000) if p.level == "admin1"),
-        key=lambda p: p.id)
-    for place in regions:
-        text = f"At least 2,000 people have fled to {place.name}, local officials said."
-        figures = extract(text, PUBLISHED, "en", gazetteer=gazetteer)
-        if len(figures) == 1 and figures[0].destination and figures[0].destination.id == place.id:
-            out.append((place.id, text))
-        if len(out) == n:
-            break
-    return out
+
 KINDS = (None, ["new_destination"], ["threshold", "jump"])
 
 
@@ -75,7 +59,7 @@ def main() -> None:
     engine = make_engine(url)
     factory = make_sessionmaker(engine, settings)
     gazetteer = load_gazetteer()
-    reports = _reports(args.reports)
+    reports = region_reports(args.reports)
     started = time.monotonic()
     for _place, text in reports:
         with factory.begin() as session:
