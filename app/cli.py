@@ -64,10 +64,10 @@ def make_engine(url: str) -> Engine:
     return db.make_engine(url)
 
 
-def make_sessionmaker(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     from app import db
 
-    return db.make_sessionmaker(engine, settings)
+    return db.make_sessionmaker(engine)
 
 
 def alembic_config(database_url: str) -> Config:
@@ -123,7 +123,7 @@ def worker() -> None:
     settings = _settings()
     _logging(settings)
     engine = make_engine(settings.database_url)
-    factory = make_sessionmaker(engine, settings)
+    factory = make_sessionmaker(engine)
     if settings.sources_file:  # the sources' service (and all it drives) only when needed
         from app.sources.service import declare_configured_sources
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,6 @@ from sqlalchemy.types import TypeDecorator
 if TYPE_CHECKING:
     from app.deps import DbSlots as DbSlots
     from app.deps import SessionDep as SessionDep
-    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -147,13 +146,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
-def make_sessionmaker(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:
-    """Sessions that carry what their stages read of the settings in `session.info` (the
-    incidents' grouping window, app.incidents.service.WINDOW_KEY)."""
-    info: dict[str, Any] = {}
-    if settings is not None:
-        info["dispmon.incident_window"] = timedelta(minutes=settings.incident_window_minutes)
-    return sessionmaker(engine, expire_on_commit=False, info=info)
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 POOL_RESERVE = 10

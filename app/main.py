@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url,
                              **pool_options(settings.database_url, settings.db_pool_size))
-        factory = make_sessionmaker(engine, settings)
+        factory = make_sessionmaker(engine)
         app.state.db_slots = DbSlots(settings.db_pool_size, settings.db_wait_seconds)
         # every slot holder needs a thread now and then; never let the pool outnumber them
         threads = anyio.to_thread.current_default_thread_limiter()

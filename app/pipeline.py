@@ -122,7 +122,8 @@ def record_figures(session: Session, settings: Settings, gazetteer: Gazetteer,
             realm, alerting = hold_alerting(session, settings, gazetteer, ours, realm, demo=demo)
             held += alerting
         summarize(session, realm, demo=demo)
-        evaluation = assess(session, gazetteer, realm, demo=demo)
+        evaluation = assess(session, gazetteer, realm, demo=demo,
+                            incident_window=settings.incident_window)
         deliveries += publish(session, gazetteer, evaluation)
         alerts += evaluation.alerts
         for place_id, days in realm.items():
@@ -211,7 +212,8 @@ def apply_review(session: Session, settings: Settings, gazetteer: Gazetteer, fig
     summarize(session, changed, demo=demo)
     who = f"review by {by}"
     revision = revise(session, gazetteer, changed, by=who, reason=reason, demo=demo)
-    evaluation = assess(session, gazetteer, changed, skip=revision.checked, demo=demo)
+    evaluation = assess(session, gazetteer, changed, skip=revision.checked, demo=demo,
+                        incident_window=settings.incident_window)
     deliveries = (publish(session, gazetteer, revision.evaluation)
                   + publish(session, gazetteer, evaluation))
     return ReviewApplied(reviewed, changed,

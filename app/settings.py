@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -174,6 +175,11 @@ class Settings(BaseSettings):
     def https(self) -> bool:
         """Users reach the service over https (cookies are Secure, HSTS is sent)."""
         return self.public_url is not None and urlsplit(self.public_url).scheme == "https"
+
+    @property
+    def incident_window(self) -> timedelta:
+        """DISPMON_INCIDENT_WINDOW_MINUTES as the alert stage takes it."""
+        return timedelta(minutes=self.incident_window_minutes)
 
     @field_validator("household_sizes")
     @classmethod

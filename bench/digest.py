@@ -57,7 +57,7 @@ def main() -> None:
                    capture_output=True)
     settings = Settings(database_url=url, secret_key=key, demo=False)
     engine = make_engine(url)
-    factory = make_sessionmaker(engine, settings)
+    factory = make_sessionmaker(engine)
     gazetteer = load_gazetteer()
     reports = region_reports(args.reports)
     started = time.monotonic()

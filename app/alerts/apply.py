@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -46,11 +46,17 @@ class Evaluation:
 
 
 def apply_triggers(
-    session: Session, gazetteer: Gazetteer, fired: list[Trigger], now: datetime, demo: bool
+    session: Session,
+    gazetteer: Gazetteer,
+    fired: list[Trigger],
+    now: datetime,
+    demo: bool,
+    incident_window: timedelta = incidents.DEFAULT_WINDOW,
 ) -> Evaluation:
     """Applies what fired (in order) to the alerts of its fingerprints (the demo's alerts when
     `demo`): new ones inserted, the others changed as `lifecycle.decide` says, each change kept
-    in the alert's history; returns the alerts touched and the notices."""
+    in the alert's history, an alert that (re)opens put in its incident (`incident_window`);
+    returns the alerts touched and the notices."""
     keys = [lifecycle.fingerprint(t.rule.id, t.place_id, demo) for t in fired]
     # one query locks them all, in fingerprint order: two workers never deadlock on them
     alerts = {
@@ -118,7 +124,8 @@ def apply_triggers(
     # an alert that (re)opens joins its incident (its later changes stay with it), in the
     # flush below
     incidents.link(
-        session, gazetteer, [n.alert for n in notices if n.event_type == AlertEvent.FIRING], now
+        session, gazetteer, [n.alert for n in notices if n.event_type == AlertEvent.FIRING], now,
+        incident_window,
     )
     # before the outbox's queries, which would flush the alerts one by one
     session.flush()

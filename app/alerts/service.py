@@ -32,6 +32,7 @@ from app.alerts.silences import active_silences, silenced
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.gazetteer.index import Gazetteer
+from app.incidents.service import DEFAULT_WINDOW
 
 __all__ = [
     "Evaluation",
@@ -60,11 +61,13 @@ def assess(
     skip: Collection[str] = (),
     *,
     demo: bool = False,
+    incident_window: timedelta = DEFAULT_WINDOW,
 ) -> Evaluation:
     """Runs the enabled rules over the changed (destination, days) and applies what fires to
     the alerts, but those fingerprinted in `skip` (already checked by `revise`); the notices
     are left to `publish`. The caller commits. `demo`: the changes are of the demo's series,
-    and so are the alerts they raise (app.demo).
+    and so are the alerts they raise (app.demo). Alerts that open within `incident_window` of
+    an incident of their place or its parents join it (app.incidents).
 
     A few queries per call, however many places changed: the rules, the series points, the
     highest estimates before them, the alerts, the evidence figures."""
@@ -83,7 +86,7 @@ def assess(
     ]
     if not fired:
         return Evaluation([], [], now)
-    return apply_triggers(session, gazetteer, fired, now, demo)
+    return apply_triggers(session, gazetteer, fired, now, demo, incident_window)
 
 
 def publish(session: Session, gazetteer: Gazetteer, evaluation: Evaluation) -> int:

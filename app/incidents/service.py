@@ -20,10 +20,8 @@ from app.gazetteer.index import Gazetteer
 from app.incidents.models import Incident
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-WINDOW_KEY = "dispmon.incident_window"
-"""`session.info` key (set through the session factory, `app.db.make_sessionmaker`): the grouping
-window, a timedelta; DEFAULT_WINDOW without it."""
 DEFAULT_WINDOW = timedelta(minutes=60)
+"""The grouping window when the caller gives none (DISPMON_INCIDENT_WINDOW_MINUTES's default)."""
 
 
 _OPENED = "incidents.opened"
@@ -38,22 +36,16 @@ def opened_here(session: Session) -> set[int]:
     return {i.id for i in cached[1] if i.id is not None}
 
 
-def window_of(session: Session) -> timedelta:
-    window = session.info.get(WINDOW_KEY)
-    return window if isinstance(window, timedelta) else DEFAULT_WINDOW
-
-
 def _chain(gazetteer: Gazetteer, place_id: str) -> list[str]:
     return [place_id] + [p.id for p in gazetteer.ancestors(place_id)]
 
 
 def link(session: Session, gazetteer: Gazetteer, alerts: Sequence[Alert], now: datetime,
-         window: timedelta | None = None) -> None:
+         window: timedelta = DEFAULT_WINDOW) -> None:
     """Puts each alert that (re)opened into its incident, opening incidents as needed; one query
     for the incidents within the window, whatever the number of alerts. The caller flushes."""
     if not alerts:
         return
-    window = window_of(session) if window is None else window
     realms = {a.demo for a in alerts}
     candidates = list(session.scalars(
         select(Incident).where(Incident.demo.in_(realms), Incident.opened_at >= now - window)
