@@ -43,16 +43,21 @@ def test_every_page_renders_in_chromium(db_url: str, backend: str, tmp_path: Pat
     env = {"DISPMON_DATABASE_URL": db_url, "DISPMON_DEMO": "true", "DISPMON_PUBLIC_READ": "true",
            "DISPMON_SCHEDULER": "off"}
     with served(env) as base:
-        alert = httpx.get(f"{base}/api/v1/alerts", params={"status": "firing"}).json()["items"][0]
-        reports = httpx.get(f"{base}/api/v1/reports", params={"limit": 100}).json()["items"]
+        # the demo's data, apart from real data (the overview shows it while there is no other)
+        alert = httpx.get(f"{base}/api/v1/alerts",
+                          params={"status": "firing", "demo": True}).json()["items"][0]
+        reports = httpx.get(f"{base}/api/v1/reports",
+                            params={"limit": 100, "demo": True}).json()["items"]
         arabic = next(r for r in reports if r["lang"] == "ar")
         pages = {
             "overview": ("/", ['class="alert critical"', 'class="spark"', "Sources"]),
-            "destination": ("/destinations/LB-BH", ['<svg class="chart"', 'class="marker',
+            "destination": ("/destinations/LB-BH?demo=true", ['<svg class="chart"', 'class="marker',
                                                     "<mark>4,000</mark>"]),
             "alert": (f"/alerts/{alert['id']}", ["Evidence", '<svg class="chart"',
                                                  "<blockquote"]),
             "report": (f"/reports/{arabic['id']}", ['dir="rtl"', "<mark>", 'id="reading-1"']),
+            "figure": (f"/figures/{alert['evidence']['figures'][0]['figure_id']}",
+                       ["<blockquote", "History"]),
         }
         for name, (path, expected) in pages.items():
             dom = _browse(chromium, tmp_path / "profile", base + path, "--dump-dom",

@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+from app.sources import service as sources_service
 from app.sources.fetchers import dtm
 from app.sources.schemas import SourceIn
 from app.sources.service import create_source, run_source
@@ -269,7 +270,9 @@ def test_a_dtm_row_is_placed_at_its_own_level_or_not_at_all() -> None:
 
 
 def test_rows_are_stored_in_batches_one_transaction_each(
-        web: FakeWeb, factory: sessionmaker[Session], settings: Settings) -> None:
+        web: FakeWeb, factory: sessionmaker[Session], settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources_service, "INGEST_BATCH", 100)  # 150 rows: two batches
     countries = sorted(c.alpha_3 for c in pycountry.countries)[:150]
     items = [{"year": 2024, "coo_iso": "SYR", "coa_iso": code, "coa_name": code,
               "refugees": 1000 + n, "asylum_seekers": 0} for n, code in enumerate(countries)]
