@@ -585,13 +585,14 @@ def scan(folded: str, original: str, gaz: Gazetteer, lx: Lexicon) -> Scan:
     # words are listed in C (findall) and classified once per distinct word; only those that
     # may start a name are then located (str.find), so the Python loop is over few words
     maybe: dict[str, tuple[int, str, int, str, list[Place]]] = {}
-    for word in _NAME_START.findall(original):
+    # counted in C first: the loop runs once per distinct word (in first-occurrence order)
+    for word, times in Counter(_NAME_START.findall(original)).items():
         got = cache.get(word)
         if got is None:
             got = cache[word] = _classify(fold(word), gaz, lx)
         state = got[0]
         if state == _ADJ:
-            ctx[got[1]] += 1
+            ctx[got[1]] += times
         elif state == _NAME or (state == _ONE and got[4]):
             maybe[word] = got
     starts = sorted((i, word) for word in maybe for i in _occurrences(original, word))
