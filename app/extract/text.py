@@ -135,7 +135,11 @@ def tokenize(folded: str, original: str, start: int, end: int) -> list[Token]:
     toks: list[Token] = []
     for m in _TOKEN.finditer(folded, start, end):
         t = m.group()
-        if t == '"':
+        if "'" not in t and "\n" not in t:  # most tokens: no elision, no line-end hyphen
+            if t != '"':
+                s0 = m.start()
+                kind, norm = _kind_norm(t)
+                toks.append(Token(t, norm, s0, m.end(), original[s0].isupper(), kind))
             continue
         if "\n" in t:
             gap = _LINE_HYPHEN.search(t)
