@@ -174,9 +174,14 @@ class _Doc:
         if self._expulsion is None:
             # a phrase can only occur when each of its words does: checked on the report's
             # distinct words first, so most reports never strip the accents of their whole text
-            bare = {strip_accents(w.decode("utf-8", "surrogatepass")) for w in self.words}
+            # (ASCII words are their own bare form: looked up as bytes, only the others are
+            # decoded and stripped)
+            words = self.words
+            bare = {strip_accents(w.decode("utf-8", "surrogatepass"))
+                    for w in words if not w.isascii()}
             maybe = [p for p in self.lx.expulsion_campaigns
-                     if not all(w.isalpha() for w in p) or all(w in bare for w in p)]
+                     if not all(w.isalpha() for w in p) or all(
+                         (w.isascii() and w.encode() in words) or w in bare for w in p)]
             plain = strip_accents(self.folded) if maybe else ""
             self._expulsion = any(" ".join(p) in plain for p in maybe)
         return self._expulsion
