@@ -554,19 +554,25 @@ def _occurrences(text: str, word: str) -> list[int]:
     """Offsets where _NAME_START would match exactly `word` in `text`."""
     out: list[int] = []
     n = len(word)
-    arabic = is_arabic(word)
-    i = text.find(word)
-    while i != -1:
+    size = len(text)
+    find = text.find
+    i = find(word)
+    if is_arabic(word):
+        while i != -1:
+            before = text[i - 1] if i else " "
+            after = text[i + n] if i + n < size else " "
+            if not is_arabic(before) and not is_arabic(after):
+                out.append(i)
+            i = find(word, i + 1)
+        return out
+    while i != -1:  # (the text's edges count as blanks)
         before = text[i - 1] if i else " "
-        after = text[i + n] if i + n < len(text) else " "
-        if arabic:
-            ok = not is_arabic(before) and not is_arabic(after)
-        else:
-            ok = not (before.isalnum() or before in "_'") and not after.isalpha() and not (
-                after == "'" and text[i + n + 1:i + n + 2].isalpha())
-        if ok:
-            out.append(i)
-        i = text.find(word, i + 1)
+        if not (before.isalnum() or before in "_'"):
+            j = i + n
+            after = text[j] if j < size else " "
+            if not after.isalpha() and not (after == "'" and text[j + 1:j + 2].isalpha()):
+                out.append(i)
+        i = find(word, i + 1)
     return out
 
 
