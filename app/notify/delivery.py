@@ -54,7 +54,7 @@ from app.reports.models import Figure
 from app.settings import Settings
 from app.sources.models import Source
 from app.webhooks.models import WebhookEvent
-from app.webhooks.service import UNREADABLE_SECRET_WAIT, next_delay
+from app.webhooks.service import UNREADABLE_SECRET_WAIT, after_failure
 
 log = logging.getLogger(__name__)
 
@@ -268,21 +268,10 @@ def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome
         notification.next_attempt_at = None
         sub.failing_since = None
         return True
-    clock = now or outcome.finished
-    sub.failing_since = sub.failing_since or clock
-    delay = next_delay(notification.retries, sent.retry_after)
-    if sent.status_code == 410:
-        notification.status = "failed"
-        _disable(session, sub, "the receiver answered 410 Gone")
-    elif clock - sub.failing_since >= timedelta(days=settings.webhook_disable_after_days):
-        notification.status = "failed"
-        _disable(session, sub, f"failing since {sub.failing_since.isoformat()}")
-    elif delay is None:
-        notification.status = "failed"
-        notification.next_attempt_at = None
-    else:
-        notification.retries += 1
-        notification.next_attempt_at = clock + delay
+    why = after_failure(notification, sub, sent.status_code, sent.retry_after,
+                        now or outcome.finished, settings)
+    if why is not None:
+        _disable(session, sub, why)
     session.flush()
     return False
 

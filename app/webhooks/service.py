@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -346,6 +346,42 @@ def next_delay(retries: int, retry_after: float | None) -> timedelta | None:
     return delay
 
 
+class Retried(Protocol):
+    """A queued send (a webhook delivery, a notification) as the retry schedule sees it."""
+
+    status: str
+    retries: int
+    next_attempt_at: datetime | None
+
+
+class Receiver(Protocol):
+    """Where sends go (a webhook endpoint, a subscription): failing since when."""
+
+    failing_since: datetime | None
+
+
+def after_failure(row: Retried, target: Receiver, status_code: int | None,
+                  retry_after: float | None, clock: datetime, settings: Settings) -> str | None:
+    """A failed send: the row is retried on the schedule (`next_delay`) or fails; returns why
+    its receiver is to be disabled (a 410, or failing for DISPMON_WEBHOOK_DISABLE_AFTER_DAYS),
+    else None. Webhook deliveries and notifications share it."""
+    target.failing_since = target.failing_since or clock
+    delay = next_delay(row.retries, retry_after)
+    if status_code == 410:
+        row.status = DeliveryStatus.FAILED
+        return "the receiver answered 410 Gone"
+    if clock - target.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+        row.status = DeliveryStatus.FAILED
+        return f"failing since {target.failing_since.isoformat()}"
+    if delay is None:
+        row.status = DeliveryStatus.FAILED
+        row.next_attempt_at = None
+    else:
+        row.retries += 1
+        row.next_attempt_at = clock + delay
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Outgoing:
     delivery_id: int
@@ -456,21 +492,10 @@ def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome
         delivery.next_attempt_at = None
         endpoint.failing_since = None
         return True
-    clock = now or outcome.finished
-    endpoint.failing_since = endpoint.failing_since or clock
-    delay = next_delay(delivery.retries, outcome.retry_after)
-    if outcome.status_code == 410:
-        delivery.status = DeliveryStatus.FAILED
-        _disable(session, endpoint, "the receiver answered 410 Gone")
-    elif clock - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
-        delivery.status = DeliveryStatus.FAILED
-        _disable(session, endpoint, f"failing since {endpoint.failing_since.isoformat()}")
-    elif delay is None:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.next_attempt_at = None
-    else:
-        delivery.retries += 1
-        delivery.next_attempt_at = clock + delay
+    why = after_failure(delivery, endpoint, outcome.status_code, outcome.retry_after,
+                        now or outcome.finished, settings)
+    if why is not None:
+        _disable(session, endpoint, why)
     session.flush()
     return False
 
