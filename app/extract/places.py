@@ -484,10 +484,12 @@ def _governed(toks: list[Token], j: int, m: Mention, lx: Lexicon) -> str:
 
 
 # Capitalised Latin words and Arabic words: the only ones that can start a place name.
-# (?<!\w) is tested after the first letter, not before it: a pattern opening on a character
+# (?<!\w) is tested after the first letter, not before it: a pattern opening on one character
 # class lets the regex engine skip ahead to candidate letters instead of trying every offset
-_NAME_START = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž](?<!\w.)[^\W\d_]*(?:'[^\W\d_]+)?"
-                         r"|[\u0600-\u06ff](?<!\w.)[\u0600-\u06ff]*)")
+# (an alternation of two classes would not: the first letter is one class of both scripts,
+# and which script it was is read back with a lookbehind)
+_NAME_START = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž\u0600-\u06ff](?<!\w.)"
+                         r"(?:(?<=[A-ZÀ-ÖØ-ÞĀ-Ž])[^\W\d_]*(?:'[^\W\d_]+)?|[\u0600-\u06ff]*)")
 _NAME_RUN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:[ -][^\W\d_]+(?:'[^\W\d_]+)?){0,5}")
 _RUN_SPLIT = re.compile(r"[ -]")
 
