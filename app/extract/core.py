@@ -47,6 +47,9 @@ class _Prefilter:
         self.triggers_b = frozenset(w.encode() for w in lx.triggers)
         self.stems = lx.displacement_stems
         self.stems_re = re.compile("|".join(map(re.escape, self.stems))) if self.stems else None
+        # str.find on each stem is faster than the regex (an alternation of words that open
+        # on common letters); empty stems would match everywhere: left to the regex
+        self.stems_found = all(self.stems)
         words = sorted(lx.number_words, key=len, reverse=True)
         # a regex of every number word is slow (its alternatives are tried at each offset):
         # it is kept for text whose words carry vowel marks, sets serve the rest
@@ -64,6 +67,25 @@ class _Prefilter:
         if not words.isdisjoint(self.number_words):
             return True
         return any(w[1:] in self.number_words for w in words if w[:1] in self.joiners)
+
+    def stem_positions(self, s: str) -> list[int]:
+        """Where the stems' regex matches in `s` (left to right, no overlaps, the first stem
+        listed winning at one offset), in order."""
+        if self.stems_re is None or not self.stems_found:
+            return [] if self.stems_re is None else [m.start() for m in self.stems_re.finditer(s)]
+        found: list[tuple[int, int, int]] = []  # (offset, rank in the list, length)
+        for rank, stem in enumerate(self.stems):
+            i = s.find(stem)
+            while i != -1:
+                found.append((i, rank, len(stem)))
+                i = s.find(stem, i + 1)
+        out: list[int] = []
+        end = 0
+        for i, _, n in sorted(found):
+            if i >= end:
+                out.append(i)
+                end = i + n
+        return out
 
     def has_stem(self, s: str) -> bool:
         # Arabic clitics glue to words ("والنازحين", "فنزح"): look for the roots inside words
@@ -228,8 +250,8 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
     pf = _prefilter(every())
     words = _report_words(folded)
     present = {w.decode() for w in pf.triggers_b.intersection(words)}
-    if not present and not pf.has_stem(folded) and TATWEEL not in folded and (
-            "-\n" not in folded):
+    stem_at = pf.stem_positions(folded)  # found at all when some stem is in the report
+    if not present and not stem_at and TATWEEL not in folded and "-\n" not in folded:
         return []
     # Only sentences holding a displacement word are read closely.
     if TATWEEL in folded:  # Arabic with vowel marks: words carry tatweels, compare without
@@ -237,8 +259,7 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
                       if m.group().replace(TATWEEL, "") in pf.triggers]
     else:
         trigger_at = [i for w in present for i in _word_positions(folded, w)]
-    if pf.stems_re is not None:
-        trigger_at += [m.start() for m in pf.stems_re.finditer(folded)]
+    trigger_at += stem_at
     if "-\n" in folded:  # "dis-\nplaced": a trigger hyphenated across a line break
         trigger_at += [m.start() for m in _LINE_BROKEN.finditer(folded)
                        if m.group(1) + m.group(2) in pf.triggers]
