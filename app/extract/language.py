@@ -47,6 +47,17 @@ def _signature_bytes() -> frozenset[bytes]:
 
 
 @cache
+def _weighted_bytes() -> tuple[tuple[str, int, frozenset[bytes]], ...]:
+    """The telling words (as UTF-8 bytes) by language and weight: a report's score in a
+    language is the weighted size of its words' intersections with these, counted in C."""
+    by: dict[tuple[str, int], set[bytes]] = {}
+    for w, langs in _signatures().items():
+        for code, weight in langs:
+            by.setdefault((code, weight), set()).add(w.encode())
+    return tuple((code, weight, frozenset(ws)) for (code, weight), ws in by.items())
+
+
+@cache
 def _script_language() -> str | None:
     return next((code for code in LANGUAGES if load(code).own_script), None)
 
@@ -66,13 +77,17 @@ def of_report(words: set[bytes], hint: str | None) -> str:
     (Arabic is told by its script, sentence by sentence: see of_sentence.)"""
     hint = hint.lower()[:2] if isinstance(hint, str) else None
     script = _script_language()
-    # the set intersection runs in C; accented words are looked at only when it says little
-    telling = [w.decode() for w in words & _signature_bytes()]
+    # the set intersections run in C; accented words are looked at only when they say little
+    telling = words & _signature_bytes()
+    scores = dict.fromkeys(LANGUAGES, 0)
+    for code, weight, table in _weighted_bytes():
+        scores[code] += weight * len(table.intersection(telling))
     if len(telling) < _MIN_REPORT_EVIDENCE:
         sig = _signatures()
-        telling += [bare for w in words if not w.isascii() and not 0xD8 <= w[0] <= 0xDB
-                    and (bare := strip_accents(w.decode("utf-8", "surrogatepass"))) in sig]
-    scores = _scores(telling)
+        bare = [bare for w in words if not w.isascii() and not 0xD8 <= w[0] <= 0xDB
+                and (bare := strip_accents(w.decode("utf-8", "surrogatepass"))) in sig]
+        for code, score in _scores(bare).items():
+            scores[code] += score
     top = max(scores.values())
     if hint in scores and hint != script and 2 * scores[hint] >= top:
         return hint
