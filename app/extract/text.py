@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -61,6 +62,9 @@ def strip_accents(word: str) -> str:
 # (the lookahead names the characters every match opens with: the regex engine then skips
 # ahead to them instead of trying the second branch at every offset)
 _SENT_END = re.compile(r"(?=[.!?\t \n])(?:[.!?]+[\"'”»)\]]*[ \t]+|(?<![^\W\d_]-)[ \t]*\n[\s]*)")
+# its first branch alone, for text without a line break: the engine then skips to the
+# punctuation instead of trying the second branch at every blank
+_SENT_END_PUNCT = re.compile(r"[.!?]+[\"'”»)\]]*[ \t]+")
 _ABBREV = frozenset("mr mrs ms dr st no gen col lt sgt u.s u.n e.g i.e vs approx ca est".split())
 
 
@@ -84,6 +88,12 @@ def _is_break(text: str, cased: str, m: re.Match[str], floor: int) -> bool:
 _WINDOW = 2000  # a sentence longer than this is cut: bounded work per trigger
 
 
+def _sentence_ends(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """_SENT_END's matches in text[start:end]."""
+    pattern = _SENT_END if text.find("\n", start, end) != -1 else _SENT_END_PUNCT
+    return pattern.finditer(text, start, end)
+
+
 def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int, int]:
     """(start, end) of the sentence around offset `pos`, looking at most _WINDOW back/ahead
     and never before `floor` (the end of the previous sentence read)."""
@@ -93,7 +103,7 @@ def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int
     # the last real break before pos: look close first, test candidates from the nearest back
     for reach in (400, _WINDOW):
         near = max(lo, pos - reach)
-        ends = [m for m in _SENT_END.finditer(text, near, pos) if m.end() <= pos]
+        ends = [m for m in _sentence_ends(text, near, pos) if m.end() <= pos]
         found = next((m for m in reversed(ends) if _is_break(text, cased, m, lo)), None)
         if found is not None:
             start = found.end()
@@ -101,7 +111,7 @@ def sentence_at(text: str, original: str, pos: int, floor: int = 0) -> tuple[int
         if near == lo:
             break
     end = min(len(text), pos + _WINDOW)
-    for m in _SENT_END.finditer(text, pos, end):
+    for m in _sentence_ends(text, pos, end):
         if _is_break(text, cased, m, pos) or m.end() >= len(text):
             end = m.start() + len(m.group().rstrip())
             break
