@@ -35,6 +35,7 @@ MAX_QUOTE = 400    # characters of a quote, cut around the number in a long sent
 _WORDS = re.compile(r"[^\W\d_]+")
 _LINE_BROKEN = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
 _DIGIT = re.compile(r"\d")
+_ASCII = bytes(range(128))
 
 
 class _Prefilter:
@@ -50,6 +51,10 @@ class _Prefilter:
         # str.find on each stem is faster than the regex (an alternation of words that open
         # on common letters); empty stems would match everywhere: left to the regex
         self.stems_found = all(self.stems)
+        # each stem's non-ASCII characters (UTF-8): where they are not among the report's own
+        # non-ASCII characters (a short string), the stem is nowhere in the report
+        self.stem_marks = tuple("".join(c for c in stem if not c.isascii()).encode()
+                                for stem in self.stems)
         words = sorted(lx.number_words, key=len, reverse=True)
         # a regex of every number word is slow (its alternatives are tried at each offset):
         # it is kept for text whose words carry vowel marks, sets serve the rest
@@ -68,13 +73,16 @@ class _Prefilter:
             return True
         return any(w[1:] in self.number_words for w in words if w[:1] in self.joiners)
 
-    def stem_positions(self, s: str) -> list[int]:
+    def stem_positions(self, s: str, data: bytes) -> list[int]:
         """Where the stems' regex matches in `s` (left to right, no overlaps, the first stem
-        listed winning at one offset), in order."""
+        listed winning at one offset), in order. `data` is `s` as UTF-8."""
         if self.stems_re is None or not self.stems_found:
             return [] if self.stems_re is None else [m.start() for m in self.stems_re.finditer(s)]
+        marks = data.translate(None, _ASCII)  # UTF-8 keeps the other characters whole
         found: list[tuple[int, int, int]] = []  # (offset, rank in the list, length)
         for rank, stem in enumerate(self.stems):
+            if self.stem_marks[rank] not in marks:
+                continue
             i = s.find(stem)
             while i != -1:
                 found.append((i, rank, len(stem)))
@@ -248,9 +256,10 @@ def _extract(text: str, published: date | None, lang: str | None, gaz: Gazetteer
     # every language's trigger words find the sentences worth reading; each sentence is then
     # read with its own language's lexicon
     pf = _prefilter(every())
-    words = _report_words(folded)
+    data = folded.encode("utf-8", "surrogatepass")
+    words = _report_words(data)
     present = {w.decode() for w in pf.triggers_b.intersection(words)}
-    stem_at = pf.stem_positions(folded)  # found at all when some stem is in the report
+    stem_at = pf.stem_positions(folded, data)  # found at all when some stem is in the report
     if not present and not stem_at and TATWEEL not in folded and "-\n" not in folded:
         return []
     # Only sentences holding a displacement word are read closely.
@@ -290,9 +299,9 @@ _SPLIT_BYTES = bytes(
     32 if (c < 128 and not chr(c).isalpha()) else c for c in range(256))
 
 
-def _report_words(folded: str) -> set[bytes]:
-    """The distinct words of a folded report, as UTF-8 bytes."""
-    return set(folded.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES).split())
+def _report_words(data: bytes) -> set[bytes]:
+    """The distinct words of a folded report given as UTF-8 (surrogates passed), as bytes."""
+    return set(data.translate(_SPLIT_BYTES).split())
 
 
 
