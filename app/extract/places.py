@@ -7,7 +7,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from app.extract.lexicon import Lexicon
-from app.extract.text import Token, fold, is_arabic, strip_accents
+from app.extract.text import (
+    ARABIC_FIRST,
+    ARABIC_LAST,
+    Token,
+    fold,
+    is_arabic,
+    strip_accents,
+)
 from app.gazetteer.index import Gazetteer, Place, normalize
 
 
@@ -560,10 +567,9 @@ def _occurrences(text: str, word: str) -> list[int]:
     find = text.find
     i = find(word)
     if is_arabic(word):
-        while i != -1:
-            before = text[i - 1] if i else " "
-            after = text[i + n] if i + n < size else " "
-            if not is_arabic(before) and not is_arabic(after):
+        while i != -1:  # (is_arabic of one character, inline)
+            if not (i and ARABIC_FIRST <= text[i - 1] <= ARABIC_LAST) and not (
+                    i + n < size and ARABIC_FIRST <= text[i + n] <= ARABIC_LAST):
                 out.append(i)
             i = find(word, i + 1)
         return out
