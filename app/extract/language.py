@@ -47,14 +47,14 @@ def _signature_bytes() -> frozenset[bytes]:
 
 
 @cache
-def _weighted_bytes() -> tuple[tuple[str, int, frozenset[bytes]], ...]:
-    """The telling words (as UTF-8 bytes) by language and weight: a report's score in a
-    language is the weighted size of its words' intersections with these, counted in C."""
-    by: dict[tuple[str, int], set[bytes]] = {}
+def _weight_rows() -> dict[bytes, tuple[int, ...]]:
+    """Each telling word (as UTF-8 bytes) and its weight in each language, in LANGUAGES'
+    order: a report's scores are the column sums of its words' rows (summed in C)."""
+    rows: dict[bytes, tuple[int, ...]] = {}
     for w, langs in _signatures().items():
-        for code, weight in langs:
-            by.setdefault((code, weight), set()).add(w.encode())
-    return tuple((code, weight, frozenset(ws)) for (code, weight), ws in by.items())
+        by = dict(langs)
+        rows[w.encode()] = tuple(by.get(code, 0) for code in LANGUAGES)
+    return rows
 
 
 @cache
@@ -77,11 +77,14 @@ def of_report(words: set[bytes], hint: str | None) -> str:
     (Arabic is told by its script, sentence by sentence: see of_sentence.)"""
     hint = hint.lower()[:2] if isinstance(hint, str) else None
     script = _script_language()
-    # the set intersections run in C; accented words are looked at only when they say little
+    # the set intersection and sums run in C; accented words are looked at only when they
+    # say little
     telling = words & _signature_bytes()
     scores = dict.fromkeys(LANGUAGES, 0)
-    for code, weight, table in _weighted_bytes():
-        scores[code] += weight * len(table.intersection(telling))
+    if telling:
+        rows = _weight_rows()
+        columns = zip(*[rows[w] for w in telling], strict=True)
+        scores = dict(zip(LANGUAGES, map(sum, columns), strict=True))
     if len(telling) < _MIN_REPORT_EVIDENCE:
         sig = _signatures()
         bare = [bare for w in words if not w.isascii() and not 0xD8 <= w[0] <= 0xDB
