@@ -360,8 +360,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             c = None  # "de los cuales 1,7 millones ya cuentan con el Estatuto": no movement
         if c is not None and any(t.norm in lx.exits for t in toks[lo:hi]) and doc.expulsion:
             c = None  # leaving the country that expels them: a return
-        if c is not None and rumoured and any(
-                t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
+        if c is not None and rumoured and (any(
+                t.norm in lx.rejection for t in toks[clause_lo:clause_hi])
+                or _denied_after(toks, bounds, clause_hi, lx)):
             c = None  # "denied rumours that 50,000 had fled"
         killed = c is None and not _dated(toks, amt, lx) and rejected_context(
             toks, amt, lo, hi, lx)
@@ -761,9 +762,21 @@ def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
     return hi
 
 
+def _denied_after(toks: list[Token], bounds: list[int], hi: int, lx: Lexicon) -> bool:
+    """Whether the clause after the figure's, opened by "but", denies it and counts nothing of
+    its own: "10,000 had fled X, but the government dismissed the claim as false"."""
+    j = hi + 1 if hi < len(toks) and toks[hi].text == "," else hi
+    if j >= len(toks) or toks[j].norm not in lx.contrast:
+        return False
+    span = toks[j:min((b for b in bounds if b > j), default=len(toks))]
+    return all(t.kind != "num" for t in span) and any(t.norm in lx.rejection for t in span)
+
+
 def _elliptical(toks: list[Token], before: Amount, amt: Amount, hi: int, lx: Lexicon) -> bool:
     """Whether an amount joined to the one before has no verb of its own ("and 60 others in
-    Baniyas"), so it shares that one's verb and verdict."""
+    Baniyas"), so it shares that one's verb and verdict (not across a ';')."""
+    if any(t.text == ";" for t in toks[before.last + 1:amt.first]):
+        return False
     span = toks[before.last + 1:amt.first] + toks[amt.last + 1:hi]
     verbs = (lx.displacement, lx.stock_verbs, lx.register, lx.remain, lx.hosting)
     dying = {k + m for k in range(len(span)) if death_phrase(span, k, lx)

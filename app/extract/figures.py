@@ -225,6 +225,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     nxt = toks[last + 1].norm if last + 1 < len(toks) else ""
     if prev in lx.money or nxt in lx.money or nxt in lx.percent or _ratio(toks, first, last, lx):
         return True
+    for phrase in lx.percent_phrases:  # "40 في المئة", "30 por ciento"
+        if tuple(t.norm for t in toks[last + 1:last + 1 + len(phrase)]) == phrase:
+            return True
     nxt2 = toks[last + 2].norm if last + 2 < len(toks) else ""
     may_verb = nxt in lx.month_modal and nxt2 in lx.modal_followers
     if prev in lx.age_before or prev in lx.months or (nxt in lx.months and not may_verb):
@@ -259,7 +262,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         if back[k].norm in lx.coordinators:
             # the number's own verb after "and": "50 morts et poussé 8 000 habitants à fuir"
             if nxt in lx.displaced_nouns or nxt in lx.displaced_participles or any(
-                    t.norm in lx.displacement for t in back[k + 1:]):
+                    t.norm in lx.displacement for t in back[k + 1:]) or any(
+                    t.norm in lx.displaced_participles for t in toks[last + 2:min(hi, last + 4)]):
                 back = back[k + 1:]
             break
     comma = max((k for k, t in enumerate(back) if t.text == ","), default=-1)
@@ -456,9 +460,10 @@ def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
         return False
     while j >= 0 and toks[j].norm in lx.partitive_of:
         j -= 1  # "من أصل"
-    while j >= 0 and toks[j].kind == "word" and (
-            toks[j].norm in _qualifier_words(lx) or toks[j].norm in lx.scales):
-        j -= 1  # "9,000 of some 14,000", "3 آلاف من أصل 8 آلاف"
+    while j >= 0 and toks[j].kind != "num" and (toks[j].norm in _qualifier_words(lx)
+                                                or toks[j].norm in lx.scales
+                                                or toks[j].norm in lx.percent):
+        j -= 1  # "9,000 of some 14,000", "3 آلاف من أصل 8 آلاف", "40 per cent of the"
     return j >= 0 and toks[j].kind == "num"
 
 
@@ -556,6 +561,8 @@ def _partitive_unit(toks: list[Token], amt: Amount,
     if j >= len(toks) or toks[j].norm not in lx.partitive_of:
         return None, -1, False
     j += 1
+    if j < len(toks) and toks[j].norm in lx.partitive_of:
+        j += 1  # "600 من أصل 1500 أسرة"
     if j < len(toks) and (toks[j].norm in lx.partitive_articles
                           or toks[j].text.endswith(lx.possessive_suffixes)):
         j += 1  # "9,000 of Komanda's 14,000 inhabitants"
