@@ -525,6 +525,8 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous, lx)
     if unit is None:
         return None
+    if _fronted_population(toks, amt, noun_end, lo, lx):
+        return None
     # the value of a statistic noun of the displaced: "عدد الوافدين ارتفع إلى 65 ألف شخص",
     # "ليتجاوز عدد النازحين 300 ألف شخص يعيشون في ..."
     if not displaced and any(t.norm in lx.count_nouns
@@ -706,6 +708,25 @@ def _fronted_whole(toks: list[Token], whole: Candidate, amt: Amount, lx: Lexicon
     if p > 1 and toks[p - 2].kind != "punct":
         return False
     return any(t.text == "," for t in toks[whole.noun_end + 1:amt.first])
+
+
+def _fronted_population(toks: list[Token], amt: Amount, noun_end: int, lo: int,
+                        lx: Lexicon) -> bool:
+    """A fronted partitive's whole counting residents, up to its comma without a movement
+    word: "Of the 4,000 villagers, 3,000 fled", "Sur les 4 000 habitants de Mansila, ..."."""
+    p = amt.first - 1 - _qualifier_length(toks, amt.first, lx)
+    if p - 1 < lo or toks[p].norm not in lx.partitive_articles or (
+            toks[p - 1].norm not in lx.partitive_of) or (
+            p - 1 > lo and toks[p - 2].kind != "punct"):
+        return False
+    if noun_end >= len(toks) or _strip_al(toks[noun_end].norm, lx) not in lx.residents:
+        return False
+    for t in toks[noun_end + 1:]:
+        if t.text == ",":
+            return True
+        if t.kind == "num" or t.norm in lx.displacement or t.norm in lx.stock_verbs:
+            return False
+    return False
 
 
 def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:
