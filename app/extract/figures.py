@@ -94,7 +94,7 @@ def _exceeded(toks: list[Token], first: int, lx: Lexicon) -> str | None:
             # the statistic's subject after the verb ("ليتجاوز عدد النازحين N") or before it
             # ("the number of refugees topped N", "عدد الوافدين لم يتجاوز N")
             if not seen_count and not any(x.norm in lx.count_nouns
-                                          for x in toks[max(0, j - 8):j]):
+                                          for x in toks[max(0, j - 12):j]):
                 return None
             negated = j > 0 and toks[j - 1].norm in lx.negations
             return "up_to" if negated else "more_than"
@@ -240,6 +240,10 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         q -= 1  # "a border city of some 350,000", "groups of more than 50 people"
     if q > lo and toks[q].norm in lx.population_preps and toks[q - 1].norm in (
             lx.population_before | lx.threshold_nouns):
+        return True
+    t = first - 1 - _qualifier_length(toks, first, lx)  # "groupes de plus de 100 personnes"
+    if t > lo and toks[t - 1].norm in lx.threshold_nouns and (
+            toks[t].norm in lx.population_preps or toks[t].norm in lx.partitive_of):
         return True
     if q >= lo and toks[q].norm in lx.population_verbs_before:
         return True  # "la ville, qui compte environ 30 000 habitants"
