@@ -241,9 +241,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     if q > lo and toks[q].norm in lx.population_preps and toks[q - 1].norm in (
             lx.population_before | lx.threshold_nouns):
         return True
-    t = first - 1 - _qualifier_length(toks, first, lx)  # "groupes de plus de 100 personnes"
-    if t > lo and toks[t - 1].norm in lx.threshold_nouns and (
-            toks[t].norm in lx.population_preps or toks[t].norm in lx.partitive_of):
+    g = first - 1 - _qualifier_length(toks, first, lx)  # "groupes de plus de 100 personnes"
+    if g > lo and toks[g - 1].norm in lx.threshold_nouns and (
+            toks[g].norm in lx.population_preps or toks[g].norm in lx.partitive_of):
         return True
     if q >= lo and toks[q].norm in lx.population_verbs_before:
         return True  # "la ville, qui compte environ 30 000 habitants"
