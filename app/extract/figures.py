@@ -540,8 +540,10 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     # people live in camps", "are living in schools" are not
     if not displaced and noun_end + 1 < len(toks) and toks[noun_end + 1].norm in (
             lx.population_verbs) and not (noun_end + 2 < len(toks) and toks[noun_end + 2].norm
-                                          in lx.already and _relative_before(toks, amt, lo, lx)):
-        return None
+                                          in lx.already and _relative_before(toks, amt, lo, lx)
+                                          ) and not any(t.norm in lx.shelter_nouns for t in
+                                                        toks[noun_end + 2:noun_end + 7]):
+        return None  # (living "in the camp of X", "en el coliseo": sheltering, not residing)
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
     # the same count earlier ("up from 6,650"), or one added to it ("in addition to 5,000"):

@@ -111,6 +111,7 @@ class Lexicon:
     future_prefixes: tuple[str, ...] = ()
     future_stems: tuple[str, ...] = ()
     rejection: frozenset[str] = frozenset()       # rumours the text denies
+    shelter_nouns: frozenset[str] = frozenset()   # "live in camps": a stock of the displaced
     contrast: frozenset[str] = frozenset()        # "but": a clause that may deny the one before
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
