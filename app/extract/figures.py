@@ -318,6 +318,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
             detached = True  # an attribution: ", adding that ...", "، مضيفة أن ..."
         if detached or _in_name(toks, t, lx):
             continue
+        if w in lx.receipt_verbs and any(x.norm in lx.aid_nouns for x in after[k + 1:k + 4]):
+            return True  # "2,000 displaced families received food parcels": aid recipients
         if moved and w in lx.modals:
             continue
         if not moved and w in lx.irregular:

@@ -112,6 +112,7 @@ class Lexicon:
     future_stems: tuple[str, ...] = ()
     rejection: frozenset[str] = frozenset()       # rumours the text denies
     shelter_nouns: frozenset[str] = frozenset()   # "live in camps": a stock of the displaced
+    receipt_verbs: frozenset[str] = frozenset()   # "received" (aid): its subject is recipients
     contrast: frozenset[str] = frozenset()        # "but": a clause that may deny the one before
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
