@@ -849,6 +849,13 @@ def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int
     # drop a destination that merely contains another ("Akkar ... in Lebanon")
     specific = [p for p in dests if not any(
         q is not p and doc.gaz.within(q, p) for q in dests)]
+    if len(specific) > 1:
+        # a fronted locative ("In Goma, 600 people fled to Gisenyi") sets the scene: the
+        # destination the movement names after it wins
+        scenes = [m.place for m in inside if m.role == "dest" and m.last < c.amount.first
+                  and toks[m.last + 1].text == "," and m.first <= lo + 3
+                  and toks[lo].norm in lx.static_preps]
+        specific = [p for p in specific if p not in scenes] or specific
     dest = specific[0] if specific else None
     origin = origins[0] if origins else None
     if dest is not None and origin is not None and dest.id == origin.id:
