@@ -123,10 +123,27 @@ def _hard_boundary(toks: list[Token], i: int, lx: Lexicon) -> bool:
     if t.text in (";", ":", "(", ")"):
         return True
     if t.text == "-" and i > 0 and toks[i - 1].end < t.start:
-        return True  # a spaced dash, not a hyphen
+        return not _dash_aside(toks, i)  # a spaced dash, not a hyphen
     if t.text == "," and i + 1 < len(toks) and toks[i + 1].norm in lx.clause_conj:
         return True
     return t.norm in lx.subordinators and i > 0
+
+
+def _spaced_dash(toks: list[Token], i: int) -> bool:
+    return toks[i].text == "-" and i > 0 and toks[i - 1].end < toks[i].start
+
+
+def _dash_aside(toks: list[Token], i: int) -> bool:
+    """Whether the spaced dash at toks[i] opens or closes a short aside without a number
+    ("250 people - mostly women and children - arrived"): commas, not clause breaks."""
+    for step in (1, -1):
+        j = i + step
+        while 0 <= j < len(toks) and abs(j - i) <= 8 and toks[j].kind != "num" and (
+                toks[j].text not in ",;:()"):
+            if _spaced_dash(toks, j):
+                return True
+            j += step
+    return False
 
 
 def _bounds(toks: list[Token], lx: Lexicon) -> list[int]:
@@ -372,6 +389,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         previous = c
     if not cands:
         return []
+    if not has_displacement:  # "ونزوح": a one-letter "and" glued to the word of movement
+        has_displacement = any(w[:1] in lx.coordinators and w[1:] in lx.displacement
+                               for w in sentence_words)
     # places are read only for sentences that hold a figure: the report-wide scan they
     # need (context countries, antecedents) is the costly part
     mentions = _mentions(doc, toks, lx)
@@ -781,8 +801,9 @@ def _elliptical(toks: list[Token], before: Amount, amt: Amount, hi: int, lx: Lex
     verbs = (lx.displacement, lx.stock_verbs, lx.register, lx.remain, lx.hosting)
     dying = {k + m for k in range(len(span)) if death_phrase(span, k, lx)
              for m in range(2)}  # "their lives" is no "lives" of a stock
-    return not any(t.norm in words for k, t in enumerate(span) if k not in dying
-                   for words in verbs)
+    # "ونزوح": "and" glued to the verb or noun of movement
+    return not any(t.norm in words or (t.norm[:1] in lx.coordinators and t.norm[1:] in words)
+                   for k, t in enumerate(span) if k not in dying for words in verbs)
 
 
 def _strip_article(word: str, lx: Lexicon) -> str:

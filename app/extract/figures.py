@@ -263,11 +263,16 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     # displaced"
     back = toks[max(lo, first - 6):first]
     for k in range(len(back) - 1, -1, -1):
-        if back[k].norm in lx.coordinators:
-            # the number's own verb after "and": "50 morts et poussé 8 000 habitants à fuir"
-            if nxt in lx.displaced_nouns or nxt in lx.displaced_participles or any(
+        w = back[k].norm
+        # "ونزوح نحو 4 آلاف أسرة": "and" glued to the displacement noun
+        glued = len(w) > 2 and w[0] in lx.coordinators and w[1:] in lx.displacement
+        if w in lx.coordinators or glued:
+            # the number's own verb after "and": "50 morts et poussé 8 000 habitants à fuir",
+            # "80 were killed and about 3,000 survivors fled", "and 8,000 families displaced"
+            if glued or nxt in lx.displaced_nouns or nxt in lx.displaced_participles or any(
                     t.norm in lx.displacement for t in back[k + 1:]) or any(
-                    t.norm in lx.displaced_participles for t in toks[last + 2:min(hi, last + 4)]):
+                    t.norm in lx.displaced_participles or t.norm in lx.displacement
+                    for t in toks[last + 2:min(hi, last + 4)]):
                 back = back[k + 1:]
             break
     comma = max((k for k, t in enumerate(back) if t.text == ","), default=-1)
