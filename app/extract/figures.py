@@ -311,9 +311,15 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
         if death_phrase(after, k, lx):
             return True
+        if not moved and k < 4 and (w in lx.negations or w in lx.unable) and not any(
+                x.text == "," for x in after[:k]):
+            return True  # the figure's own verb group negated: "2.000 personas no han podido"
         if w in lx.displacement and t.kind == "word" and k > 0 and not (
                 k < 3 and (w in lx.people or w in lx.displaced_nouns
                            or w in lx.displaced_adjectives)):
+            if not moved and any(x.norm in lx.negations or x.norm in lx.unable
+                                 for x in after[max(0, k - 3):k]):
+                return True  # "have not fled", "were unable to flee", "no han podido huir"
             moved = True  # the movement verb, not the noun phrase's "displaced"
             continue
         if moved and (t.text == "," or w in lx.causes or w in lx.coordinators) and not (
