@@ -823,6 +823,15 @@ def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> boo
     return any(t.norm in lx.front_subordinators for t in toks[max(0, m.first - 12):m.first])
 
 
+def _after_dest_prep(toks: list[Token], first: int, lx: Lexicon) -> bool:
+    """Whether a destination preposition introduces the name at toks[first] ("to Gisenyi",
+    "vers la ville de Gisenyi"), over articles and place words."""
+    j = first - 1
+    while j >= 0 and (toks[j].norm in lx.articles or toks[j].norm in lx.place_fillers):
+        j -= 1
+    return j >= 0 and toks[j].norm in lx.dest_preps
+
+
 def _located(toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
              lx: Lexicon) -> Place | None:
     """An origin named by a static preposition ("violence in X"), not by a word of leaving
@@ -876,7 +885,10 @@ def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int
         scenes = [m.place for m in inside if m.role == "dest" and m.last < c.amount.first
                   and toks[m.last + 1].text == "," and m.first <= lo + 3
                   and toks[lo].norm in lx.static_preps]
-        specific = [p for p in specific if p not in scenes] or specific
+        if scenes:  # ... not a place merely near it: "to camps along the Turkish border"
+            moved_to = [m.place for m in inside if m.role == "dest"
+                        and m.first > c.amount.first and _after_dest_prep(toks, m.first, lx)]
+            specific = [p for p in specific if p in moved_to] or specific
     dest = specific[0] if specific else None
     origin = origins[0] if origins else None
     if dest is not None and origin is not None and dest.id == origin.id:
