@@ -699,6 +699,8 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
                 return "people", amt.last, True
             if toks[m].norm not in lx.count_nouns:
                 continue
+            if m > 0 and toks[m - 1].norm in lx.count_modifiers:
+                return "people", amt.last, True  # "displacement figures have climbed to N"
             for k in range(m + 1, amt.first):
                 unit = _displaced_unit(toks, k, lx)
                 if unit is not None:

@@ -114,6 +114,7 @@ class Lexicon:
     shelter_nouns: frozenset[str] = frozenset()   # "live in camps": a stock of the displaced
     receipt_verbs: frozenset[str] = frozenset()   # "received" (aid): its subject is recipients
     unable: frozenset[str] = frozenset()          # "unable to flee": no movement took place
+    count_modifiers: frozenset[str] = frozenset()  # "displacement figures": what is counted
     contrast: frozenset[str] = frozenset()        # "but": a clause that may deny the one before
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
