@@ -153,10 +153,27 @@ def _hard_boundary(toks: list[Token], i: int, lx: Lexicon) -> bool:
     if t.text in (";", ":", "(", ")"):
         return True
     if t.text == "-" and i > 0 and toks[i - 1].end < t.start:
-        return True  # a spaced dash, not a hyphen
+        return not _dash_aside(toks, i)  # a spaced dash, not a hyphen
     if t.text == "," and i + 1 < len(toks) and toks[i + 1].norm in lx.clause_conj:
         return True
     return t.norm in lx.subordinators and i > 0
+
+
+def _spaced_dash(toks: list[Token], i: int) -> bool:
+    return toks[i].text == "-" and i > 0 and toks[i - 1].end < toks[i].start
+
+
+def _dash_aside(toks: list[Token], i: int) -> bool:
+    """Whether the spaced dash at toks[i] opens or closes a short aside without a number
+    ("250 people - mostly women and children - arrived"): commas, not clause breaks."""
+    for step in (1, -1):
+        j = i + step
+        while 0 <= j < len(toks) and abs(j - i) <= 8 and toks[j].kind != "num" and (
+                toks[j].text not in ",;:()"):
+            if _spaced_dash(toks, j):
+                return True
+            j += step
+    return False
 
 
 def _bounds(toks: list[Token], lx: Lexicon) -> list[int]:
@@ -390,8 +407,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
             c = None  # "de los cuales 1,7 millones ya cuentan con el Estatuto": no movement
         if c is not None and any(t.norm in lx.exits for t in toks[lo:hi]) and doc.expulsion:
             c = None  # leaving the country that expels them: a return
-        if c is not None and rumoured and any(
-                t.norm in lx.rejection for t in toks[clause_lo:clause_hi]):
+        if c is not None and rumoured and (any(
+                t.norm in lx.rejection for t in toks[clause_lo:clause_hi])
+                or _denied_after(toks, bounds, clause_hi, lx)):
             c = None  # "denied rumours that 50,000 had fled"
         killed = c is None and not _dated(toks, amt, lx) and rejected_context(
             toks, amt, lo, hi, lx)
@@ -401,6 +419,9 @@ def _sentence(doc: _Doc, a: int, b: int, published: date | None,
         previous = c
     if not cands:
         return []
+    if not has_displacement:  # "ونزوح": a one-letter "and" glued to the word of movement
+        has_displacement = any(w[:1] in lx.coordinators and w[1:] in lx.displacement
+                               for w in sentence_words)
     # places are read only for sentences that hold a figure: the report-wide scan they
     # need (context countries, antecedents) is the costly part
     mentions = _mentions(doc, toks, lx)
@@ -791,15 +812,28 @@ def _own_end(toks: list[Token], amt: Amount, hi: int, lx: Lexicon) -> int:
     return hi
 
 
+def _denied_after(toks: list[Token], bounds: list[int], hi: int, lx: Lexicon) -> bool:
+    """Whether the clause after the figure's, opened by "but", denies it and counts nothing of
+    its own: "10,000 had fled X, but the government dismissed the claim as false"."""
+    j = hi + 1 if hi < len(toks) and toks[hi].text == "," else hi
+    if j >= len(toks) or toks[j].norm not in lx.contrast:
+        return False
+    span = toks[j:min((b for b in bounds if b > j), default=len(toks))]
+    return all(t.kind != "num" for t in span) and any(t.norm in lx.rejection for t in span)
+
+
 def _elliptical(toks: list[Token], before: Amount, amt: Amount, hi: int, lx: Lexicon) -> bool:
     """Whether an amount joined to the one before has no verb of its own ("and 60 others in
-    Baniyas"), so it shares that one's verb and verdict."""
+    Baniyas"), so it shares that one's verb and verdict (not across a ';')."""
+    if any(t.text == ";" for t in toks[before.last + 1:amt.first]):
+        return False
     span = toks[before.last + 1:amt.first] + toks[amt.last + 1:hi]
     verbs = (lx.displacement, lx.stock_verbs, lx.register, lx.remain, lx.hosting)
     dying = {k + m for k in range(len(span)) if death_phrase(span, k, lx)
              for m in range(2)}  # "their lives" is no "lives" of a stock
-    return not any(t.norm in words for k, t in enumerate(span) if k not in dying
-                   for words in verbs)
+    # "ونزوح": "and" glued to the verb or noun of movement
+    return not any(t.norm in words or (t.norm[:1] in lx.coordinators and t.norm[1:] in words)
+                   for k, t in enumerate(span) if k not in dying for words in verbs)
 
 
 def _strip_article(word: str, lx: Lexicon) -> str:
@@ -817,6 +851,15 @@ def _fronted(toks: list[Token], m: pl.Mention, c: Candidate, lx: Lexicon) -> boo
     if not any(t.text == "," for t in toks[m.last + 1:c.amount.first]):
         return False
     return any(t.norm in lx.front_subordinators for t in toks[max(0, m.first - 12):m.first])
+
+
+def _after_dest_prep(toks: list[Token], first: int, lx: Lexicon) -> bool:
+    """Whether a destination preposition introduces the name at toks[first] ("to Gisenyi",
+    "vers la ville de Gisenyi"), over articles and place words."""
+    j = first - 1
+    while j >= 0 and (toks[j].norm in lx.articles or toks[j].norm in lx.place_fillers):
+        j -= 1
+    return j >= 0 and toks[j].norm in lx.dest_preps
 
 
 def _located(toks: list[Token], mentions: list[pl.Mention], lo: int, hi: int,
@@ -866,6 +909,16 @@ def _places_in(doc: _Doc, toks: list[Token], mentions: list[pl.Mention], lo: int
     # drop a destination that merely contains another ("Akkar ... in Lebanon")
     specific = [p for p in dests if not any(
         q is not p and doc.gaz.within(q, p) for q in dests)]
+    if len(specific) > 1:
+        # a fronted locative ("In Goma, 600 people fled to Gisenyi") sets the scene: the
+        # destination the movement names after it wins
+        scenes = [m.place for m in inside if m.role == "dest" and m.last < c.amount.first
+                  and toks[m.last + 1].text == "," and m.first <= lo + 3
+                  and toks[lo].norm in lx.static_preps]
+        if scenes:  # ... not a place merely near it: "to camps along the Turkish border"
+            moved_to = [m.place for m in inside if m.role == "dest"
+                        and m.first > c.amount.first and _after_dest_prep(toks, m.first, lx)]
+            specific = [p for p in specific if p in moved_to] or specific
     dest = specific[0] if specific else None
     origin = origins[0] if origins else None
     if dest is not None and origin is not None and dest.id == origin.id:

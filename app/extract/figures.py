@@ -94,7 +94,7 @@ def _exceeded(toks: list[Token], first: int, lx: Lexicon) -> str | None:
             # the statistic's subject after the verb ("ليتجاوز عدد النازحين N") or before it
             # ("the number of refugees topped N", "عدد الوافدين لم يتجاوز N")
             if not seen_count and not any(x.norm in lx.count_nouns
-                                          for x in toks[max(0, j - 8):j]):
+                                          for x in toks[max(0, j - 12):j]):
                 return None
             negated = j > 0 and toks[j - 1].norm in lx.negations
             return "up_to" if negated else "more_than"
@@ -225,6 +225,9 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     nxt = toks[last + 1].norm if last + 1 < len(toks) else ""
     if prev in lx.money or nxt in lx.money or nxt in lx.percent or _ratio(toks, first, last, lx):
         return True
+    for phrase in lx.percent_phrases:  # "40 في المئة", "30 por ciento"
+        if tuple(t.norm for t in toks[last + 1:last + 1 + len(phrase)]) == phrase:
+            return True
     nxt2 = toks[last + 2].norm if last + 2 < len(toks) else ""
     may_verb = nxt in lx.month_modal and nxt2 in lx.modal_followers
     if prev in lx.age_before or prev in lx.months or (nxt in lx.months and not may_verb):
@@ -237,6 +240,10 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         q -= 1  # "a border city of some 350,000", "groups of more than 50 people"
     if q > lo and toks[q].norm in lx.population_preps and toks[q - 1].norm in (
             lx.population_before | lx.threshold_nouns):
+        return True
+    g = first - 1 - _qualifier_length(toks, first, lx)  # "groupes de plus de 100 personnes"
+    if g > lo and toks[g - 1].norm in lx.threshold_nouns and (
+            toks[g].norm in lx.population_preps or toks[g].norm in lx.partitive_of):
         return True
     if q >= lo and toks[q].norm in lx.population_verbs_before:
         return True  # "la ville, qui compte environ 30 000 habitants"
@@ -256,10 +263,16 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
     # displaced"
     back = toks[max(lo, first - 6):first]
     for k in range(len(back) - 1, -1, -1):
-        if back[k].norm in lx.coordinators:
-            # the number's own verb after "and": "50 morts et poussé 8 000 habitants à fuir"
-            if nxt in lx.displaced_nouns or nxt in lx.displaced_participles or any(
-                    t.norm in lx.displacement for t in back[k + 1:]):
+        w = back[k].norm
+        # "ونزوح نحو 4 آلاف أسرة": "and" glued to the displacement noun
+        glued = len(w) > 2 and w[0] in lx.coordinators and w[1:] in lx.displacement
+        if w in lx.coordinators or glued:
+            # the number's own verb after "and": "50 morts et poussé 8 000 habitants à fuir",
+            # "80 were killed and about 3,000 survivors fled", "and 8,000 families displaced"
+            if glued or nxt in lx.displaced_nouns or nxt in lx.displaced_participles or any(
+                    t.norm in lx.displacement for t in back[k + 1:]) or any(
+                    t.norm in lx.displaced_participles or t.norm in lx.displacement
+                    for t in toks[last + 2:min(hi, last + 4)]):
                 back = back[k + 1:]
             break
     comma = max((k for k, t in enumerate(back) if t.text == ","), default=-1)
@@ -298,9 +311,15 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
         nxt_w = after[k + 1].norm if k + 1 < len(after) else ""
         if death_phrase(after, k, lx):
             return True
+        if not moved and k < 4 and (w in lx.negations or w in lx.unable) and not any(
+                x.text == "," for x in after[:k]):
+            return True  # the figure's own verb group negated: "2.000 personas no han podido"
         if w in lx.displacement and t.kind == "word" and k > 0 and not (
                 k < 3 and (w in lx.people or w in lx.displaced_nouns
                            or w in lx.displaced_adjectives)):
+            if not moved and any(x.norm in lx.negations or x.norm in lx.unable
+                                 for x in after[max(0, k - 3):k]):
+                return True  # "have not fled", "were unable to flee", "no han podido huir"
             moved = True  # the movement verb, not the noun phrase's "displaced"
             continue
         if moved and (t.text == "," or w in lx.causes or w in lx.coordinators) and not (
@@ -310,6 +329,8 @@ def rejected_context(toks: list[Token], amt: Amount, lo: int, hi: int, lx: Lexic
             detached = True  # an attribution: ", adding that ...", "، مضيفة أن ..."
         if detached or _in_name(toks, t, lx):
             continue
+        if w in lx.receipt_verbs and any(x.norm in lx.aid_nouns for x in after[k + 1:k + 4]):
+            return True  # "2,000 displaced families received food parcels": aid recipients
         if moved and w in lx.modals:
             continue
         if not moved and w in lx.irregular:
@@ -456,9 +477,10 @@ def _whole_of_partitive(toks: list[Token], first: int, lx: Lexicon) -> bool:
         return False
     while j >= 0 and toks[j].norm in lx.partitive_of:
         j -= 1  # "من أصل"
-    while j >= 0 and toks[j].kind == "word" and (
-            toks[j].norm in _qualifier_words(lx) or toks[j].norm in lx.scales):
-        j -= 1  # "9,000 of some 14,000", "3 آلاف من أصل 8 آلاف"
+    while j >= 0 and toks[j].kind != "num" and (toks[j].norm in _qualifier_words(lx)
+                                                or toks[j].norm in lx.scales
+                                                or toks[j].norm in lx.percent):
+        j -= 1  # "9,000 of some 14,000", "3 آلاف من أصل 8 آلاف", "40 per cent of the"
     return j >= 0 and toks[j].kind == "num"
 
 
@@ -520,6 +542,8 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
         unit, noun_end, displaced = _implied_unit(toks, amt, lo, previous, lx)
     if unit is None:
         return None
+    if _fronted_population(toks, amt, noun_end, lo, lx):
+        return None
     # the value of a statistic noun of the displaced: "عدد الوافدين ارتفع إلى 65 ألف شخص",
     # "ليتجاوز عدد النازحين 300 ألف شخص يعيشون في ..."
     if not displaced and any(t.norm in lx.count_nouns
@@ -529,8 +553,10 @@ def candidate(toks: list[Token], amt: Amount, lo: int, hi: int,
     # people live in camps", "are living in schools" are not
     if not displaced and noun_end + 1 < len(toks) and toks[noun_end + 1].norm in (
             lx.population_verbs) and not (noun_end + 2 < len(toks) and toks[noun_end + 2].norm
-                                          in lx.already and _relative_before(toks, amt, lo, lx)):
-        return None
+                                          in lx.already and _relative_before(toks, amt, lo, lx)
+                                          ) and not any(t.norm in lx.shelter_nouns for t in
+                                                        toks[noun_end + 2:noun_end + 7]):
+        return None  # (living "in the camp of X", "en el coliseo": sheltering, not residing)
     part = _partition(toks, amt, lx)
     aside = part and noun_end + 1 < len(toks) and toks[noun_end + 1].text == ","
     # the same count earlier ("up from 6,650"), or one added to it ("in addition to 5,000"):
@@ -556,6 +582,8 @@ def _partitive_unit(toks: list[Token], amt: Amount,
     if j >= len(toks) or toks[j].norm not in lx.partitive_of:
         return None, -1, False
     j += 1
+    if j < len(toks) and toks[j].norm in lx.partitive_of:
+        j += 1  # "600 من أصل 1500 أسرة"
     if j < len(toks) and (toks[j].norm in lx.partitive_articles
                           or toks[j].text.endswith(lx.possessive_suffixes)):
         j += 1  # "9,000 of Komanda's 14,000 inhabitants"
@@ -671,6 +699,8 @@ def _implied_unit(toks: list[Token], amt: Amount, lo: int, previous: Candidate |
                 return "people", amt.last, True
             if toks[m].norm not in lx.count_nouns:
                 continue
+            if m > 0 and toks[m - 1].norm in lx.count_modifiers:
+                return "people", amt.last, True  # "displacement figures have climbed to N"
             for k in range(m + 1, amt.first):
                 unit = _displaced_unit(toks, k, lx)
                 if unit is not None:
@@ -699,6 +729,25 @@ def _fronted_whole(toks: list[Token], whole: Candidate, amt: Amount, lx: Lexicon
     if p > 1 and toks[p - 2].kind != "punct":
         return False
     return any(t.text == "," for t in toks[whole.noun_end + 1:amt.first])
+
+
+def _fronted_population(toks: list[Token], amt: Amount, noun_end: int, lo: int,
+                        lx: Lexicon) -> bool:
+    """A fronted partitive's whole counting residents, up to its comma without a movement
+    word: "Of the 4,000 villagers, 3,000 fled", "Sur les 4 000 habitants de Mansila, ..."."""
+    p = amt.first - 1 - _qualifier_length(toks, amt.first, lx)
+    if p - 1 < lo or toks[p].norm not in lx.partitive_articles or (
+            toks[p - 1].norm not in lx.partitive_of) or (
+            p - 1 > lo and toks[p - 2].kind != "punct"):
+        return False
+    if noun_end >= len(toks) or _strip_al(toks[noun_end].norm, lx) not in lx.residents:
+        return False
+    for t in toks[noun_end + 1:]:
+        if t.text == ",":
+            return True
+        if t.kind == "num" or t.norm in lx.displacement or t.norm in lx.stock_verbs:
+            return False
+    return False
 
 
 def _verb_before_object(toks: list[Token], amt: Amount, lo: int, lx: Lexicon) -> bool:

@@ -131,9 +131,12 @@ def arabic_number(toks: list[Token], i: int, lx: Lexicon) -> tuple[int, int] | N
     seen = False
     half_of = 0      # "نصف مليون": the next scale is halved
     last_scale = 10**12
+    joined = -1      # the last index before a "و" that joined more words to the number
     j = i
     while j < n:
         w = _ar_word(toks[j].norm, seen, lx)
+        if seen and (w != toks[j].norm or w in lx.number_joiners):
+            joined = last
         if w in lx.number_joiners and seen and j + 1 < n:
             nxt = toks[j + 1].norm
             if nxt in lx.ones or nxt in lx.scales or nxt in lx.half:
@@ -166,6 +169,8 @@ def arabic_number(toks: list[Token], i: int, lx: Lexicon) -> tuple[int, int] | N
                 half_of = 0
             else:
                 k = current if current else (2 if dual else 1)
+                if joined >= 0 and total and scale >= last_scale >= 1000:
+                    return total, joined   # "ألفين وثلاثة آلاف": a second number after "و"
                 if w in lx.bare_plural_scales and not current:
                     break                  # a bare plural is a vague amount, read elsewhere
                 total += k * scale

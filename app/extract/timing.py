@@ -104,8 +104,9 @@ def kind_of(toks: list[Token], lo: int, hi: int, amount_first: int, noun_end: in
             return "new"  # "in three days", "en une semaine", "en las últimas 48 horas"
         if w in lx.period_openers and (nxt in lx.weekdays or nxt in lx.period_nouns):
             return "new"
-        if w in lx.weekdays and k > 0 and window[k - 1].kind == "word":
-            return "new"  # French and Arabic put the bare weekday after the verb: "lundi"
+        if w in lx.weekdays and k > 0 and (window[k - 1].kind == "word" or nxt in lx.recent):
+            return "new"  # French and Arabic put the bare weekday after the verb: "lundi";
+            # ", samedi dernier"
         if w in lx.weekdays and k == 0 and nxt == ",":
             return "new"  # a fronted bare weekday: "Samedi, 3 400 maisons ont été évacuées"
         if w in lx.date_preps and nxt.isdigit() and nxt2 in lx.months:

@@ -111,9 +111,15 @@ class Lexicon:
     future_prefixes: tuple[str, ...] = ()
     future_stems: tuple[str, ...] = ()
     rejection: frozenset[str] = frozenset()       # rumours the text denies
+    shelter_nouns: frozenset[str] = frozenset()   # "live in camps": a stock of the displaced
+    receipt_verbs: frozenset[str] = frozenset()   # "received" (aid): its subject is recipients
+    unable: frozenset[str] = frozenset()          # "unable to flee": no movement took place
+    count_modifiers: frozenset[str] = frozenset()  # "displacement figures": what is counted
+    contrast: frozenset[str] = frozenset()        # "but": a clause that may deny the one before
     money: frozenset[str] = frozenset()
     percent: frozenset[str] = frozenset()
     ratios: tuple[Phrase, ...] = ()               # "9 in 10 arrive": a proportion, no count
+    percent_phrases: tuple[Phrase, ...] = ()      # "40 في المئة", "30 por ciento"
     object_inserts: tuple[Phrase, ...] = ()       # "en accueille à lui seul 23 000"
     age_before: frozenset[str] = frozenset()
     population_before: frozenset[str] = frozenset()
