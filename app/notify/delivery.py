@@ -278,39 +278,56 @@ def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome
     return False
 
 
+def _record_all(session: Session, settings: Settings, worker: str, outcomes: list[_Outcome],
+                now: datetime | None) -> None:
+    """Stores a batch's outcomes: its rows read in two queries, not two per notification, and
+    the attempts and changes written together at the next flush."""
+    rows = {n.id: n for n in session.scalars(select(Notification).where(
+        Notification.id.in_([o.outgoing.notification_id for o in outcomes])))}
+    subs = subscriptions_of(session, rows.values())
+    for outcome in outcomes:
+        row = rows[outcome.outgoing.notification_id]
+        _record(session, settings, worker, outcome, row, subs[row.subscription_id], now)
+    session.flush()
+
+
 def deliver_notifications(factory: sessionmaker[Session], settings: Settings, worker: str,
                           now: datetime | None = None, limit: int = 100) -> int:
     """One run of the job: claim and send until nothing is due; returns the sends made.
-    `now` replaces the clock for scheduling (tests walk through the retries with it)."""
+    `now` replaces the clock for scheduling (tests walk through the retries with it).
+
+    One transaction per batch records the outcomes of the batch before and claims the next:
+    on SQLite, whose single writer a burst of reports keeps busy, each batch waits for it once.
+    A claim that fails leaves the outcomes recorded (a savepoint), so none is sent again.
+    """
     lease = timedelta(seconds=max(settings.webhook_lease_seconds,
                                   settings.smtp_timeout_seconds + 1))
     box = secret_box(settings)
     wait = timedelta(seconds=settings.incident_wait_seconds)
     sent = 0
+    outcomes: list[_Outcome] = []
     with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
                             thread_name_prefix="notify") as pool:
         while True:
             with factory.begin() as session:
-                claimed = claim(session, worker, now or utcnow(), lease, limit, wait)
-                session.flush()
-                subs = subscriptions_of(session, claimed)
-                messages: dict[MessageKey, Message] = {}
-                decrypted: dict[int, tuple[str, str | None]] = {}
-                prepared = [_prepare(session, settings, box, n, subs[n.subscription_id],
-                                     messages, decrypted) for n in claimed]
-                outgoing = [o for o in prepared if o is not None]
+                if outcomes:
+                    _record_all(session, settings, worker, outcomes, now)
+                    sent += len(outcomes)
+                try:
+                    with session.begin_nested():
+                        claimed = claim(session, worker, now or utcnow(), lease, limit, wait)
+                        session.flush()
+                        subs = subscriptions_of(session, claimed)
+                        messages: dict[MessageKey, Message] = {}
+                        decrypted: dict[int, tuple[str, str | None]] = {}
+                        prepared = [_prepare(session, settings, box, n, subs[n.subscription_id],
+                                             messages, decrypted) for n in claimed]
+                        outgoing = [o for o in prepared if o is not None]
+                except Exception:  # a bug or a database error: the attempts made are kept
+                    if not outcomes:
+                        raise
+                    log.exception("claiming notifications failed; the next run tries again")
+                    claimed = []
             if not claimed:
                 return sent
             outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))
-            with factory.begin() as session:
-                ids = [o.outgoing.notification_id for o in outcomes]
-                # the batch's rows in two queries, not two per notification; the attempts and
-                # changes are written together at the commit
-                rows = {n.id: n for n in session.scalars(
-                    select(Notification).where(Notification.id.in_(ids)))}
-                subs = subscriptions_of(session, rows.values())
-                for outcome in outcomes:
-                    row = rows[outcome.outgoing.notification_id]
-                    _record(session, settings, worker, outcome, row, subs[row.subscription_id],
-                            now)
-            sent += len(outcomes)
