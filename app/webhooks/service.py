@@ -515,28 +515,40 @@ def deliver_due(factory: sessionmaker[Session], settings: Settings, worker: str,
                 now: datetime | None = None, limit: int = 20) -> int:
     """One run of the delivery job: claim and send until nothing is due; returns sends made.
 
-    Per batch, one transaction claims and signs, the sends run side by side without holding
-    the database, and one transaction records every outcome: SQLite's single writer is taken
-    twice per batch, not twice per send. `now` replaces the clock for scheduling (tests walk
-    through the retry schedule with it)."""
+    Per batch, one transaction records the outcomes of the batch before, then claims and signs
+    the next; the sends run side by side without holding the database: SQLite's single writer,
+    which a burst of reports keeps busy, is waited for once per batch, not twice per send. A
+    claim that fails leaves the outcomes recorded (a savepoint), so none is sent again. `now`
+    replaces the clock for scheduling (tests walk through the retry schedule with it)."""
     lease = timedelta(seconds=settings.webhook_lease_seconds)
     box = secret_box(settings)
     sent = 0
+    outcomes: list[_Outcome] = []
     with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
                             thread_name_prefix="webhook") as pool:
         while True:
             with factory.begin() as session:
-                claimed = claim_deliveries(session, worker, now or utcnow(), lease, limit)
-                session.flush()
-                rows, endpoints = _batch(session, claimed)
-                prepared = (_prepare(session, box, d, endpoints[d.endpoint_id]) for d in rows)
-                outgoing = [o for o in prepared if o is not None]
+                if outcomes:
+                    rows, endpoints = _batch(session, [o.outgoing.delivery_id for o in outcomes])
+                    for outcome, row in zip(outcomes, rows, strict=True):
+                        _record(session, settings, worker, outcome, row,
+                                endpoints[row.endpoint_id], now)
+                    session.flush()
+                    sent += len(outcomes)
+                try:
+                    with session.begin_nested():
+                        claimed = claim_deliveries(session, worker, now or utcnow(), lease,
+                                                   limit)
+                        session.flush()
+                        rows, endpoints = _batch(session, claimed)
+                        prepared = (_prepare(session, box, d, endpoints[d.endpoint_id])
+                                    for d in rows)
+                        outgoing = [o for o in prepared if o is not None]
+                except Exception:  # a bug or a database error: the attempts made are kept
+                    if not outcomes:
+                        raise
+                    log.exception("claiming webhook deliveries failed; the next run tries again")
+                    claimed = []
             if not claimed:
                 return sent
             outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))
-            with factory.begin() as session:
-                rows, endpoints = _batch(session, [o.outgoing.delivery_id for o in outcomes])
-                for outcome, row in zip(outcomes, rows, strict=True):
-                    _record(session, settings, worker, outcome, row, endpoints[row.endpoint_id],
-                            now)
-            sent += len(outcomes)
