@@ -9,9 +9,10 @@ and certificate check still on the name; redirects followed one by one and each 
 connect, read and overall deadlines; a cap on the body counted after decompression, which
 stops a gzip bomb at the cap instead of after inflating it.
 
-Connections are kept open and reused per scheme, host, port and checked address (a few seconds
-idle at most, a bounded number of hosts): a burst of notifications to one chat platform pays
-one TCP and TLS handshake per connection, not per message. Every request is checked all the
+Connections are kept open and reused per scheme, host, port and checked address (one idle
+for more than a few seconds is closed, not reused; a bounded number of hosts): a burst of
+notifications to one chat platform pays one TCP and TLS handshake per connection, not per
+message. Every request is checked all the
 same, and a host whose DNS answer changed gets connections of its own to the new address, so
 reuse never carries a request past the check.
 
