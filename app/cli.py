@@ -118,6 +118,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 @cli.command()
 def worker() -> None:
     """Runs the scheduled jobs (fetching sources...) without the API, until SIGTERM or Ctrl-C."""
+    from app.http import close_connections
     from app.scheduler import Scheduler
 
     settings = _settings()
@@ -141,6 +142,7 @@ def worker() -> None:
     stop.wait()
     scheduler.shutdown()
     engine.dispose()
+    close_connections()
 
 
 @cli.command()

@@ -9,6 +9,13 @@ and certificate check still on the name; redirects followed one by one and each 
 connect, read and overall deadlines; a cap on the body counted after decompression, which
 stops a gzip bomb at the cap instead of after inflating it.
 
+Connections are kept open and reused per scheme, host, port and checked address (one idle
+for more than a few seconds is closed, not reused; a bounded number of hosts): a burst of
+notifications to one chat platform pays one TCP and TLS handshake per connection, not per
+message. Every request is checked all the
+same, and a host whose DNS answer changed gets connections of its own to the new address, so
+reuse never carries a request past the check.
+
 Statuses are returned, never raised: callers decide what a 404 means. Failures to get an
 answer at all raise `FetchFailed` (or `OutboundBlocked`) with a message a person can act on.
 """
@@ -22,9 +29,10 @@ import ssl
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -41,6 +49,9 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_CONNECT_TIMEOUT = 10.0
+MAX_CONNECTIONS_PER_HOST = 16  # beyond it, a request waits (within its deadline) for a free one
+MAX_OPEN_HOSTS = 64  # the least recently used idle host's connections are closed beyond it
+KEEPALIVE_SECONDS = 5.0  # under the idle timeout of common servers (nginx 75 s, Node 5 s)
 # headers that carry credentials for one origin only: dropped when a redirect leaves it
 _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
 
@@ -213,9 +224,82 @@ class _PinnedTransport(httpx.HTTPTransport):
         super().__init__(verify=_ssl_context(), trust_env=False)
         # the pool httpx builds cannot take a network backend, so build the same one with it
         self._pool = httpcore.ConnectionPool(
-            ssl_context=_ssl_context(), max_connections=1,
+            ssl_context=_ssl_context(), max_connections=MAX_CONNECTIONS_PER_HOST,
+            max_keepalive_connections=MAX_CONNECTIONS_PER_HOST,
+            keepalive_expiry=KEEPALIVE_SECONDS,
             network_backend=_PinnedBackend({host: address}),
         )
+
+
+PoolKey = tuple[str, str, int, str]
+"""(scheme, host, port, checked address): connections are shared only within one."""
+
+
+@dataclass
+class _Pooled:
+    transport: _PinnedTransport
+    users: int = 0
+    idle_since: float = field(default_factory=time.monotonic)
+
+
+class _Connections:
+    """The open connections of the process, one pinned transport per `PoolKey`, shared by every
+    thread (httpcore's pool is thread-safe). A transport in use is never closed; an idle one is
+    closed once idle past the keep-alive or when more than `limit` hosts are open."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._pools: OrderedDict[PoolKey, _Pooled] = OrderedDict()
+
+    @contextmanager
+    def lease(self, key: PoolKey) -> Iterator[_PinnedTransport]:
+        with self._lock:
+            pooled = self._pools.pop(key, None) or _Pooled(_PinnedTransport(key[1], key[3]))
+            pooled.users += 1
+            self._pools[key] = pooled  # the most recently used last
+            stale = self._evict(time.monotonic())
+        self._close(stale)
+        try:
+            yield pooled.transport
+        finally:
+            with self._lock:
+                pooled.users -= 1
+                pooled.idle_since = time.monotonic()
+
+    def _evict(self, now: float) -> list[_PinnedTransport]:
+        """Takes out the idle transports past their time or beyond the limit (lock held)."""
+        over = len(self._pools) - self._limit
+        out: list[_PinnedTransport] = []
+        for key, pooled in list(self._pools.items()):
+            if pooled.users == 0 and (over > 0 or now - pooled.idle_since > KEEPALIVE_SECONDS):
+                del self._pools[key]
+                out.append(pooled.transport)
+                over -= 1
+        return out
+
+    @staticmethod
+    def _close(transports: Iterable[_PinnedTransport]) -> None:
+        for transport in transports:
+            transport.close()
+
+    def open_hosts(self) -> int:
+        with self._lock:
+            return len(self._pools)
+
+    def close(self) -> None:
+        with self._lock:
+            transports = [p.transport for p in self._pools.values()]
+            self._pools.clear()
+        self._close(transports)
+
+
+_connections = _Connections(MAX_OPEN_HOSTS)
+
+
+def close_connections() -> None:
+    """Closes every kept-open connection (at shutdown; the next request opens new ones)."""
+    _connections.close()
 
 
 class _Decoder:
@@ -272,6 +356,19 @@ def host_lock(url: str) -> Iterator[None]:
         yield
 
 
+_DEFAULT_HEADERS = {"Accept": "*/*", "Connection": "keep-alive"}
+
+
+@contextmanager
+def _closing(response: httpx.Response) -> Iterator[httpx.Response]:
+    """Closes the response, which gives its connection back (or drops one not read to the
+    end, so an unread rest is never taken for the next answer)."""
+    try:
+        yield response
+    finally:
+        response.close()
+
+
 def _drop_origin_bound(headers: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
 
@@ -320,11 +417,27 @@ def _exchange(method: str, url: httpx.URL, address: str, headers: Mapping[str, s
     if remaining <= 0:
         raise FetchFailed(f"no complete answer from {url.host} within {timeout:g} s")
     limits = httpx.Timeout(remaining, connect=min(remaining, MAX_CONNECT_TIMEOUT))
-    client = httpx.Client(transport=transport or _PinnedTransport(url.host, address),
-                          timeout=limits, follow_redirects=False, trust_env=False)
-    where = f"{url.host}:{url.port or ('443' if url.scheme == 'https' else '80')}"
+    port = url.port or (443 if url.scheme == "https" else 80)
+    where = f"{url.host}:{port}"
+    if transport is not None:
+        return _read(transport, method, url, address, headers, content, deadline, timeout,
+                     max_bytes, limits, where)
+    with _connections.lease((url.scheme, url.host.lower(), port, address)) as pooled:
+        return _read(pooled, method, url, address, headers, content, deadline, timeout,
+                     max_bytes, limits, where)
+
+
+def _read(transport: httpx.BaseTransport, method: str, url: httpx.URL, address: str,
+          headers: Mapping[str, str], content: bytes | None, deadline: float, timeout: float,
+          max_bytes: int, limits: httpx.Timeout, where: str) -> OutboundResponse:
+    # straight to the transport, with the headers a client would add: no client means no
+    # cookie jar or proxy setting carried from one request to the next (and 0.3 ms less each)
+    merged = httpx.Headers(_DEFAULT_HEADERS)
+    merged.update(headers)
+    request = httpx.Request(method, url, headers=merged, content=content,
+                            extensions={"timeout": limits.as_dict()})
     try:
-        with client, client.stream(method, url, headers=headers, content=content) as response:
+        with _closing(transport.handle_request(request)) as response:
             declared = response.headers.get("content-length", "")
             encoding = response.headers.get("content-encoding", "")
             if not encoding and declared.isdigit() and int(declared) > max_bytes:

@@ -21,6 +21,7 @@ from app.db import DbSlots, make_engine, make_sessionmaker, pool_options
 from app.errors import install_handlers
 from app.gazetteer.index import load_gazetteer
 from app.gazetteer.router import router as places_router
+from app.http import close_connections
 from app.limits import BodySizeLimit
 from app.notify.router import router as subscriptions_router
 from app.redaction import install_log_redaction
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if scheduler:
                 scheduler.shutdown()
             engine.dispose()
+            close_connections()
 
     app = FastAPI(
         title="Displacement Monitor",

@@ -316,3 +316,91 @@ def test_one_request_at_a_time_per_host() -> None:
         assert not entered.wait(0.3), "the same host must wait for the slot"
     assert entered.wait(5)
     same.join()
+
+
+def _by_connection(web: FakeWeb, path: str, body: bytes = b"ok",
+                   headers: dict[str, str] | None = None) -> tuple[str, list[int]]:
+    """A route that answers `body` and records the client port of each request: one port per
+    TCP connection the gate opened."""
+    ports: list[int] = []
+
+    def handle(req: BaseHTTPRequestHandler, w: FakeWeb) -> None:
+        ports.append(req.client_address[1])
+        reply(200, body, headers)(req, w)
+
+    return web.route(path, handle), ports
+
+
+def test_connections_to_a_host_are_kept_open_and_reused(web: FakeWeb, gate: Settings) -> None:
+    http.close_connections()
+    url, ports = _by_connection(web, "/again")
+    for _ in range(5):
+        assert http.send("POST", url, settings=gate, content=b"{}").content == b"ok"
+    assert len(ports) == 5
+    assert len(set(ports)) == 1
+    # side by side: never more connections than requests in flight, nor than the cap
+    threads = [threading.Thread(target=lambda: [http.send("GET", url, settings=gate)
+                                                for _ in range(5)]) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(ports) == 25
+    assert len(set(ports)) <= 4
+    http.close_connections()
+    assert http._connections.open_hosts() == 0
+    http.send("GET", url, settings=gate)
+    assert ports[-1] not in ports[:-1]  # closed: the next request connects anew
+
+
+def test_a_changed_dns_answer_is_checked_and_never_rides_an_open_connection(
+        web: FakeWeb, gate: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, ports = _by_connection(web, "/moving")
+    answers = iter([["127.0.0.1"], ["10.9.9.9"], ["127.0.0.2"], ["127.0.0.1"]])
+    monkeypatch.setattr(http, "_resolve", lambda host, port: [
+        ipaddress.ip_address(a) for a in next(answers)])
+    named = f"http://moving.example:{web.port}/moving"
+    loose = Settings(database_url="sqlite://", outbound_allowlist="127.0.0.0/8",
+                     outbound_timeout_seconds=5)
+    assert http.send("GET", named, settings=loose).content == b"ok"
+    # the name now points at a private address: refused, though a connection is open
+    with pytest.raises(OutboundBlocked, match=r"10\.9\.9\.9 \(private\)"):
+        http.send("GET", named, settings=gate)
+    # another allowed address: connected to anew (nothing listens there), not the open one
+    with pytest.raises(FetchFailed, match=r"could not connect .*\(127\.0\.0\.2\)"):
+        http.send("GET", named, settings=loose)
+    assert http.send("GET", named, settings=loose).content == b"ok"
+    assert len(ports) == 2
+    assert len(set(ports)) == 1  # back at the first address: its connection again
+
+
+def test_a_body_cut_at_the_cap_closes_its_connection(web: FakeWeb, gate: Settings) -> None:
+    url, ports = _by_connection(web, "/big", b"x" * 5000)
+    with pytest.raises(FetchFailed, match="over the 1,000-byte limit"):
+        http.send("GET", url, settings=gate, max_bytes=1000)
+    big = web.route("/chunked", lambda req, w: _chunked_forever(req, w, ports))
+    with pytest.raises(FetchFailed, match="over the 1,000-byte limit"):
+        http.send("GET", big, settings=gate, max_bytes=1000)
+    assert http.send("GET", url, settings=gate, max_bytes=10_000).content == b"x" * 5000
+    assert len(set(ports)) == 3  # the unread rest of a body is never read as the next answer
+
+
+def _chunked_forever(req: BaseHTTPRequestHandler, web: FakeWeb, ports: list[int]) -> None:
+    ports.append(req.client_address[1])
+    req.send_response(200)
+    req.send_header("Transfer-Encoding", "chunked")
+    req.end_headers()
+    try:
+        for _ in range(100):
+            req.wfile.write(b"400\r\n" + b"y" * 1024 + b"\r\n")
+        req.wfile.write(b"0\r\n\r\n")
+    except OSError:
+        pass
+
+
+def test_cookies_are_not_kept_between_requests(web: FakeWeb, gate: Settings) -> None:
+    url, ports = _by_connection(web, "/cookie", headers={"Set-Cookie": "session=abc; Path=/"})
+    http.send("GET", url, settings=gate)
+    http.send("GET", url, settings=gate)
+    assert len(set(ports)) == 1
+    assert all("Cookie" not in hit.headers for hit in web.hits("/cookie"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,7 +70,7 @@ def _claimable(now: datetime, wait: timedelta = timedelta(0)) -> list[ColumnElem
 
 
 def claim(session: Session, worker: str, now: datetime, lease: timedelta,
-          limit: int, wait: timedelta = timedelta(0)) -> list[int]:
+          limit: int, wait: timedelta = timedelta(0)) -> list[Notification]:
     """Leases up to `limit` due notifications to `worker`: three statements, however many. The
     lease is one UPDATE only rows still claimable take, marked with a token of this claim, so
     the rows read back are exactly those this worker won."""
@@ -87,16 +87,22 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta,
         .execution_options(synchronize_session=False))
     if isinstance(result, CursorResult) and result.rowcount == 0:
         return []
-    claimed = list(session.scalars(
+    return list(session.scalars(
         select(Notification).where(Notification.id.in_(candidates),
                                    Notification.leased_by == token)
         .order_by(Notification.next_attempt_at, Notification.id)
         .execution_options(populate_existing=True)))
-    # the subscriptions of the batch, in the identity map for `_prepare` and `_record`
-    subscriptions = {n.subscription_id for n in claimed}
-    if subscriptions:
-        session.scalars(select(Subscription).where(Subscription.id.in_(subscriptions))).all()
-    return [n.id for n in claimed]
+
+
+def subscriptions_of(session: Session, rows: Iterable[Notification]) -> dict[int, Subscription]:
+    """The subscriptions of a batch in one query. The caller keeps the rows and this dict while
+    it works on them: the session holds unchanged objects only weakly, and one dropped is read
+    again (a SELECT, and an autoflush before it) at each `session.get`."""
+    ids = {n.subscription_id for n in rows}
+    if not ids:
+        return {}
+    return {s.id: s for s in session.scalars(select(Subscription)
+                                             .where(Subscription.id.in_(ids)))}
 
 
 def context_of(session: Session, settings: Settings, event: WebhookEvent) -> Context:
@@ -135,11 +141,9 @@ class _Outgoing:
     message: Message
 
 
-def _prepare(session: Session, settings: Settings, box: SecretBox, notification_id: int,
-             messages: dict[MessageKey, Message],
+def _prepare(session: Session, settings: Settings, box: SecretBox, notification: Notification,
+             sub: Subscription, messages: dict[MessageKey, Message],
              secrets_of: dict[int, tuple[str, str | None]]) -> _Outgoing | None:
-    notification = session.get_one(Notification, notification_id)
-    sub = session.get_one(Subscription, notification.subscription_id)
     if not sub.enabled:
         notification.status = "failed"
         notification.last_error = f"subscription disabled: {sub.disabled_reason}"
@@ -242,10 +246,8 @@ def _disable(session: Session, sub: Subscription, reason: str) -> None:
 
 
 def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome,
-            now: datetime | None) -> bool:
+            notification: Notification, sub: Subscription, now: datetime | None) -> bool:
     out, sent = outcome.outgoing, outcome.sent
-    notification = session.get_one(Notification, out.notification_id)
-    sub = session.get_one(Subscription, notification.subscription_id)
     success = sent.error is None
     session.add(NotificationAttempt(
         notification_id=notification.id, number=out.number, worker=worker,
@@ -276,35 +278,56 @@ def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome
     return False
 
 
+def _record_all(session: Session, settings: Settings, worker: str, outcomes: list[_Outcome],
+                now: datetime | None) -> None:
+    """Stores a batch's outcomes: its rows read in two queries, not two per notification, and
+    the attempts and changes written together at the next flush."""
+    rows = {n.id: n for n in session.scalars(select(Notification).where(
+        Notification.id.in_([o.outgoing.notification_id for o in outcomes])))}
+    subs = subscriptions_of(session, rows.values())
+    for outcome in outcomes:
+        row = rows[outcome.outgoing.notification_id]
+        _record(session, settings, worker, outcome, row, subs[row.subscription_id], now)
+    session.flush()
+
+
 def deliver_notifications(factory: sessionmaker[Session], settings: Settings, worker: str,
                           now: datetime | None = None, limit: int = 100) -> int:
     """One run of the job: claim and send until nothing is due; returns the sends made.
-    `now` replaces the clock for scheduling (tests walk through the retries with it)."""
+    `now` replaces the clock for scheduling (tests walk through the retries with it).
+
+    One transaction per batch records the outcomes of the batch before and claims the next:
+    on SQLite, whose single writer a burst of reports keeps busy, each batch waits for it once.
+    A claim that fails leaves the outcomes recorded (a savepoint), so none is sent again.
+    """
     lease = timedelta(seconds=max(settings.webhook_lease_seconds,
                                   settings.smtp_timeout_seconds + 1))
     box = secret_box(settings)
     wait = timedelta(seconds=settings.incident_wait_seconds)
     sent = 0
+    outcomes: list[_Outcome] = []
     with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
                             thread_name_prefix="notify") as pool:
         while True:
             with factory.begin() as session:
-                claimed = claim(session, worker, now or utcnow(), lease, limit, wait)
-                session.flush()
-                messages: dict[MessageKey, Message] = {}
-                decrypted: dict[int, tuple[str, str | None]] = {}
-                prepared = [_prepare(session, settings, box, n, messages, decrypted)
-                            for n in claimed]
-                outgoing = [o for o in prepared if o is not None]
+                if outcomes:
+                    _record_all(session, settings, worker, outcomes, now)
+                    sent += len(outcomes)
+                try:
+                    with session.begin_nested():
+                        claimed = claim(session, worker, now or utcnow(), lease, limit, wait)
+                        session.flush()
+                        subs = subscriptions_of(session, claimed)
+                        messages: dict[MessageKey, Message] = {}
+                        decrypted: dict[int, tuple[str, str | None]] = {}
+                        prepared = [_prepare(session, settings, box, n, subs[n.subscription_id],
+                                             messages, decrypted) for n in claimed]
+                        outgoing = [o for o in prepared if o is not None]
+                except Exception:  # a bug or a database error: the attempts made are kept
+                    if not outcomes:
+                        raise
+                    log.exception("claiming notifications failed; the next run tries again")
+                    claimed = []
             if not claimed:
                 return sent
             outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))
-            with factory.begin() as session:
-                ids = [o.outgoing.notification_id for o in outcomes]
-                # the batch's rows in two queries, not two per notification
-                rows = session.scalars(select(Notification).where(Notification.id.in_(ids)))
-                subs = {n.subscription_id for n in rows}
-                session.scalars(select(Subscription).where(Subscription.id.in_(subs))).all()
-                for outcome in outcomes:
-                    _record(session, settings, worker, outcome, now)
-            sent += len(outcomes)

@@ -405,11 +405,24 @@ class _Outcome:
 UNREADABLE_SECRET_WAIT = timedelta(minutes=5)
 
 
-def _prepare(session: Session, box: SecretBox, delivery_id: int) -> _Outgoing | None:
+def _batch(session: Session, ids: Sequence[int]
+           ) -> tuple[list[WebhookDelivery], dict[int, WebhookEndpoint]]:
+    """The deliveries `ids` (in that order) and their endpoints, in two queries. The caller
+    keeps both while it works on them: the session holds unchanged objects only weakly, and one
+    dropped is read again (a SELECT, and an autoflush before it) at each `session.get`."""
+    if not ids:
+        return [], {}
+    rows = {d.id: d for d in session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))}
+    endpoints = {e.id: e for e in session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.id.in_({d.endpoint_id for d in rows.values()})))}
+    return [rows[i] for i in ids], endpoints
+
+
+def _prepare(session: Session, box: SecretBox, delivery: WebhookDelivery,
+             endpoint: WebhookEndpoint) -> _Outgoing | None:
     """The signed request for a delivery this worker just leased (None: endpoint disabled, or
     its secret cannot be decrypted)."""
-    delivery = session.get_one(WebhookDelivery, delivery_id)
-    endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
     if not endpoint.enabled:
         delivery.status = DeliveryStatus.FAILED
         delivery.last_error = f"endpoint disabled: {endpoint.disabled_reason}"
@@ -468,11 +481,9 @@ def _disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
 
 
 def _record(session: Session, settings: Settings, worker: str, outcome: _Outcome,
-            now: datetime | None) -> bool:
+            delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime | None) -> bool:
     """Stores the attempt and decides what comes next: done, a retry, or a disabled endpoint."""
     out = outcome.outgoing
-    delivery = session.get_one(WebhookDelivery, out.delivery_id)
-    endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
     success = outcome.error is None
     session.add(WebhookAttempt(
         delivery_id=delivery.id, number=out.number, worker=worker, started_at=outcome.started,
@@ -504,25 +515,40 @@ def deliver_due(factory: sessionmaker[Session], settings: Settings, worker: str,
                 now: datetime | None = None, limit: int = 20) -> int:
     """One run of the delivery job: claim and send until nothing is due; returns sends made.
 
-    Per batch, one transaction claims and signs, the sends run side by side without holding
-    the database, and one transaction records every outcome: SQLite's single writer is taken
-    twice per batch, not twice per send. `now` replaces the clock for scheduling (tests walk
-    through the retry schedule with it)."""
+    Per batch, one transaction records the outcomes of the batch before, then claims and signs
+    the next; the sends run side by side without holding the database: SQLite's single writer,
+    which a burst of reports keeps busy, is waited for once per batch, not twice per send. A
+    claim that fails leaves the outcomes recorded (a savepoint), so none is sent again. `now`
+    replaces the clock for scheduling (tests walk through the retry schedule with it)."""
     lease = timedelta(seconds=settings.webhook_lease_seconds)
     box = secret_box(settings)
     sent = 0
+    outcomes: list[_Outcome] = []
     with ThreadPoolExecutor(max_workers=settings.webhook_concurrency,
                             thread_name_prefix="webhook") as pool:
         while True:
             with factory.begin() as session:
-                claimed = claim_deliveries(session, worker, now or utcnow(), lease, limit)
-                session.flush()
-                prepared = (_prepare(session, box, d) for d in claimed)
-                outgoing = [o for o in prepared if o is not None]
+                if outcomes:
+                    rows, endpoints = _batch(session, [o.outgoing.delivery_id for o in outcomes])
+                    for outcome, row in zip(outcomes, rows, strict=True):
+                        _record(session, settings, worker, outcome, row,
+                                endpoints[row.endpoint_id], now)
+                    session.flush()
+                    sent += len(outcomes)
+                try:
+                    with session.begin_nested():
+                        claimed = claim_deliveries(session, worker, now or utcnow(), lease,
+                                                   limit)
+                        session.flush()
+                        rows, endpoints = _batch(session, claimed)
+                        prepared = (_prepare(session, box, d, endpoints[d.endpoint_id])
+                                    for d in rows)
+                        outgoing = [o for o in prepared if o is not None]
+                except Exception:  # a bug or a database error: the attempts made are kept
+                    if not outcomes:
+                        raise
+                    log.exception("claiming webhook deliveries failed; the next run tries again")
+                    claimed = []
             if not claimed:
                 return sent
             outcomes = list(pool.map(lambda o: _send(settings, o), outgoing))
-            with factory.begin() as session:
-                for outcome in outcomes:
-                    _record(session, settings, worker, outcome, now)
-            sent += len(outcomes)

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
+from app.notify import delivery
+from app.notify.models import Notification
 from app.settings import Settings
 from tests.notify.helpers import add, attempts, notifications, raise_alerts, send, subscription
 from tests.servers import free_port
@@ -119,3 +124,33 @@ def test_the_schedule_ends_and_the_attempts_are_listed(
     [item] = listed.json()["items"]
     assert item["event_type"] == "subscription.test" and item["is_test"]
     assert [a["status_code"] for a in item["attempt_log"]] == [500] * 8
+
+
+def test_a_claim_that_fails_keeps_the_attempts_just_made(
+        client: TestClient, admin: dict[str, str], factory: sessionmaker[Session],
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the outcomes of a batch are recorded in the transaction that claims the next one
+    real_claim = delivery.claim
+    calls: list[int] = []
+
+    def claim_once(*args: Any, **kwargs: Any) -> list[Notification]:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("UPDATE notification", None, Exception("connection lost"))
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "claim", claim_once)
+    with receiver(respond=lambda _h, _b: (200, {})) as r:
+        sub = add(client, admin, "slack", r.url)
+        assert send(factory, settings) == 1
+        [attempt] = attempts(factory)
+        assert attempt.success
+        assert [n.status for n in notifications(factory)] == ["succeeded"]
+        assert subscription(factory, sub["id"]).test_status == "passed"
+        assert send(factory, settings, now=utcnow() + timedelta(days=1)) == 0
+        assert len(r.accepted()) == 1
+    # with nothing to keep, a failing claim fails the run
+    calls.clear()
+    calls.append(1)
+    with pytest.raises(OperationalError):
+        send(factory, settings)

@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from app.db import utcnow
 from app.http import retry_after_seconds
 from app.settings import Settings
+from app.webhooks import service
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.service import (
     MAX_PAYLOAD_BYTES,
@@ -331,3 +333,36 @@ def test_disabled_endpoints_get_nothing(client: TestClient, writer: dict[str, st
     post_demo(client, writer)
     assert statuses(factory) == {}
     assert isinstance(Receiver().url, str)
+
+
+def test_a_claim_that_fails_keeps_the_attempts_just_made(
+        client: TestClient, admin: dict[str, str], factory: sessionmaker[Session],
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the outcomes of a batch are recorded in the transaction that claims the next one
+    real_claim = service.claim_deliveries
+    calls: list[int] = []
+
+    def claim_once(*args: Any, **kwargs: Any) -> list[int]:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("UPDATE webhook_delivery", None, Exception("connection lost"))
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(service, "claim_deliveries", claim_once)
+    with receiver() as r:
+        hook = subscribe(client, admin, r.url)
+        client.post(f"/api/v1/webhooks/{hook['id']}/test", headers=admin)
+        assert deliver_due(factory, settings, "w1") == 1
+        assert set(statuses(factory).values()) == {"succeeded"}
+        (d,) = [d for d, _ in outbox_of(factory)]
+        assert [a.success for a in attempts(factory, d.id)] == [True]
+        assert deliver_due(factory, settings, "w1", now=utcnow() + timedelta(days=1)) == 0
+        assert len(r.accepted_ids()) == 1
+    calls[:] = [1]  # with nothing to keep, a failing claim fails the run
+    with pytest.raises(OperationalError):
+        deliver_due(factory, settings, "w1")
+
+
+def outbox_of(factory: sessionmaker[Session]) -> list[tuple[WebhookDelivery, Any]]:
+    with factory() as session:
+        return outbox(session)
