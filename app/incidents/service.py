@@ -87,17 +87,22 @@ class _Places:
 
 def link(session: Session, gazetteer: Gazetteer, alerts: Sequence[Alert], now: datetime,
          window: timedelta = DEFAULT_WINDOW) -> None:
-    """Puts each alert that (re)opened into its incident, opening incidents as needed; two
-    queries (the incidents within the window, their alerts' places), whatever the number of
-    alerts. The caller flushes."""
+    """Puts each alert that (re)opened into its incident, opening incidents as needed; one
+    query for the incidents within the window and, when some of them are the alerts', one for
+    their alerts' places, whatever the number of alerts. The caller flushes."""
     if not alerts:
         return
     realms = {a.demo for a in alerts}
     candidates = list(session.scalars(
         select(Incident).where(Incident.demo.in_(realms), Incident.opened_at >= now - window)
         .order_by(Incident.opened_at.desc(), Incident.id.desc())))
+    places = _Places(gazetteer)
+    # the places of the alerts of the incidents these alerts may join (widening never makes
+    # an incident join an alert it did not group with before): mostly none, no query
     held: dict[int, set[str]] = {}  # by incident, its alerts' places
-    if known := [i.id for i in candidates if i.id is not None]:
+    if known := [i.id for i in candidates if i.id is not None and any(
+            a.demo == i.demo and places.groups(i.destination_id, a.destination_id)
+            for a in alerts)]:
         for incident_id, place_id in session.execute(
                 select(Alert.incident_id, Alert.destination_id).distinct()
                 .where(Alert.incident_id.in_(known))):
@@ -110,7 +115,6 @@ def link(session: Session, gazetteer: Gazetteer, alerts: Sequence[Alert], now: d
         cached = (transaction, [])
         session.info[_OPENED] = cached
     opened: list[Incident] = cached[1]
-    places = _Places(gazetteer)
 
     for alert in alerts:
         incident = next((i for i in candidates if i.demo == alert.demo
