@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.models import Alert
 from app.gazetteer.index import Gazetteer
+from app.incidents.models import Incident
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
 from app.series.service import update_series
@@ -64,8 +65,9 @@ class Removed:
 
 def reset(session: Session, gazetteer: Gazetteer, freshness_days: int) -> Removed:
     """Deletes the demo: its sources with their fetches, reports and figures, the demo's series
-    points and alerts with their webhook events (deliveries and attempts go with them). Real
-    reports, figures and alerts are not touched. The caller commits.
+    points, alerts and incidents with their webhook events (deliveries, notifications and
+    attempts go with them). Real reports, figures and alerts are not touched. The caller
+    commits.
 
     A database that ran the demo before the realms were kept apart (migration 0008 took every
     point and alert for real) has real series with demo figures in them and real alerts raised
@@ -95,6 +97,7 @@ def reset(session: Session, gazetteer: Gazetteer, freshness_days: int) -> Remove
     n_sources = len(list(session.scalars(select(Source.id).where(Source.demo.is_(True)))))
     _delete(session, delete(WebhookEvent).where(WebhookEvent.alert_id.in_(alerts)))
     n_alerts = _delete(session, delete(Alert).where(Alert.demo.is_(True)))
+    _delete(session, delete(Incident).where(Incident.demo.is_(True)))
     n_points = _delete(session, delete(SeriesPoint).where(SeriesPoint.demo.is_(True)))
     forget_realm(session, demo=True)
     _delete(session, delete(Figure).where(Figure.source_id.in_(sources)))

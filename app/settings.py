@@ -109,8 +109,9 @@ class Settings(BaseSettings):
                                      description="deliveries one process sends at once")
     # e-mail and chat subscriptions (app/notify)
     incident_window_minutes: float = Field(
-        default=60, gt=0, le=7 * 24 * 60, description="alerts of one destination and its "
-        "parents that open within this long of an incident's first join it (app/incidents)")
+        default=60, gt=0, le=7 * 24 * 60, description="alerts of one place, the places "
+        "within it and its parents, or of places of one region (below the country level), that "
+        "open within this long of an incident's first join it (app/incidents)")
     incident_wait_seconds: float = Field(
         default=30, ge=0, le=3600, description="a subscription's message of an incident, or of "
         "its update, waits this long for further alerts to join it")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.alerts.models import Alert
 from app.auth.service import create_key
 from app.crypto import secret_box
+from app.incidents.models import Incident
 from app.main import create_app
 from app.reports.models import Figure, Report
 from app.series.models import SeriesPoint
@@ -212,7 +213,35 @@ def _demo_left(factory: sessionmaker[Session]) -> list[int]:
             select(Source.id).where(Source.demo.is_(True)),
             select(Report.id).where(Report.source_id.in_(demo)),
             select(SeriesPoint.id).where(SeriesPoint.demo.is_(True)),
-            select(Alert.id).where(Alert.demo.is_(True)))]
+            select(Alert.id).where(Alert.demo.is_(True)),
+            select(Incident.id).where(Incident.demo.is_(True)))]
+
+
+def _demo_incidents(factory: sessionmaker[Session]) -> dict[str, set[str]]:
+    """The demo's incidents by place, each with its alerts' places."""
+    with factory() as session:
+        place_of = {i.id: i.destination_id for i in session.scalars(
+            select(Incident).where(Incident.demo.is_(True)))}
+        out: dict[str, set[str]] = {place: set() for place in place_of.values()}
+        for alert in session.scalars(select(Alert).where(Alert.demo.is_(True))):
+            assert alert.incident_id in place_of
+            out[place_of[alert.incident_id]].add(alert.destination_id)
+        return out
+
+
+def test_the_demo_s_story_is_an_incident_per_region_it_is_about(
+        client: TestClient, factory: sessionmaker[Session]) -> None:
+    incidents = _demo_incidents(factory)
+    # the base in Syria's Latakia and Lebanon's two governorates: two first-level regions of a
+    # country, or two countries, are never one incident; Lebanon's own alert joins one of its
+    # governorates'
+    assert set(incidents) == {"site:khmeimim-air-base", "LB-AK", "LB-BH"}
+    assert incidents["site:khmeimim-air-base"] == {"site:khmeimim-air-base"}
+    assert {"LB-AK", "LB-BH"} <= incidents["LB-AK"] | incidents["LB-BH"] <= {
+        "LB-AK", "LB-BH", "LB"}
+    assert "LB" in incidents["LB-AK"] ^ incidents["LB-BH"]
+    shown = client.get("/", params={"demo": True}).text.split('id="alerts-h"')[1]
+    assert shown.split("</section>")[0].count("<summary>") == 3
 
 
 def test_demo_reset_removes_the_demo_and_leaves_real_data_intact(
@@ -233,7 +262,7 @@ def test_demo_reset_removes_the_demo_and_leaves_real_data_intact(
     done = run(["demo", "reset"], db_url)
     assert done.returncode == 0, done.stderr
     assert "removed the demo: 2 sources, 16 reports" in done.stderr
-    assert _demo_left(factory) == [0, 0, 0, 0]
+    assert _demo_left(factory) == [0, 0, 0, 0, 0]
     after = _real_state(factory)
     assert after == {**before, "deliveries": after["deliveries"]}
     # the demo's deliveries went with its alerts; the real ones stay
@@ -245,6 +274,8 @@ def test_demo_reset_removes_the_demo_and_leaves_real_data_intact(
         assert max(p["estimate"] for p in _series(client, "LB-BH", True)) == 10_000
         assert _series(client, "LB-BH", False)[-1]["estimate"] == 3000
     assert _real_state(factory)["points"] == before["points"]
+    # the demo's incidents start afresh: none of the removed ones is left to join
+    assert set(_demo_incidents(factory)) == {"site:khmeimim-air-base", "LB-AK", "LB-BH"}
 
 
 def test_demo_reset_unmixes_a_database_that_ran_the_demo_before_it_was_kept_apart(
@@ -257,7 +288,7 @@ def test_demo_reset_unmixes_a_database_that_ran_the_demo_before_it_was_kept_apar
             point.demo = False
         for alert in session.scalars(select(Alert)):
             alert.demo, alert.fingerprint = False, alert.fingerprint.removesuffix(":demo")
-    assert _demo_left(factory)[2:] == [0, 0]
+    assert _demo_left(factory)[2:4] == [0, 0]
     with factory.begin() as session:
         writer = {"Authorization": f"Bearer {create_key(session, 'w', 'write')[1]}"}
     real_settings = settings.model_copy(update={"demo": False})

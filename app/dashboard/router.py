@@ -173,7 +173,7 @@ def overview(request: Request, session: SessionDep, viewer: ViewerDep,
                  destinations=service.recent_destinations(session, gazetteer, demo=demo),
                  alerts=[a for a in service.open_alerts(session, demo=demo)
                          if a.incident_id is None],
-                 incidents=open_incidents(session, demo=demo),
+                 incidents=open_incidents(session, demo=demo, gazetteer=gazetteer),
                  retracted=service.retracted_alerts(session, demo=demo),
                  waiting=service.waiting_count(session),
                  sources=service.source_states(session), demo=demo,

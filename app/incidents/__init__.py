@@ -1,1 +1,2 @@
-"""Incidents: the alerts of one destination and its parents that fire within a grouping window."""
+"""Incidents: the alerts of one place, the places within it and its parents that fire within
+a grouping window."""

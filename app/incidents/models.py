@@ -1,5 +1,6 @@
-"""An incident: alerts of one destination and its parents that fired within a grouping window
-(as Alertmanager groups them); subscriptions hear of it once, then of its updates."""
+"""An incident: alerts of one place, the places within it and its parents that fired within a
+grouping window (as Alertmanager groups them); subscriptions hear of it once, then of its
+updates."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ class Incident(Base):
     __table_args__ = (Index("ix_incidents_demo_opened", "demo", "opened_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # the deepest place of its alerts: the others are this place's parents
+    # the nearest place holding its alerts' places (but their parents): one alert's place, or
+    # the common parent, below the country level, of several; the other alerts are its parents
     destination_id: Mapped[str] = mapped_column(String(64), index=True)
     destination_name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))

@@ -138,8 +138,16 @@ def test_the_overview_shows_the_demo_story_as_incidents_with_rules_and_places_fo
     with factory() as session:
         alerts = list(session.scalars(select(Alert).where(Alert.demo.is_(True))))
         incidents = list(session.scalars(select(Incident).where(Incident.demo.is_(True))))
-    # the demo's alerts (a place's and its parents') are a few incidents, not a card each
-    assert len(alerts) >= 8 and 1 <= len(incidents) <= len(alerts) // 2
+    # the demo's alerts are an incident per region it is about, not a card each: the base in
+    # Syria's Latakia, and Lebanon's two governorates (two first-level regions of a country
+    # are never one incident), Lebanon's own alert folded into one of them
+    assert len(alerts) >= 8
+    assert {i.destination_id for i in incidents} == {"site:khmeimim-air-base", "LB-AK", "LB-BH"}
+    place_of = {i.id: i.destination_id for i in incidents}
+    assert {place_of[a.incident_id or 0] for a in alerts if a.destination_id == "LB"} <= {
+        "LB-AK", "LB-BH"}
+    assert all(place_of[a.incident_id or 0] == a.destination_id for a in alerts
+               if a.destination_id != "LB")
     assert html.count("<details>") == len(incidents)
     section = html.split('id="alerts-h"')[1].split("</section>")[0]
     assert section.count("<summary>") == len(incidents)
@@ -183,3 +191,34 @@ def test_a_change_does_not_join_a_message_a_worker_has_claimed(
             Notification.incident_id.is_not(None)).order_by(Notification.id)))
     assert [(n.id == waiting.id, n.is_update) for n in told] == [(True, False), (False, True)]
     assert told[0].event_id == waiting.event_id  # the claimed message is left as it was
+
+
+def test_an_incident_that_widens_to_its_region_stays_one_message_then_updates(
+        client: TestClient, admin: dict[str, str], factory: sessionmaker[Session],
+        settings: Settings) -> None:
+    with receiver(respond=lambda _h, _b: (200, {})) as r:
+        add(client, admin, "mattermost", r.url)
+        add(client, admin, "mattermost", r.url, destinations=["LB-BH"])
+        raise_alerts(factory, settings, "At least 4,000 people have arrived in Hermel, officials "
+                     "said.", date(2025, 3, 11))
+        assert send(factory, settings) == 4  # the address checks, the incident
+        # a camp of the same governorate: the incident widens to Baalbek-Hermel
+        raise_alerts(factory, settings, "Some 3,000 people are sheltering in Arsal, aid groups "
+                     "said.", date(2025, 3, 12))
+        with factory() as session:
+            [incident] = session.scalars(select(Incident))
+            assert incident.destination_name == "Baalbek-Hermel"
+        assert send(factory, settings) == 2  # one update each
+        texts = _texts(r)
+        assert len(texts) == 4 and texts[2] == texts[3]
+        assert "Hermel" in texts[0] and "Arsal" not in texts[0]
+        update_text = texts[2]
+        assert "New incident" not in update_text and "3 alerts at 3 places" in update_text
+        for place in ("Hermel", "Arsal", "Baalbek-Hermel"):
+            assert place in update_text.split("Places")[1]
+        with factory() as session:
+            told = list(session.scalars(select(Notification).where(
+                Notification.incident_id.is_not(None)).order_by(Notification.id)))
+        assert [(n.incident_id, n.is_update) for n in told] == [
+            (incident.id, False), (incident.id, False), (incident.id, True), (incident.id, True)]
+        assert send(factory, settings) == 0
