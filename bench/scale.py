@@ -6,15 +6,16 @@
 
 The history: `--figures` reports with a figure each, over `--days` days ending today, `--places`
 destinations (first-level subdivisions from the gazetteer, so their countries sum them) and 40
-outlets. One destination is busy (a twentieth of the figures), one quiet (a handful), the others
-share the rest. `--build pipeline` stores them through the service's route for ready-made
-figures (`app.pipeline.record_figures`, which also writes alerts and the outbox) in the batches a
-worker uses: the reference, a few hundred figures/s. `--build bulk` (the default) writes the
-same reports and figures with COPY (PostgreSQL) or executemany (SQLite), then makes the series
-points and summaries with the service's own code (`app.series.service.update_series`,
-`app.summary.service.refresh`), a country's destinations at a time over the whole history.
-`--check` builds the same small history both ways and compares reports, figures, series points
-(with their sources) and summaries row by row, then stops; it exits non-zero on a difference.
+outlets, each place covered by a few of them. One destination is busy (a twentieth of the
+figures), one quiet (a handful), the others share the rest. `--build pipeline` stores them
+through the service's route for ready-made figures (`app.pipeline.record_figures`, which also
+writes alerts and the outbox) in the batches a worker uses: the reference, a few hundred
+figures/s. `--build bulk` (the default) copies the same reports, figures and series points in
+(COPY on PostgreSQL, executemany on SQLite), the points computed in memory by the series
+service's own functions over the whole history at once, then writes the summaries with the
+summary service (`app.summary.service.refresh`). `--check` builds the same small history both
+ways and compares reports, figures, series points (with their sources) and summaries row by
+row, then stops; it exits non-zero on a difference.
 
 Then it starts `dispmon serve` on 127.0.0.1 and `--readers` clients send the requests of issue
 12 back to back for `--seconds`, spread evenly over them, beside /healthz: per request it prints
@@ -28,11 +29,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import os
 import random
 import statistics
 import sys
 import time
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -58,7 +62,7 @@ from app.pipeline import record_figures
 from app.reports.models import Figure, Report
 from app.reports.service import manual_source
 from app.series.models import SeriesPoint
-from app.series.service import update_series
+from app.series.service import _combine, _Day, _own_days, _Reading, _saturated
 from app.settings import Settings
 from app.sources.service import INGEST_BATCH
 from app.summary.models import DestinationSummary
@@ -95,11 +99,16 @@ def destinations(gazetteer: Gazetteer, n: int) -> list[str]:
 
 def plan(places: list[str], figures: int, days: int, last: date, seed: int) -> list[Planned]:
     """The history, by day: a twentieth of it about the busy place, a few figures about the
-    quiet one, the rest spread over the others; most figures totals, one in ten arrivals."""
+    quiet one, the rest spread over the others; most figures totals, one in ten arrivals. A
+    place is covered by a few outlets (the busy one by a dozen, the quiet one by one), as a
+    crisis is by its local and national press, not by every outlet the service reads."""
     rng = random.Random(seed)
     first = last - timedelta(days=days - 1)
     quiet = places[-1]
     others = places[1:-1]
+    covering = {place: rng.sample(range(1, OUTLETS + 1), 3) for place in others}
+    covering[places[0]] = rng.sample(range(1, OUTLETS + 1), 12)
+    covering[quiet] = [rng.randrange(1, OUTLETS + 1)]
     quiet_every = max(figures // 8, 1)
     rows = []
     for number in range(1, figures + 1):
@@ -110,7 +119,7 @@ def plan(places: list[str], figures: int, days: int, last: date, seed: int) -> l
         else:
             place = rng.choice(others)
         rows.append((first + timedelta(days=(number - 1) * days // figures), place,
-                     rng.randrange(1, OUTLETS + 1), rng.randrange(200, 20000),
+                     rng.choice(covering[place]), rng.randrange(200, 20000),
                      "new" if rng.random() < 0.1 else "total"))
     return [Planned(n, *row) for n, row in enumerate(rows, start=1)]
 
@@ -174,9 +183,9 @@ def _copy(session: Session, table: Table, rows: Iterator[dict[str, Any]]) -> Non
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
                 f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            copy.write_row([first[c] for c in columns])
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+            for row in itertools.chain([first], rows):
+                copy.write_row([json.dumps(row[c]) if isinstance(row[c], list) else row[c]
+                                for c in columns])
         return
     values = [first]
     for row in rows:
@@ -188,30 +197,104 @@ def _copy(session: Session, table: Table, rows: Iterator[dict[str, Any]]) -> Non
         connection.execute(table.insert(), values)
 
 
+def _series(gazetteer: Gazetteer, planned: Sequence[Planned], freshness: int,
+            first_id: int) -> Iterator[dict[str, Any]]:
+    """The series points `update_series` writes for the whole history at once, computed with
+    its own functions (a place's days from its figures, a parent's from its children's points,
+    the two combined) but kept in memory and handed out as rows to copy: the places deepest
+    first, by id, each by day, with ids in that order, as that one call would insert them."""
+    readings: dict[str, list[_Reading]] = defaultdict(list)
+    ranges: dict[str, tuple[date, date]] = {}
+    wanted: dict[str, set[date]] = defaultdict(set)
+    for p in planned:  # by (day, figure) already, as `_readings` sorts them
+        readings[p.place].append(_Reading(p.number, p.outlet, f"Outlet {p.outlet}", p.day,
+                                          p.kind, p.people, p.people, p.people))
+        end = p.day + timedelta(days=freshness)
+        window = {p.day + timedelta(days=k) for k in range(freshness + 1)}
+        for pid in [p.place] + [a.id for a in gazetteer.ancestors(p.place)]:
+            old = ranges.get(pid)
+            ranges[pid] = (min(old[0], p.day), max(old[1], end)) if old else (p.day, end)
+            wanted[pid] |= window
+    depth = {pid: len(gazetteer.ancestors(pid)) for pid in ranges}
+    written: dict[str, list[tuple[date, _Day]]] = defaultdict(list)
+    number = first_id
+    at = datetime.now(UTC)
+    for pid in sorted(ranges, key=lambda p: (-depth[p], p)):
+        start, end = ranges[pid]
+        own = _own_days(readings.pop(pid, []), start, end, freshness)
+        children = _children_sums(gazetteer, pid, start, end, written)
+        place = gazetteer.get(pid)
+        for day in sorted(wanted.pop(pid)):
+            value = _saturated(_combine(own.get(day), children.get(day)))
+            if value.empty:
+                continue
+            written[pid].append((day, value))
+            yield {"id": number, "destination_id": pid,
+                   "parent_id": place.parent_id if place else None, "day": day, "demo": False,
+                   "estimate": value.estimate, "low": value.low, "high": value.high,
+                   "new_arrivals": value.new_arrivals, "sources": value.sources,
+                   "fresh_until": value.fresh_until,
+                   "stale": value.fresh_until is not None and day > value.fresh_until,
+                   "updated_at": at}
+            number += 1
+
+
+def _children_sums(gazetteer: Gazetteer, pid: str, first: date, last: date,
+                   written: dict[str, list[tuple[date, _Day]]]) -> dict[date, _Day]:
+    """`_children_days` over points in memory: each child at its latest point on or before the
+    day, children in the order their points were written."""
+    series = [written[c.id] for c in sorted(gazetteer.children(pid), key=lambda c: c.id)
+              if written.get(c.id)]
+    out: dict[date, _Day] = {}
+    if not series:
+        return out
+    days = [[d for d, _ in points] for points in series]
+    day = first
+    while day <= last:
+        d = _Day()
+        for points, child_days in zip(series, days, strict=True):
+            at = bisect_right(child_days, day) - 1
+            if at < 0:
+                continue
+            point_day, p = points[at]
+            d.estimate += p.estimate
+            d.low += p.low
+            d.high += p.high
+            d.new_arrivals += p.new_arrivals if point_day == day else 0
+            d.sources.extend(p.sources)
+            if p.fresh_until is not None:
+                d.fresh_until = max(d.fresh_until or p.fresh_until, p.fresh_until)
+        if not d.empty:
+            out[day] = d
+        day += timedelta(days=1)
+    return out
+
+
 def build_bulk(factory: sessionmaker[Session], settings: Settings, gazetteer: Gazetteer,
                planned: Sequence[Planned]) -> None:
-    """The same rows as `build_pipeline` (alerts and the outbox aside): reports and figures
-    copied in, then the series and summaries of one country's destinations at a time from the
-    service's own code, over the whole history at once."""
+    """The same rows as `build_pipeline` (alerts and the outbox aside): reports, figures and
+    series points copied in (the points computed by the series service's functions in memory,
+    `_series`), then the summaries written by the summary service from the stored points."""
+    started = time.perf_counter()
     _sources(factory)
     names = {p.place: gazetteer.get(p.place).name for p in planned}  # type: ignore[union-attr]
+    tables = [Report.__table__, Figure.__table__, SeriesPoint.__table__]
+    assert all(isinstance(t, Table) for t in tables)
+    reports, figures, points = tables
     with factory.begin() as session:
-        reports, figures = Report.__table__, Figure.__table__
-        assert isinstance(reports, Table) and isinstance(figures, Table)
-        _copy(session, reports, (_report(p, names[p.place]) for p in planned))
-        _copy(session, figures, (_figure(p, gazetteer) for p in planned))
+        _copy(session, reports, (_report(p, names[p.place]) for p in planned))  # type: ignore[arg-type]
+        _copy(session, figures, (_figure(p, gazetteer) for p in planned))  # type: ignore[arg-type]
+        print(f"  reports and figures written in {time.perf_counter() - started:.1f} s",
+              flush=True)
+        _copy(session, points, _series(gazetteer, planned, settings.freshness_days, 1))  # type: ignore[arg-type]
         if session.get_bind().dialect.name == "postgresql":
-            for table in ("reports", "figures"):
+            for table in ("reports", "figures", "series_points"):
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT max(id) FROM {table}))"))
-            session.execute(text("ANALYZE reports; ANALYZE figures"))
-    by_country: dict[str, set[tuple[str, date]]] = defaultdict(set)
-    for p in planned:
-        by_country[p.place.split("-")[0]].add((p.place, p.day))
-    for touched in by_country.values():
-        with factory.begin() as session:
-            changed = update_series(session, gazetteer, touched, settings.freshness_days)
-            refresh(session, changed, demo=False)
+        print(f"  series points written by {time.perf_counter() - started:.1f} s", flush=True)
+        places = session.scalars(select(SeriesPoint.destination_id).distinct()).all()
+        refresh(session, places, demo=False)
+    print(f"  summaries written by {time.perf_counter() - started:.1f} s", flush=True)
     with factory.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("ANALYZE"))
@@ -277,7 +360,8 @@ def check(database_url: str | None, figures: int, days: int, n_places: int, seed
 
 def requests(places: list[str], last: date) -> dict[str, str]:
     busy, quiet = places[0], places[-1]
-    three = "&".join(f"destination={p}" for p in places[:3])
+    # a busy place's 30 days, whole series, the list and the overview: issue 12's reads
+    three = "destination=" + ",".join(places[:3])
     month = f"start={last - timedelta(days=29)}&end={last}"
     return {
         "busy, 30 days": f"/api/v1/destinations/{busy}/series?{month}",
@@ -387,6 +471,7 @@ def main() -> None:
         engine = make_engine(url)
         factory = make_sessionmaker(engine)
         settings = Settings(database_url=url, scheduler="off")
+        print(f"building {args.figures:,} figures ({args.build})", flush=True)
         started = time.perf_counter()
         (build_bulk if args.build == "bulk" else build_pipeline)(factory, settings, gazetteer,
                                                                  planned)
