@@ -39,17 +39,20 @@ import time
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
 import httpx
+import load
 from alembic import command
 from load import Connection, server
 from plans import explain
 from scratch import scratch_database
-from sqlalchemy import Table, event, select, text
+from sqlalchemy import Table, event, func, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,7 +60,7 @@ from app.auth.service import create_key
 from app.cli import alembic_config
 from app.db import make_engine, make_sessionmaker
 from app.extract import EXTRACTOR_VERSION
-from app.gazetteer.index import CRISIS, Gazetteer, load_gazetteer
+from app.gazetteer.index import CRISIS, Gazetteer, Place, load_gazetteer
 from app.pipeline import record_figures
 from app.reports.models import Figure, Report
 from app.reports.service import manual_source
@@ -134,9 +137,8 @@ def _report(p: Planned, name: str) -> dict[str, Any]:
             "extractor_version": EXTRACTOR_VERSION, "ingested_at": at}
 
 
-def _figure(p: Planned, gazetteer: Gazetteer) -> dict[str, Any]:
-    place = gazetteer.get(p.place)
-    assert place is not None
+def _figure(p: Planned, places: dict[str, Place]) -> dict[str, Any]:
+    place = places[p.place]
     at = datetime.combine(p.day, clock(9), UTC)
     quote = f"{p.people:,} people reached {place.name}"
     return {"id": p.number, "report_id": p.number, "source_id": p.outlet, "count": p.people,
@@ -150,6 +152,15 @@ def _figure(p: Planned, gazetteer: Gazetteer) -> dict[str, Any]:
             "confidence": 0.9, "review_state": "auto"}
 
 
+def _places(gazetteer: Gazetteer, planned: Sequence[Planned]) -> dict[str, Place]:
+    out = {}
+    for pid in {p.place for p in planned}:
+        place = gazetteer.get(pid)
+        assert place is not None
+        out[pid] = place
+    return out
+
+
 def _sources(factory: sessionmaker[Session]) -> None:
     with factory.begin() as session:
         for k in range(1, OUTLETS + 1):
@@ -161,15 +172,15 @@ def build_pipeline(factory: sessionmaker[Session], settings: Settings, gazetteer
     """The reference: each batch of reports and figures through `record_figures`, as a
     structured source's batch goes (series, summaries, alerts and the outbox on the way)."""
     _sources(factory)
+    places = _places(gazetteer, planned)
     for at in range(0, len(planned), INGEST_BATCH):
         with factory.begin() as session:
             batch = planned[at:at + INGEST_BATCH]
-            reports = [Report(**_report(p, gazetteer.get(p.place).name))  # type: ignore[union-attr]
-                       for p in batch]
+            reports = [Report(**_report(p, places[p.place].name)) for p in batch]
             session.add_all(reports)
             session.flush()
             record_figures(session, settings, gazetteer,
-                           [Figure(**_figure(p, gazetteer)) for p in batch])
+                           [Figure(**_figure(p, places)) for p in batch])
 
 
 def _copy(session: Session, table: Table, rows: Iterator[dict[str, Any]]) -> None:
@@ -277,13 +288,13 @@ def build_bulk(factory: sessionmaker[Session], settings: Settings, gazetteer: Ga
     `_series`), then the summaries written by the summary service from the stored points."""
     started = time.perf_counter()
     _sources(factory)
-    names = {p.place: gazetteer.get(p.place).name for p in planned}  # type: ignore[union-attr]
+    places = _places(gazetteer, planned)
     tables = [Report.__table__, Figure.__table__, SeriesPoint.__table__]
     assert all(isinstance(t, Table) for t in tables)
     reports, figures, points = tables
     with factory.begin() as session:
-        _copy(session, reports, (_report(p, names[p.place]) for p in planned))  # type: ignore[arg-type]
-        _copy(session, figures, (_figure(p, gazetteer) for p in planned))  # type: ignore[arg-type]
+        _copy(session, reports, (_report(p, places[p.place].name) for p in planned))  # type: ignore[arg-type]
+        _copy(session, figures, (_figure(p, places) for p in planned))  # type: ignore[arg-type]
         print(f"  reports and figures written in {time.perf_counter() - started:.1f} s",
               flush=True)
         _copy(session, points, _series(gazetteer, planned, settings.freshness_days, 1))  # type: ignore[arg-type]
@@ -292,8 +303,8 @@ def build_bulk(factory: sessionmaker[Session], settings: Settings, gazetteer: Ga
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT max(id) FROM {table}))"))
         print(f"  series points written by {time.perf_counter() - started:.1f} s", flush=True)
-        places = session.scalars(select(SeriesPoint.destination_id).distinct()).all()
-        refresh(session, places, demo=False)
+        with_points = session.scalars(select(SeriesPoint.destination_id).distinct()).all()
+        refresh(session, with_points, demo=False)
     print(f"  summaries written by {time.perf_counter() - started:.1f} s", flush=True)
     with factory.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
@@ -418,6 +429,11 @@ def show_plans(url: str, paths: dict[str, str], shown: int) -> None:
     with TestClient(create_app(settings)) as client:
         engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
         for name, path in paths.items():
+            alone = []
+            for _ in range(5):
+                started = time.perf_counter()
+                client.get(path)
+                alone.append(time.perf_counter() - started)
             sent: list[tuple[str, Any]] = []
 
             def capture(_conn: Any, _cursor: Any, statement: str, params: Any,
@@ -436,13 +452,40 @@ def show_plans(url: str, paths: dict[str, str], shown: int) -> None:
                 plan_text = explain(engine, statement, params)
                 timed.append((time.perf_counter() - started, statement, plan_text))
             timed.sort(key=lambda t: -t[0])
-            print(f"=== {name}: {path} ({status}, {len(sent)} selects, "
+            print(f"=== {name}: {path} ({status}, {statistics.median(alone) * 1000:.1f} ms "
+                  f"in process, one client; {len(sent)} selects, "
                   f"{sum(t[0] for t in timed) * 1000:.1f} ms explained)")
             for k, (took, statement, plan_text) in enumerate(timed):
                 print(f"--- {took * 1000:.1f} ms: {' '.join(statement.split())[:240]}")
                 if k < shown:
                     print(plan_text)
             print()
+
+
+def read(url: str, key: str, paths: dict[str, str], code: Path, readers: int,
+         seconds: float) -> dict[str, tuple[float, float, float]]:
+    """p50 and p99 (s) and the share of /healthz's throughput per request, `dispmon serve`
+    running the checkout at `code`."""
+    failures.clear()
+    load.ROOT = code  # where `server` starts `python -m app.cli serve`
+    # the dashboard reads its viewer from a session cookie, not a bearer key: the overview
+    # is read as a public deployment serves it (`server` passes the environment on)
+    os.environ["DISPMON_PUBLIC_READ"] = "true"
+    with server(url, pool_size=max(10, readers), workers=1) as base:
+        results = asyncio.run(drive(base, key, paths, readers, seconds))
+    ok = {name: sum(1 for _, s in rows if s == 200) / seconds for name, rows in results.items()}
+    health = ok["healthz"] or 1.0
+    if failures:
+        print(f"  no answer (status 0): {dict(failures)}")
+    out = {}
+    for name, rows in results.items():
+        times = [t for t, _ in rows]
+        failed = Counter(s for _, s in rows if s != 200)  # status 0: no answer
+        out[name] = (statistics.median(times) if times else 0.0, _quantile(times, 0.99),
+                     ok[name] / health)
+        if failed:
+            print(f"  {name}: failed {dict(failed)}")
+    return out
 
 
 def main() -> None:
@@ -456,6 +499,13 @@ def main() -> None:
     parser.add_argument("--build", choices=("bulk", "pipeline"), default="bulk")
     parser.add_argument("--check", action="store_true",
                         help="build a small history both ways, compare the rows, and stop")
+    parser.add_argument("--keep", action="store_true", help="keep the database built")
+    parser.add_argument("--existing", help="read this database, built before with the same "
+                                           "--figures, --days, --places and --seed (no build)")
+    parser.add_argument("--code", default=str(load.ROOT),
+                        help="checkouts whose `dispmon serve` answers, comma-separated: each "
+                             "read in turn, --rounds times (before and after a change, one run)")
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--plans", type=int, default=2,
                         help="full plans of this many slowest statements per request")
     parser.add_argument("--seed", type=int, default=1)
@@ -465,51 +515,57 @@ def main() -> None:
     gazetteer = load_gazetteer()
     places = destinations(gazetteer, args.places)
     last = datetime.now(UTC).date()
-    planned = plan(places, args.figures, args.days, last, args.seed)
-    with scratch_database(args.database_url) as url:
-        command.upgrade(alembic_config(url), "head")
+    with ExitStack() as stack:
+        if args.existing:
+            url = args.existing
+        else:
+            url = stack.enter_context(scratch_database(args.database_url, keep=args.keep))
+            build(url, args, gazetteer, places, last)
+            if args.keep:
+                print(f"kept: {url}")
         engine = make_engine(url)
-        factory = make_sessionmaker(engine)
-        settings = Settings(database_url=url, scheduler="off")
-        print(f"building {args.figures:,} figures ({args.build})", flush=True)
-        started = time.perf_counter()
-        (build_bulk if args.build == "bulk" else build_pipeline)(factory, settings, gazetteer,
-                                                                 planned)
-        took = time.perf_counter() - started
-        with factory.begin() as session:
+        with make_sessionmaker(engine).begin() as session:
             _, key = create_key(session, "bench scale", "read")
-            points = session.scalar(select(SeriesPoint.id).order_by(SeriesPoint.id.desc())
-                                    .limit(1))
         engine.dispose()
-        backend = make_url(url).get_backend_name()
-        print(f"{backend}: {args.figures:,} figures over {args.days} days and {len(places):,} "
-              f"destinations, built ({args.build}) in {took:.1f} s ({args.figures / took:,.0f} "
-              f"figures/s), {points or 0:,} series points; {args.readers} readers for "
-              f"{args.seconds:g} s")
         paths = requests(places, last)
-        # the dashboard reads its viewer from a session cookie, not a bearer key: the overview
-        # is read as a public deployment serves it (`server` passes the environment on)
-        os.environ["DISPMON_PUBLIC_READ"] = "true"
-        with server(url, pool_size=max(10, args.readers), workers=1) as base:
-            results = asyncio.run(drive(base, key, paths, args.readers, args.seconds))
-        ok = {name: sum(1 for _, s in rows if s == 200) / args.seconds
-              for name, rows in results.items()}
-        health = ok["healthz"] or 1.0
-        if failures:
-            print(f"  no answer (status 0): {dict(failures)}")
-        p99s = {}
-        for name, rows in results.items():
-            times = [t for t, _ in rows]
-            p99s[name] = _quantile(times, 0.99)
-            failed = Counter(s for _, s in rows if s != 200)  # status 0: no answer
-            print(f"  {name:<20} p50 {statistics.median(times) * 1000 if times else 0:8.1f} ms  "
-                  f"p99 {p99s[name] * 1000:8.1f} ms  {ok[name]:7.1f} ok/s "
-                  f"({ok[name] / health:.3f} of /healthz's)"
-                  + (f"  failed: {dict(failed)}" if failed else ""))
+        codes = [Path(c).resolve() for c in args.code.split(",")]
+        print(f"{make_url(url).get_backend_name()}, {args.readers} readers for {args.seconds:g} "
+              f"s per checkout and round; p50 / p99 ms, ok/s as a share of /healthz's")
+        table: dict[Path, list[dict[str, tuple[float, float, float]]]] = defaultdict(list)
+        for _ in range(args.rounds):
+            for code in codes:
+                table[code].append(read(url, key, paths, code, args.readers, args.seconds))
+        for code in codes:
+            print(f"  {code}")
+            for name in paths:
+                cells = "  ".join(f"{r[name][0] * 1000:7.1f} {r[name][1] * 1000:7.1f} "
+                                  f"{r[name][2]:6.3f}" for r in table[code])
+                print(f"    {name:<20} {cells}")
         if args.plans:
-            slowest = sorted((n for n in paths if n != "healthz"), key=lambda n: -p99s[n])[:3]
+            p99 = {n: max(r[n][1] for r in table[codes[-1]]) for n in paths if n != "healthz"}
+            slowest = sorted(p99, key=lambda n: -p99[n])[:3]
             print()
             show_plans(url, {n: paths[n] for n in slowest}, args.plans)
+
+
+def build(url: str, args: argparse.Namespace, gazetteer: Gazetteer, places: list[str],
+          last: date) -> None:
+    command.upgrade(alembic_config(url), "head")
+    planned = plan(places, args.figures, args.days, last, args.seed)
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    settings = Settings(database_url=url, scheduler="off")
+    print(f"building {args.figures:,} figures ({args.build})", flush=True)
+    started = time.perf_counter()
+    (build_bulk if args.build == "bulk" else build_pipeline)(factory, settings, gazetteer,
+                                                             planned)
+    took = time.perf_counter() - started
+    with factory() as session:
+        points = session.scalar(select(func.count()).select_from(SeriesPoint))
+    engine.dispose()
+    print(f"{args.figures:,} figures over {args.days} days and {len(places):,} destinations, "
+          f"built ({args.build}) in {took:.1f} s ({args.figures / took:,.0f} figures/s), "
+          f"{points or 0:,} series points")
 
 
 if __name__ == "__main__":
