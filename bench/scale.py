@@ -462,6 +462,27 @@ def show_plans(url: str, paths: dict[str, str], shown: int) -> None:
             print()
 
 
+def alone(url: str, paths: dict[str, str], n: int) -> None:
+    """Each request `n` times in process by one client: the server's own work per request."""
+    from fastapi.testclient import TestClient
+
+    import app
+    from app.main import create_app
+
+    settings = Settings(database_url=url, scheduler="off", demo=False, public_read=True)
+    print(f"code: {Path(app.__file__).parent.parent}; {n} requests each, one client, in "
+          f"process: p50 / p99 ms")
+    with TestClient(create_app(settings)) as client:
+        for name, path in paths.items():
+            took = []
+            for _ in range(n):
+                started = time.perf_counter()
+                assert client.get(path).status_code == 200
+                took.append(time.perf_counter() - started)
+            print(f"  {name:<20} {statistics.median(took) * 1000:8.1f} "
+                  f"{_quantile(took, 0.99) * 1000:8.1f}")
+
+
 def read(url: str, key: str, paths: dict[str, str], code: Path, readers: int,
          seconds: float) -> dict[str, tuple[float, float, float]]:
     """p50 and p99 (s) and the share of /healthz's throughput per request, `dispmon serve`
@@ -506,6 +527,9 @@ def main() -> None:
                         help="checkouts whose `dispmon serve` answers, comma-separated: each "
                              "read in turn, --rounds times (before and after a change, one run)")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--alone", type=int, default=0,
+                        help="instead of the readers: each request this many times in process, "
+                             "one client, by the `app` Python finds (PYTHONPATH=checkout)")
     parser.add_argument("--plans", type=int, default=2,
                         help="full plans of this many slowest statements per request")
     parser.add_argument("--seed", type=int, default=1)
@@ -528,6 +552,9 @@ def main() -> None:
             _, key = create_key(session, "bench scale", "read")
         engine.dispose()
         paths = requests(places, last)
+        if args.alone:
+            alone(url, paths, args.alone)
+            return
         codes = [Path(c).resolve() for c in args.code.split(",")]
         print(f"{make_url(url).get_backend_name()}, {args.readers} readers for {args.seconds:g} "
               f"s per checkout and round; p50 / p99 ms, ok/s as a share of /healthz's")
