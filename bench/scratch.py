@@ -14,8 +14,12 @@ from sqlalchemy.engine import make_url
 
 
 @contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
+def scratch_database(url: str | None, *, keep: bool = False) -> Iterator[str]:
+    """`keep`: the database stays (a file in a folder that stays, or the server's database)."""
     if url is None:
+        if keep:
+            yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+            return
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
@@ -26,6 +30,9 @@ def scratch_database(url: str | None) -> Iterator[str]:
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
+        if keep:
+            admin.dispose()
+            return  # noqa: B012 (the database is kept on purpose; an error still propagates)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -23,7 +23,7 @@ from app.series.service import series_points
 from app.sources.fetchers import FETCHERS
 from app.sources.models import FetchAttempt, FetchStatus, Source
 from app.summary import service as summary
-from app.summary.models import SparkPoint
+from app.summary.models import DestinationSummary, SparkPoint
 
 FIGURES_PER_PAGE = 50
 _IN_CHUNK = 500  # ids per IN (...) list: far under SQLite's and psycopg's parameter limits
@@ -111,8 +111,11 @@ def quiet_since(points: list[ChartPoint], today: date | None = None) -> date | N
 
 
 def has_series(session: Session, *, demo: bool) -> bool:
-    """Whether any real series (or, `demo`, any of the demo's) exists."""
-    return session.scalar(select(SeriesPoint.id).where(SeriesPoint.demo == demo).limit(1)) \
+    """Whether any real series (or, `demo`, any of the demo's) exists: a summary with a latest
+    point (written with the points), found on the (demo, destination_id) index. Asking the
+    points themselves scans them all when the realm has none."""
+    return session.scalar(select(DestinationSummary.id).where(
+        DestinationSummary.demo == demo, DestinationSummary.latest_day.is_not(None)).limit(1)) \
         is not None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from sqlalchemy import JSON, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +20,27 @@ class PointSource(TypedDict):
     figure_id: int
     people: int
     day: str  # ISO date the figure refers to
+
+
+class PointLike(Protocol):
+    """What a read shows of a point: a stored row, or a plain row of these columns."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def estimate(self) -> int: ...
+    @property
+    def low(self) -> int: ...
+    @property
+    def high(self) -> int: ...
+    @property
+    def new_arrivals(self) -> int: ...
+    @property
+    def sources(self) -> list[PointSource]: ...
+    @property
+    def fresh_until(self) -> date | None: ...
+    @property
+    def stale(self) -> bool: ...
 
 
 class SeriesPoint(Base):

@@ -30,7 +30,7 @@ from app.gazetteer.router import destination_out
 from app.gazetteer.service import additions_mark, current_gazetteer, get_place
 from app.limits import Day, PlaceId, Text
 from app.pagination import MAX_CURSOR, decode_cursor, encode_cursor
-from app.series.models import PointSource, SeriesPoint
+from app.series.models import PointLike, PointSource
 from app.series.schemas import MultiSeriesOut, PointOut, SeriesOut, SeriesSource
 from app.series.service import Period, by_interval, places_with_points, series_page
 from app.settings import Settings, SettingsDep
@@ -105,7 +105,7 @@ def _series_out(place: Place, periods: list[Period], demo: bool, every_source: b
 
 @dataclass(frozen=True, slots=True)
 class _Page:
-    points: list[SeriesPoint]
+    points: list[PointLike]
     next_day: date | None  # where the next answer starts, when this one is cut
 
 
@@ -239,7 +239,7 @@ def _csv_rows(factory: sessionmaker[Session], gazetteer: Gazetteer, order: list[
     with factory() as session:
         for place_id in order:
             place = gazetteer.get(place_id)
-            day, held = start, list[SeriesPoint]()
+            day, held = start, list[PointLike]()
             while True:
                 chunk = series_page(session, place_id, day, end, CSV_CHUNK, demo=demo)
                 points = held + chunk
@@ -263,7 +263,6 @@ def _csv_rows(factory: sessionmaker[Session], gazetteer: Gazetteer, order: list[
                 if done:
                     break
                 day = chunk[-1].day + timedelta(days=1)
-                session.expunge_all()  # what was written is not needed again
 
 
 @router.get("/series.csv", response_class=Response,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import groupby
@@ -35,7 +35,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.gazetteer.index import Gazetteer
 from app.limits import INT_MAX
 from app.reports.models import Figure, Report, ReviewState
-from app.series.models import PointSource, SeriesPoint
+from app.series.models import PointLike, PointSource, SeriesPoint
 from app.sources.models import Source
 
 
@@ -430,16 +430,19 @@ def series_of(session: Session, place_ids: list[str] | None, start: date | None,
 
 
 def series_page(session: Session, place_id: str, start: date | None, end: date | None,
-                limit: int, *, demo: bool = False) -> list[SeriesPoint]:
+                limit: int, *, demo: bool = False) -> list[PointLike]:
     """At most `limit` points of one destination from `start` to `end` (either open), by day:
-    one range scan of the (destination_id, day, demo) index, however long the history."""
-    query = select(SeriesPoint).where(SeriesPoint.destination_id == place_id,
-                                      SeriesPoint.demo == demo)
+    one range scan of the (destination_id, day, demo) index, however long the history. Plain
+    rows of the columns an answer shows, not ORM objects: a CSV reads thousands of them."""
+    query = select(SeriesPoint.day, SeriesPoint.estimate, SeriesPoint.low, SeriesPoint.high,
+                   SeriesPoint.new_arrivals, SeriesPoint.sources, SeriesPoint.fresh_until,
+                   SeriesPoint.stale).where(SeriesPoint.destination_id == place_id,
+                                            SeriesPoint.demo == demo)
     if start:
         query = query.where(SeriesPoint.day >= start)
     if end:
         query = query.where(SeriesPoint.day <= end)
-    return list(session.scalars(query.order_by(SeriesPoint.day).limit(limit)))
+    return list(session.execute(query.order_by(SeriesPoint.day).limit(limit)).all())
 
 
 def places_with_points(session: Session, start: date | None, end: date | None, *,
@@ -467,13 +470,13 @@ class Period:
     stale: bool = False
 
 
-def by_interval(points: list[SeriesPoint], interval: str) -> list[Period]:
+def by_interval(points: Sequence[PointLike], interval: str) -> list[Period]:
     """Daily points as they are, or weekly: the week's last estimate (a stock is not summed)
     with the sources behind it, and the week's new arrivals added up."""
     if interval == "day":
         return [Period(p.day, p.estimate, p.low, p.high, p.new_arrivals, list(p.sources),
                        p.fresh_until, p.stale) for p in points]
-    weeks: dict[date, list[SeriesPoint]] = {}
+    weeks: dict[date, list[PointLike]] = {}
     for p in points:
         weeks.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p)
     periods = []
