@@ -14,8 +14,12 @@ from sqlalchemy.engine import make_url
 
 
 @contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
+def scratch_database(url: str | None, *, keep: bool = False) -> Iterator[str]:
+    """The scratch database's URL; with `keep`, the database is left in place at the end."""
     if url is None:
+        if keep:
+            yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+            return
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
@@ -26,6 +30,7 @@ def scratch_database(url: str | None) -> Iterator[str]:
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
