@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 @contextmanager
 def scratch_database(url: str | None, *, keep: bool = False) -> Iterator[str]:
-    """`keep`: the database stays (a file in a folder that stays, or the server's database)."""
+    """The scratch database's URL; with `keep`, the database is left in place at the end."""
     if url is None:
         if keep:
             yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
@@ -30,9 +30,7 @@ def scratch_database(url: str | None, *, keep: bool = False) -> Iterator[str]:
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
-        if keep:
-            admin.dispose()
-            return  # noqa: B012 (the database is kept on purpose; an error still propagates)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

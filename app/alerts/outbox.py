@@ -14,7 +14,8 @@ from app.alerts.models import Alert, AlertRule, Silence
 from app.alerts.schemas import AlertOut
 from app.alerts.silences import active_silences, silenced
 from app.gazetteer.index import Gazetteer
-from app.webhooks.service import MAX_PAYLOAD_BYTES, enqueue
+from app.webhooks.models import WebhookEndpoint
+from app.webhooks.service import MAX_PAYLOAD_BYTES, enabled_endpoints, enqueue
 
 
 def alert_out(alert: Alert, rule: AlertRule, silenced: bool = False) -> AlertOut:
@@ -56,7 +57,8 @@ def _fit(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _enqueue(
-    session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRule, event: AlertEvent
+    session: Session, gazetteer: Gazetteer, alert: Alert, rule: AlertRule, event: AlertEvent,
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> int:
     data = _fit(alert_out(alert, rule).model_dump(mode="json"))
     places = [alert.destination_id] + [p.id for p in gazetteer.ancestors(alert.destination_id)]
@@ -68,6 +70,7 @@ def _enqueue(
         severity=alert.severity,
         alert_id=alert.id,
         demo=alert.demo,
+        endpoints=endpoints,
     )
 
 
@@ -82,15 +85,20 @@ def notify(
 
 
 class Outbox:
-    """Notifies for one evaluation: the active silences are read once, on first use."""
+    """Notifies for one evaluation: the active silences and the enabled webhook endpoints are
+    read once, on first use (a batch of reports can raise a hundred notices)."""
 
     def __init__(self, session: Session, gazetteer: Gazetteer, now: datetime) -> None:
         self.session, self.gazetteer, self.now = session, gazetteer, now
         self._silences: list[Silence] | None = None
+        self._endpoints: dict[bool, list[WebhookEndpoint]] = {}
 
     def notify(self, alert: Alert, rule: AlertRule, event: AlertEvent) -> int:
         if self._silences is None:
             self._silences = active_silences(self.session, self.now)
         if silenced(self._silences, alert):
             return 0
-        return _enqueue(self.session, self.gazetteer, alert, rule, event)
+        if alert.demo not in self._endpoints:
+            self._endpoints[alert.demo] = enabled_endpoints(self.session, demo=alert.demo)
+        return _enqueue(self.session, self.gazetteer, alert, rule, event,
+                        self._endpoints[alert.demo])

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import (
@@ -25,10 +25,8 @@ from sqlalchemy import (
     ColumnElement,
     ForeignKey,
     LargeBinary,
-    Table,
     any_,
     bindparam,
-    insert,
     select,
     text,
 )
@@ -69,8 +67,6 @@ class ReportBand(Base):
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
-_FINGERPRINTS = cast(Table, ReportFingerprint.__table__)
-_BANDS = cast(Table, ReportBand.__table__)
 K = TypeVar("K", bound=Hashable)
 _UNNEST_FINGERPRINTS = text(
     "INSERT INTO report_fingerprints (report_id, signature) "
@@ -107,11 +103,6 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _hash32(gram: str) -> int:
-    """datasketch's default hash of a value: the first 4 bytes of its SHA-1, little-endian."""
-    return int.from_bytes(hashlib.sha1(gram.encode()).digest()[:4], "little")
-
-
 def shingles(text: str) -> set[str]:
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
     if len(words) < SHINGLE:
@@ -127,7 +118,11 @@ def fingerprint(text: str) -> Fingerprint | None:
     # datasketch's MinHash.update_batch, without its import (scipy: a second) nor its object:
     # the grams' hashes, mixed, through every permutation at once, the least per permutation
     a, b = _permutations()
-    hv = np.fromiter(map(_hash32, grams), dtype=np.uint32, count=len(grams))[:, np.newaxis]
+    # datasketch's default hash of a gram is the first 4 bytes of its SHA-1, little-endian:
+    # the grams' bytes joined and read as one array, not an int made per gram
+    sha1 = hashlib.sha1
+    hv = np.frombuffer(b"".join([sha1(gram.encode()).digest()[:4] for gram in grams]),
+                       dtype="<u4").astype(np.uint32)[:, np.newaxis]
     s1, m1, s2, m2, s3 = _FMIX32
     hv ^= hv >> s1
     hv *= np.uint32(m1)
@@ -224,8 +219,11 @@ def remember(session: Session, prints: Mapping[int, Fingerprint]) -> None:
         session.execute(_UNNEST_BANDS, {"keys": [key for key, _ in bands],
                                         "ids": [rid for _, rid in bands]})
         return
-    # Core executemany inserts: no ORM bookkeeping for rows nobody loads in this session
-    session.execute(insert(_FINGERPRINTS), [
-        {"report_id": rid, "signature": signature}
-        for rid, signature in zip(ids, signatures, strict=True)])
-    session.execute(insert(_BANDS), [{"band_key": key, "report_id": rid} for key, rid in bands])
+    # sqlite3's executemany of tuples: rows nobody loads in this session need neither the
+    # ORM's bookkeeping nor a dict of bound parameters each (a batch has thousands of bands)
+    connection = session.connection()
+    connection.exec_driver_sql(
+        "INSERT INTO report_fingerprints (report_id, signature) VALUES (?, ?)",
+        list(zip(ids, signatures, strict=True)))
+    connection.exec_driver_sql(
+        "INSERT INTO report_lsh_bands (band_key, report_id) VALUES (?, ?)", bands)

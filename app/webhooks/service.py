@@ -182,25 +182,35 @@ def fit_payload(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
                or (isinstance(v, str) and len(v) <= 100)}, "truncated": True}
 
 
-def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
-            severity: str, alert_id: int | None = None, demo: bool = False) -> int:
-    """Writes `data` to the outbox for every enabled endpoint whose filters match: `places` is
-    the destination and its ancestors (a subscription to a country hears about its regions).
-    A `demo` event (of the demo's alerts) goes only to endpoints with `include_demo`.
-    Returns the number of deliveries written."""
+def enabled_endpoints(session: Session, *, demo: bool) -> list[WebhookEndpoint]:
+    """The endpoints an event may go to: the enabled ones, and of those only the ones with
+    `include_demo` for a `demo` event (of the demo's alerts)."""
     query = select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
     if demo:
         query = query.where(WebhookEndpoint.include_demo.is_(True))
-    endpoints = [e for e in session.scalars(query) if _matches(e, places, severity)]
+    return list(session.scalars(query))
+
+
+def enqueue(session: Session, event_type: str, data: dict[str, Any], *, places: Sequence[str],
+            severity: str, alert_id: int | None = None, demo: bool = False,
+            endpoints: Sequence[WebhookEndpoint] | None = None) -> int:
+    """Writes `data` to the outbox for every enabled endpoint whose filters match: `places` is
+    the destination and its ancestors (a subscription to a country hears about its regions).
+    A `demo` event (of the demo's alerts) goes only to endpoints with `include_demo`.
+    `endpoints`: `enabled_endpoints` as the caller read them for several events of one
+    transaction, else read here. Returns the number of deliveries written."""
+    if endpoints is None:
+        endpoints = enabled_endpoints(session, demo=demo)
+    matching = [e for e in endpoints if _matches(e, places, severity)]
     # --- e-mail and chat subscriptions (app/notify): the same event, for those it reaches ---
     subscriptions = notify_fanout.matching(session, event_type, data, places=places,
                                            severity=severity)
-    if not endpoints and not subscriptions:
+    if not matching and not subscriptions:
         return 0
     event = new_event(session, event_type, data, alert_id)
     notify_fanout.write(session, event, subscriptions)
     # --- end of the subscriptions' hook ---
-    return len(_deliveries(session, event, endpoints))
+    return len(_deliveries(session, event, matching))
 
 
 def new_event(session: Session, event_type: str, data: dict[str, Any],
