@@ -65,7 +65,7 @@ from app.pipeline import record_figures
 from app.reports.models import Figure, Report
 from app.reports.service import manual_source
 from app.series.models import SeriesPoint
-from app.series.service import _combine, _Day, _own_days, _Reading, _saturated
+from app.series.service import _combine, _Day, _own_days, _Reading, _saturated, source_columns
 from app.settings import Settings
 from app.sources.service import INGEST_BATCH
 from app.summary.models import DestinationSummary
@@ -244,7 +244,7 @@ def _series(gazetteer: Gazetteer, planned: Sequence[Planned], freshness: int,
                    "parent_id": place.parent_id if place else None, "day": day, "demo": False,
                    "estimate": value.estimate, "low": value.low, "high": value.high,
                    "new_arrivals": value.new_arrivals, "sources": value.sources,
-                   "fresh_until": value.fresh_until,
+                   **source_columns(value.sources), "fresh_until": value.fresh_until,
                    "stale": value.fresh_until is not None and day > value.fresh_until,
                    "updated_at": at}
             number += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol, TypedDict
 
-from sqlalchemy import JSON, String, UniqueConstraint, false
+from sqlalchemy import JSON, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -38,6 +38,12 @@ class PointLike(Protocol):
     @property
     def sources(self) -> list[PointSource]: ...
     @property
+    def source_count(self) -> int: ...
+    @property
+    def top_sources(self) -> list[PointSource]: ...
+    @property
+    def source_names(self) -> str: ...
+    @property
     def fresh_until(self) -> date | None: ...
     @property
     def stale(self) -> bool: ...
@@ -60,6 +66,13 @@ class SeriesPoint(Base):
     new_arrivals: Mapped[int] = mapped_column(default=0)
     # the figures behind the estimate, for traceability
     sources: Mapped[list[PointSource]] = mapped_column(JSON, default=list)
+    # what an answer shows of them, kept beside the list so that no answer decodes it: their
+    # number, the few that set the estimate (app.series.service.leading) and the distinct
+    # source names as the CSV writes them; set with `sources`, always
+    source_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    top_sources: Mapped[list[PointSource]] = mapped_column(JSON, default=list,
+                                                           server_default=text("'[]'"))
+    source_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     # the last day the newest figure behind the point is fresh; past it the point holds the
     # estimate (stale) rather than letting it fall because no one reported again
     fresh_until: Mapped[date | None] = mapped_column()

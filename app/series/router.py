@@ -30,9 +30,9 @@ from app.gazetteer.router import destination_out
 from app.gazetteer.service import additions_mark, current_gazetteer, get_place
 from app.limits import Day, PlaceId, Text
 from app.pagination import MAX_CURSOR, decode_cursor, encode_cursor
-from app.series.models import PointLike, PointSource
+from app.series.models import PointLike
 from app.series.schemas import MultiSeriesOut, PointOut, SeriesOut, SeriesSource
-from app.series.service import Period, by_interval, places_with_points, series_page
+from app.series.service import Period, Shown, by_interval, places_with_points, series_page
 from app.settings import Settings, SettingsDep
 from app.summary import conditional
 from app.summary import service as summary
@@ -50,7 +50,6 @@ Sources = Annotated[Literal["top", "all"], Query(
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR,
                                      description="an answer's `next_cursor`: the next points")]
 MAX_DESTINATIONS = 100
-SOURCES_SHOWN = 3
 CSV_CHUNK = 1000  # points read and written at a time
 
 # the header row, then the HXL hashtag row humanitarian tools read (hxlstandard.org)
@@ -77,27 +76,15 @@ def _places(session: Session, destination: str | None) -> list[Place]:
     return [get_place(session, place_id) for place_id in dict.fromkeys(ids)]
 
 
-def leading(sources: list[PointSource], most: int = SOURCES_SHOWN) -> list[PointSource]:
-    """The figures of the source whose word sets the estimate: the one whose figures behind the
-    point add up to the most people (its latest total and the arrivals since), newest `most`."""
-    by_source: dict[int, list[PointSource]] = {}
-    for s in sources:
-        by_source.setdefault(int(s["source_id"]), []).append(s)
-    if not by_source:
-        return []
-    best = max(by_source.values(), key=lambda group: sum(int(s["people"]) for s in group))
-    return best[-most:]
-
-
 def _series_out(place: Place, periods: list[Period], demo: bool, every_source: bool,
                 next_cursor: str | None = None) -> SeriesOut:
     return SeriesOut(
         destination=destination_out(place),
         points=[PointOut(date=p.day, estimate=p.estimate, low=p.low, high=p.high,
                          new_arrivals=p.new_arrivals, fresh_until=p.fresh_until, stale=p.stale,
-                         source_count=len(p.sources),
+                         source_count=p.source_count,
                          sources=[SeriesSource.model_validate(s) for s in
-                                  (p.sources if every_source else leading(p.sources))])
+                                  (p.sources if every_source else p.top_sources)])
                 for p in periods],
         demo=demo, next_cursor=next_cursor,
     )
@@ -110,10 +97,10 @@ class _Page:
 
 
 def _page(session: Session, place_id: str, start: date | None, end: date | None,
-          interval: str, limit: int, demo: bool) -> _Page:
+          interval: str, limit: int, demo: bool, shown: Shown) -> _Page:
     """At most `limit` points from `start`; cut at a week's start when weekly, so that no week
     is split across two answers (unless the cap is shorter than a week)."""
-    points = series_page(session, place_id, start, end, limit + 1, demo=demo)
+    points = series_page(session, place_id, start, end, limit + 1, demo=demo, shown=shown)
     if len(points) <= limit:
         return _Page(points, None)
     cut = points[limit].day
@@ -166,7 +153,8 @@ def read_series(place_id: PlaceId, request: Request, session: SessionDep,
         if not isinstance(value, dict) or not value.get("d"):
             raise InvalidInput("the cursor is not one this service gave out")
         first = _cursor_day(value["d"])
-    page = _page(session, place.id, first, end, interval, settings.series_max_points, demo)
+    page = _page(session, place.id, first, end, interval, settings.series_max_points, demo,
+                 sources)
     out = _series_out(place, by_interval(page.points, interval), demo, sources == "all",
                       encode_cursor({"d": page.next_day.isoformat()}) if page.next_day else None)
     response = Response(out.model_dump_json(), media_type="application/json")
@@ -205,7 +193,7 @@ def read_many(request: Request, session: SessionDep, settings: SettingsDep, _key
     next_cursor = None
     for index in range(at, len(places)):
         place = places[index]
-        page = _page(session, place.id, day, end, interval, left, demo)
+        page = _page(session, place.id, day, end, interval, left, demo, sources)
         series.append(_series_out(place, by_interval(page.points, interval), demo,
                                   sources == "all"))
         left -= len(page.points)
@@ -241,7 +229,8 @@ def _csv_rows(factory: sessionmaker[Session], gazetteer: Gazetteer, order: list[
             place = gazetteer.get(place_id)
             day, held = start, list[PointLike]()
             while True:
-                chunk = series_page(session, place_id, day, end, CSV_CHUNK, demo=demo)
+                chunk = series_page(session, place_id, day, end, CSV_CHUNK, demo=demo,
+                                    shown="names")
                 points = held + chunk
                 done = len(chunk) < CSV_CHUNK
                 if not done and interval == "week" and points:
@@ -249,11 +238,10 @@ def _csv_rows(factory: sessionmaker[Session], gazetteer: Gazetteer, order: list[
                     held = [p for p in points if p.day >= monday]
                     points = [p for p in points if p.day < monday]
                 for p in by_interval(points, interval):
-                    names = sorted({str(s["source"]) for s in p.sources})
                     writer.writerow([
                         p.day.isoformat(), place.name if place else place_id, place_id,
                         place.country if place else "", p.estimate, p.low, p.high,
-                        p.new_arrivals, "; ".join(names), "true" if demo else "false",
+                        p.new_arrivals, p.source_names, "true" if demo else "false",
                         p.fresh_until.isoformat() if p.fresh_until else "",
                         "true" if p.stale else "false",
                     ])

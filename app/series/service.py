@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, func, null, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -293,7 +293,27 @@ def _existing(session: Session, spans: dict[str, tuple[date, date]], demo: bool
     return out, standing
 
 
-_VALUES = ("estimate", "low", "high", "new_arrivals", "sources", "fresh_until", "stale")
+_VALUES = ("estimate", "low", "high", "new_arrivals", "sources", "source_count", "top_sources",
+           "source_names", "fresh_until", "stale")
+SOURCES_SHOWN = 3
+
+
+def leading(sources: list[PointSource], most: int = SOURCES_SHOWN) -> list[PointSource]:
+    """The figures of the source whose word sets the estimate: the one whose figures behind the
+    point add up to the most people (its latest total and the arrivals since), newest `most`."""
+    by_source: dict[int, list[PointSource]] = {}
+    for s in sources:
+        by_source.setdefault(int(s["source_id"]), []).append(s)
+    if not by_source:
+        return []
+    best = max(by_source.values(), key=lambda group: sum(int(s["people"]) for s in group))
+    return best[-most:]
+
+
+def source_columns(sources: list[PointSource]) -> dict[str, Any]:
+    """The columns a point keeps beside its figures, for answers that do not read them all."""
+    return {"source_count": len(sources), "top_sources": leading(sources),
+            "source_names": "; ".join(sorted({str(s["source"]) for s in sources}))}
 
 
 
@@ -326,7 +346,8 @@ def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, days: list[d
                 destination_id=place_id, parent_id=parent_id, day=day, demo=demo,
                 estimate=value.estimate,
                 low=value.low, high=value.high, new_arrivals=value.new_arrivals,
-                sources=value.sources, fresh_until=value.fresh_until, stale=stale,
+                sources=value.sources, **source_columns(value.sources),
+                fresh_until=value.fresh_until, stale=stale,
             ))
             changed.add(day)
         elif (point.estimate, point.low, point.high, point.new_arrivals, point.sources,
@@ -335,7 +356,11 @@ def _rewrite(session: Session, gazetteer: Gazetteer, place_id: str, days: list[d
             value.fresh_until, stale
         ):
             point.estimate, point.low, point.high = value.estimate, value.low, value.high
-            point.new_arrivals, point.sources = value.new_arrivals, value.sources
+            if point.sources != value.sources:
+                point.sources = value.sources
+                for column, kept in source_columns(value.sources).items():
+                    setattr(point, column, kept)
+            point.new_arrivals = value.new_arrivals
             point.fresh_until, point.stale = value.fresh_until, stale
             # every column in every UPDATE: the flush batches updates by the columns they set, so
             # this sends a level's updates as one batch rather than one per mix of changes
@@ -429,20 +454,35 @@ def series_of(session: Session, place_ids: list[str] | None, start: date | None,
     return out
 
 
+Shown = Literal["top", "all", "names"]
+_SHOWN_COLUMN = {"top": SeriesPoint.top_sources, "all": SeriesPoint.sources,
+                 "names": SeriesPoint.source_names}
+
+
 def series_page(session: Session, place_id: str, start: date | None, end: date | None,
-                limit: int, *, demo: bool = False) -> list[PointLike]:
+                limit: int, *, demo: bool = False, shown: Shown = "top") -> list[PointLike]:
     """At most `limit` points of one destination from `start` to `end` (either open), by day:
     one range scan of the (destination_id, day, demo) index, however long the history. Plain
-    rows of the columns an answer shows, not ORM objects: a CSV reads thousands of them."""
+    periods of the columns an answer shows, not ORM objects: a CSV reads thousands of them.
+    Of the figures behind a point, their number and what `shown` names: the few that set the
+    estimate (`top_sources`), every one (`sources`), or the source names (`source_names`); the
+    rest stays empty, so that an answer never decodes a list it does not show."""
     query = select(SeriesPoint.day, SeriesPoint.estimate, SeriesPoint.low, SeriesPoint.high,
-                   SeriesPoint.new_arrivals, SeriesPoint.sources, SeriesPoint.fresh_until,
-                   SeriesPoint.stale).where(SeriesPoint.destination_id == place_id,
-                                            SeriesPoint.demo == demo)
+                   SeriesPoint.new_arrivals, SeriesPoint.fresh_until, SeriesPoint.stale,
+                   SeriesPoint.source_count, _SHOWN_COLUMN[shown]
+                   ).where(SeriesPoint.destination_id == place_id, SeriesPoint.demo == demo)
     if start:
         query = query.where(SeriesPoint.day >= start)
     if end:
         query = query.where(SeriesPoint.day <= end)
-    return list(session.execute(query.order_by(SeriesPoint.day).limit(limit)).all())
+    out: list[PointLike] = []
+    for day, estimate, low, high, new_arrivals, fresh_until, stale, count, column in (
+            session.execute(query.order_by(SeriesPoint.day).limit(limit))):
+        kept: Any = column
+        out.append(Period(day, estimate, low, high, new_arrivals,
+                          kept if shown == "all" else [], fresh_until, stale, count,
+                          kept if shown == "top" else [], kept if shown == "names" else ""))
+    return out
 
 
 def places_with_points(session: Session, start: date | None, end: date | None, *,
@@ -468,6 +508,9 @@ class Period:
     sources: list[PointSource]
     fresh_until: date | None = None
     stale: bool = False
+    source_count: int = 0
+    top_sources: list[PointSource] = field(default_factory=list)
+    source_names: str = ""
 
 
 def by_interval(points: Sequence[PointLike], interval: str) -> list[Period]:
@@ -475,7 +518,8 @@ def by_interval(points: Sequence[PointLike], interval: str) -> list[Period]:
     with the sources behind it, and the week's new arrivals added up."""
     if interval == "day":
         return [Period(p.day, p.estimate, p.low, p.high, p.new_arrivals, list(p.sources),
-                       p.fresh_until, p.stale) for p in points]
+                       p.fresh_until, p.stale, p.source_count, list(p.top_sources),
+                       p.source_names) for p in points]
     weeks: dict[date, list[PointLike]] = {}
     for p in points:
         weeks.setdefault(p.day - timedelta(days=p.day.weekday()), []).append(p)
@@ -484,5 +528,6 @@ def by_interval(points: Sequence[PointLike], interval: str) -> list[Period]:
         last = max(days, key=lambda p: p.day)
         periods.append(Period(monday, last.estimate, last.low, last.high,
                               sum(p.new_arrivals for p in days), list(last.sources),
-                              last.fresh_until, last.stale))
+                              last.fresh_until, last.stale, last.source_count,
+                              list(last.top_sources), last.source_names))
     return periods
