@@ -22,8 +22,8 @@ class PointSource(TypedDict):
     day: str  # ISO date the figure refers to
 
 
-class PointLike(Protocol):
-    """What a read shows of a point: a stored row, or a plain row of these columns."""
+class PointValues(Protocol):
+    """What a summary reads of a point: a stored row, or a plain row of these columns."""
 
     @property
     def day(self) -> date: ...
@@ -38,15 +38,20 @@ class PointLike(Protocol):
     @property
     def sources(self) -> list[PointSource]: ...
     @property
+    def fresh_until(self) -> date | None: ...
+    @property
+    def stale(self) -> bool: ...
+
+
+class PointLike(PointValues, Protocol):
+    """What a read shows of a point: its values and the columns that summarise its sources."""
+
+    @property
     def source_count(self) -> int: ...
     @property
     def top_sources(self) -> list[PointSource]: ...
     @property
     def source_names(self) -> str: ...
-    @property
-    def fresh_until(self) -> date | None: ...
-    @property
-    def stale(self) -> bool: ...
 
 
 class SeriesPoint(Base):

@@ -16,37 +16,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.series.models import PointSource, SeriesPoint
+from app.series.models import PointSource, PointValues, SeriesPoint
 from app.summary.models import DestinationSummary, SparkPoint
 
 RECENT_DAYS = 60
 _CHUNK = 200  # places per query
-
-
-class PointLike(Protocol):
-    """What a summary reads of a series point (an ORM row or a plain row of its columns)."""
-
-    @property
-    def day(self) -> date: ...
-    @property
-    def estimate(self) -> int: ...
-    @property
-    def low(self) -> int: ...
-    @property
-    def high(self) -> int: ...
-    @property
-    def new_arrivals(self) -> int: ...
-    @property
-    def fresh_until(self) -> date | None: ...
-    @property
-    def stale(self) -> bool: ...
-    @property
-    def sources(self) -> list[PointSource]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +57,7 @@ def last_report(sources: Iterable[PointSource]) -> date | None:
     return date.fromisoformat(max(days)) if days else None
 
 
-def moved(points: Sequence[PointLike]) -> date:
+def moved(points: Sequence[PointValues]) -> date:
     """The last day the estimate changed or people arrived: the destination's "as of"."""
     last = points[0].day
     for before, point in pairwise(points):
@@ -87,13 +66,13 @@ def moved(points: Sequence[PointLike]) -> date:
     return last
 
 
-def _value_on(points: Sequence[PointLike], day: date) -> int | None:
+def _value_on(points: Sequence[PointValues], day: date) -> int | None:
     """The last fresh estimate on or before `day`: a held (stale) value is no reading."""
     known = [p.estimate for p in points if p.day <= day and not p.stale]
     return known[-1] if known else None
 
 
-def change(points: Sequence[PointLike], current: PointLike, days: int) -> int | None:
+def change(points: Sequence[PointValues], current: PointValues, days: int) -> int | None:
     """How much the fresh estimate moved over the `days` before `current`; none for a held
     point, which no new report backs."""
     if current.stale:
@@ -102,7 +81,7 @@ def change(points: Sequence[PointLike], current: PointLike, days: int) -> int | 
     return current.estimate - before if before is not None else None
 
 
-def summarize(points: Sequence[PointLike]) -> Summary:
+def summarize(points: Sequence[PointValues]) -> Summary:
     """The summary of a series from its points by day (only the last 60 days are read)."""
     if not points:
         return Summary(latest_day=None)
